@@ -1,0 +1,86 @@
+import type { SerializedError } from './errors.js';
+import type { RunStatus, Usage } from './ports/store.js';
+
+/**
+ * Everything that happens in a run is one of these events. The CLI's live view, the HTTP API's
+ * stream, traces and reports all read them. Names are `<noun>-<verb>`; `time` is epoch ms.
+ */
+export type BatonEvent =
+  | { type: 'run-start'; runId: string; workflow: string; time: number; resumed: boolean }
+  | {
+      type: 'run-end';
+      runId: string;
+      status: RunStatus;
+      time: number;
+      durationMs: number;
+      usage: Usage;
+      costUsd: number;
+      error?: SerializedError;
+    }
+  | { type: 'step-start'; runId: string; path: string; stepId: string; kind: string; attempt: number; time: number }
+  | {
+      type: 'step-end';
+      runId: string;
+      path: string;
+      stepId: string;
+      kind: string;
+      /** `failed` here means the failure was continued past or routed by `onError`. */
+      status: 'succeeded' | 'failed';
+      attempt: number;
+      time: number;
+      durationMs: number;
+      outputSize: number;
+      usage?: Usage;
+      costUsd?: number;
+      model?: string;
+      cached?: boolean;
+      /** The output was taken from the journal of an earlier process, not computed again. */
+      replayed?: boolean;
+      note?: string;
+    }
+  | {
+      type: 'step-error';
+      runId: string;
+      path: string;
+      stepId: string;
+      attempt: number;
+      time: number;
+      error: SerializedError;
+      /** True when no retry follows. */
+      final: boolean;
+    }
+  | { type: 'attempt-retry'; runId: string; path: string; attempt: number; delayMs: number; time: number }
+  | { type: 'step-skip'; runId: string; path: string; stepId: string; reason: string; time: number }
+  | {
+      type: 'model-call';
+      runId: string;
+      path: string;
+      model: string;
+      time: number;
+      durationMs: number;
+      usage: Usage;
+      costUsd: number;
+      cached: boolean;
+    }
+  | { type: 'model-fallback'; runId: string; path: string; from: string; to: string; time: number; error: SerializedError }
+  | { type: 'tool-call'; runId: string; path: string; tool: string; sequence: number; input: unknown; time: number }
+  | {
+      type: 'tool-result';
+      runId: string;
+      path: string;
+      tool: string;
+      sequence: number;
+      output?: unknown;
+      error?: SerializedError;
+      time: number;
+    };
+
+export type BatonEventType = BatonEvent['type'];
+export type EventListener = (event: BatonEvent) => void;
+
+/** Bytes of a value as JSON: the "output size" of reports. */
+export function sizeOf(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
+}

@@ -1,0 +1,52 @@
+import jsonata from 'jsonata';
+import { BatonError } from '../errors.js';
+
+/** What expressions and templates can read: `{ input, steps, item, index, iteration, previous, error, run }`. */
+export type ExpressionScope = Record<string, unknown>;
+
+const compiled = new Map<string, jsonata.Expression>();
+
+/** Parses a JSONata expression once per process; a syntax error becomes `EXPRESSION_FAILED`. */
+export function compileExpression(expression: string, stepPath?: string): jsonata.Expression {
+  let parsed = compiled.get(expression);
+  if (parsed === undefined) {
+    try {
+      parsed = jsonata(expression);
+    } catch (error) {
+      const { message, position } = error as { message: string; position?: number };
+      throw new BatonError('EXPRESSION_FAILED', `Cannot parse expression \`${expression}\`: ${message}`, {
+        cause: error,
+        stepPath,
+        hint: 'Expressions are JSONata (https://docs.jsonata.org); check the character at the position given.',
+        details: { expression, position },
+      });
+    }
+    compiled.set(expression, parsed);
+  }
+  return parsed;
+}
+
+/** Evaluates a JSONata expression against a scope. JSONata's "no match" is `undefined`. */
+export async function evaluateExpression(
+  expression: string,
+  scope: ExpressionScope,
+  stepPath?: string,
+): Promise<unknown> {
+  const parsed = compileExpression(expression, stepPath);
+  try {
+    return normalize(await parsed.evaluate(scope));
+  } catch (error) {
+    throw new BatonError('EXPRESSION_FAILED', `Expression \`${expression}\` failed: ${(error as Error).message}`, {
+      cause: error,
+      stepPath,
+      hint: 'Check the names it reads against the step outputs (`baton show <run> --step <id>`).',
+      details: { expression },
+    });
+  }
+}
+
+// JSONata marks the arrays it builds with a `sequence` flag; plain arrays keep outputs comparable.
+function normalize(value: unknown): unknown {
+  if (Array.isArray(value) && (value as { sequence?: boolean }).sequence) return Array.from(value, normalize);
+  return value;
+}

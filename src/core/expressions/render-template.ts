@@ -1,0 +1,75 @@
+import type { Computed } from '../ir/step.js';
+import type { WorkflowFunction } from '../ir/workflow.js';
+import { BatonError } from '../errors.js';
+import { evaluateExpression, type ExpressionScope } from './evaluate-expression.js';
+
+const placeholder = /\{\{([\s\S]+?)\}\}/g;
+const whole = /^\s*\{\{([\s\S]+?)\}\}\s*$/;
+
+/** The `{{ expr }}` placeholders of a template, in order. */
+export function templateExpressions(template: string): string[] {
+  return Array.from(template.matchAll(placeholder), (match) => (match[1] ?? '').trim());
+}
+
+/**
+ * Renders a template. A string that is one placeholder alone yields the raw value (an object
+ * stays an object); otherwise each placeholder is replaced by its text (objects as JSON).
+ */
+export async function renderTemplate(template: string, scope: ExpressionScope, stepPath?: string): Promise<unknown> {
+  const single = whole.exec(template);
+  if (single?.[1] !== undefined && !single[1].includes('{{')) {
+    return evaluateExpression(single[1].trim(), scope, stepPath);
+  }
+  if (!template.includes('{{')) return template;
+  const parts = template.split(placeholder);
+  let text = '';
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index] ?? '';
+    if (index % 2 === 0) text += part;
+    else text += toText(await evaluateExpression(part.trim(), scope, stepPath));
+  }
+  return text;
+}
+
+/** Renders a mapping: strings are templates, arrays and objects are walked, anything else is kept. */
+export async function renderMapping(value: unknown, scope: ExpressionScope, stepPath?: string): Promise<unknown> {
+  if (typeof value === 'string') return renderTemplate(value, scope, stepPath);
+  if (Array.isArray(value)) return Promise.all(value.map((entry) => renderMapping(entry, scope, stepPath)));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value)) out[key] = await renderMapping(entry, scope, stepPath);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Computes a `Computed` value: a registered function, or else a template (`asTemplate`) or an
+ * expression.
+ */
+export async function computeValue(
+  value: Computed,
+  scope: ExpressionScope,
+  functions: Readonly<Record<string, WorkflowFunction>>,
+  options: { stepPath?: string | undefined; asTemplate: boolean },
+): Promise<unknown> {
+  if (typeof value === 'string') {
+    return options.asTemplate
+      ? renderTemplate(value, scope, options.stepPath)
+      : evaluateExpression(value, scope, options.stepPath);
+  }
+  const fn = functions[value.function];
+  if (fn === undefined) {
+    throw new BatonError('FUNCTION_NOT_FOUND', `Function "${value.function}" is not registered.`, {
+      stepPath: options.stepPath,
+      hint: 'Define it in the workflow module, or pass it in `functions` when you run the workflow.',
+    });
+  }
+  return fn(scope);
+}
+
+function toText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,50 @@
+/**
+ * The Baton engine: the workflow IR and its validation, the dataflow runner, the step kinds,
+ * expressions, events, errors and the ports adapters implement. It performs no I/O of its own.
+ * @module
+ */
+export {
+  BatonError,
+  type BatonErrorCode,
+  type BatonErrorOptions,
+  deserializeError,
+  type SerializedError,
+  type SourceLocation,
+  serializeError,
+  toBatonError,
+} from './errors.js';
+export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
+export { evaluateExpression, type ExpressionScope } from './expressions/evaluate-expression.js';
+export { renderMapping, renderTemplate } from './expressions/render-template.js';
+export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
+export { toMilliseconds } from './ir/duration.js';
+export * from './ir/step.js';
+export { childPath, itemPath, iterationPath, stepIdOf } from './ir/step-path.js';
+export {
+  assertValidWorkflow,
+  formatProblemPath,
+  validateWorkflow,
+  type WorkflowProblem,
+} from './ir/validate-workflow.js';
+export { type Workflow, type WorkflowDefinition, type WorkflowFunction, WorkflowSchema } from './ir/workflow.js';
+export { type Clock, systemClock } from './ports/clock.js';
+export type { ModelPricing, ModelResolver, ResolvedModel } from './ports/model-resolver.js';
+export type {
+  AttemptRecord,
+  RunFilter,
+  RunPatch,
+  RunRecord,
+  RunStatus,
+  StepRecord,
+  StepStatus,
+  Store,
+  SubCallRecord,
+  Usage,
+} from './ports/store.js';
+export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
+export { canonicalJson } from './runner/canonical-json.js';
+export { createEngine, type Engine, type EngineOptions } from './runner/engine.js';
+export type { Budget, EngineServices, StepContext, StepHandler, StepOutcome } from './runner/run-state.js';
+export { hashWorkflow, type RunOptions, type RunResult } from './runner/run-workflow.js';
+export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
+export { priceOf } from './steps/call-model.js';

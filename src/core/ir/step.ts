@@ -1,0 +1,211 @@
+import { z } from 'zod';
+
+/**
+ * The step kinds of the IR as Zod schemas. The IR is plain JSON: YAML files and the TypeScript
+ * builder both compile to it, and the published JSON Schema is generated from these schemas.
+ */
+
+/** A JSON Schema object (draft 2020-12), used for workflow inputs and step outputs. */
+export const JsonSchemaSchema = z.record(z.string(), z.unknown()).describe('A JSON Schema object');
+export type JsonSchema = z.infer<typeof JsonSchemaSchema>;
+
+/**
+ * A value computed at run time: a JSONata expression (or a `{{ }}` template where text is
+ * expected), or the name of a TypeScript function registered with the workflow.
+ */
+export const ComputedSchema = z.union([
+  z.string(),
+  z.object({ function: z.string().min(1) }).strict().describe('A TypeScript function registered by name'),
+]);
+export type Computed = z.infer<typeof ComputedSchema>;
+
+/** Milliseconds, or a string such as `500ms`, `30s`, `5m`, `2h`. */
+export const DurationSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/)]);
+export type Duration = z.infer<typeof DurationSchema>;
+
+export const RetryPolicySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(100).describe('Attempts in all, the first included'),
+    initialDelayMs: z.number().int().nonnegative().optional(),
+    maxDelayMs: z.number().int().nonnegative().optional(),
+    factor: z.number().min(1).optional(),
+    retryOn: z.enum(['retryable', 'all']).optional().describe('Which errors are retried; default retryable'),
+  })
+  .strict();
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+export const OnErrorSchema = z.union([
+  z.literal('fail'),
+  z.object({ continue: z.unknown() }).strict().describe('Continue the run with this value as output'),
+  z.object({ route: z.string() }).strict().describe('Run this step instead; dependents are skipped'),
+]);
+export type OnError = z.infer<typeof OnErrorSchema>;
+
+const base = {
+  id: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a step id is a letter or _ then letters, digits, _ or -'),
+  description: z.string().optional(),
+  needs: z.array(z.string()).optional().describe('Explicit dependencies; derived from expressions if absent'),
+  when: z.string().optional().describe('JSONata condition; the step is skipped when it is false'),
+  join: z
+    .enum(['all', 'any'])
+    .optional()
+    .describe('all: skip if any dependency was skipped (default); any: run if at least one succeeded'),
+  retry: RetryPolicySchema.optional(),
+  timeout: DurationSchema.optional(),
+  output: JsonSchemaSchema.optional().describe('JSON Schema the output must satisfy'),
+  onError: OnErrorSchema.optional(),
+  cache: z.boolean().optional(),
+  limit: z.string().optional().describe('Name of a concurrency limit (workflow `limits`) this step takes a slot of'),
+};
+
+const modelField = z.union([z.string(), z.array(z.string()).min(1)]).describe('Alias, or a fallback chain');
+
+export const TransformStepSchema = z
+  .object({ ...base, kind: z.literal('transform'), value: ComputedSchema })
+  .strict();
+
+export const LlmStepSchema = z
+  .object({
+    ...base,
+    kind: z.literal('llm'),
+    model: modelField.optional(),
+    system: ComputedSchema.optional(),
+    prompt: ComputedSchema,
+    temperature: z.number().min(0).max(2).optional(),
+    maxOutputTokens: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const ToolStepSchema = z
+  .object({ ...base, kind: z.literal('tool'), tool: z.string(), input: z.unknown().optional() })
+  .strict();
+
+export const RouteSchema = z
+  .object({
+    when: z.string().optional(),
+    description: z.string().optional(),
+    steps: z.array(z.string()).describe('Steps that run only when this route is chosen'),
+  })
+  .strict();
+
+export const BranchStepSchema = z
+  .object({
+    ...base,
+    kind: z.literal('branch'),
+    routes: z.record(z.string(), RouteSchema),
+    default: z.string().optional(),
+    classify: z
+      .object({
+        prompt: ComputedSchema,
+        model: modelField.optional(),
+        system: ComputedSchema.optional(),
+        threshold: z.number().min(0).max(1).optional(),
+      })
+      .strict()
+      .optional()
+      .describe('Let a model choose the route; below the threshold the default route is taken'),
+  })
+  .strict();
+
+export const ApprovalStepSchema = z
+  .object({
+    ...base,
+    kind: z.literal('approval'),
+    subject: z.unknown().optional().describe('What the reviewer sees and may edit'),
+    instructions: z.string().optional(),
+    expires: DurationSchema.optional(),
+    onExpiry: z.union([z.enum(['reject', 'approve']), z.object({ route: z.string() }).strict()]).optional(),
+  })
+  .strict();
+
+export const AgentStepSchema = z
+  .object({
+    ...base,
+    kind: z.literal('agent'),
+    model: modelField.optional(),
+    system: ComputedSchema.optional(),
+    prompt: ComputedSchema,
+    tools: z.array(z.string()),
+    maxIterations: z.number().int().min(1).max(1000),
+  })
+  .strict();
+
+export const WorkflowStepSchema = z
+  .object({ ...base, kind: z.literal('workflow'), workflow: z.string(), input: z.unknown().optional() })
+  .strict();
+
+export const MapStepSchema = z
+  .object({
+    ...base,
+    kind: z.literal('map'),
+    items: ComputedSchema.describe('Expression giving the list to map over; each item is `item`'),
+    concurrency: z.number().int().min(1).optional(),
+    steps: z.array(z.lazy(() => StepSchema)).min(1),
+    result: ComputedSchema.optional().describe('Per-item result; default the last step of the item'),
+    onItemError: z.union([z.literal('fail'), z.object({ continue: z.unknown() }).strict()]).optional(),
+  })
+  .strict();
+
+export const LoopStepSchema = z
+  .object({
+    ...base,
+    kind: z.literal('loop'),
+    steps: z.array(z.lazy(() => StepSchema)).min(1),
+    until: ComputedSchema.describe('Checked after each iteration; the loop ends when it is true'),
+    maxIterations: z.number().int().min(1).max(10_000),
+    result: ComputedSchema.optional().describe('Per-iteration result; default the last step of it'),
+    onStuck: z.enum(['fail', 'end']).optional().describe('When an iteration repeats the previous result'),
+  })
+  .strict();
+
+export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('kind', [
+  TransformStepSchema,
+  LlmStepSchema,
+  ToolStepSchema,
+  BranchStepSchema,
+  MapStepSchema,
+  LoopStepSchema,
+  ApprovalStepSchema,
+  AgentStepSchema,
+  WorkflowStepSchema,
+]);
+
+export type TransformStep = z.infer<typeof TransformStepSchema>;
+export type LlmStep = z.infer<typeof LlmStepSchema>;
+export type ToolStep = z.infer<typeof ToolStepSchema>;
+export type BranchStep = z.infer<typeof BranchStepSchema>;
+export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
+export type AgentStep = z.infer<typeof AgentStepSchema>;
+export type WorkflowCallStep = z.infer<typeof WorkflowStepSchema>;
+type StepBase = z.infer<z.ZodObject<typeof base>>;
+
+// Map and loop hold steps, so their types are written out: TypeScript cannot infer a recursive schema.
+export interface MapStep extends StepBase {
+  kind: 'map';
+  items: Computed;
+  concurrency?: number | undefined;
+  steps: Step[];
+  result?: Computed | undefined;
+  onItemError?: 'fail' | { continue?: unknown } | undefined;
+}
+
+export interface LoopStep extends StepBase {
+  kind: 'loop';
+  steps: Step[];
+  until: Computed;
+  maxIterations: number;
+  result?: Computed | undefined;
+  onStuck?: 'fail' | 'end' | undefined;
+}
+
+export type Step =
+  | TransformStep
+  | LlmStep
+  | ToolStep
+  | BranchStep
+  | MapStep
+  | LoopStep
+  | ApprovalStep
+  | AgentStep
+  | WorkflowCallStep;
+export type StepKind = Step['kind'];

@@ -1,0 +1,109 @@
+import type { SerializedError } from '../errors.js';
+import type { Workflow } from '../ir/workflow.js';
+
+/** Run statuses. `waiting` means suspended on a person (an approval), with no process needed. */
+export type RunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** Tokens of one call, one step or one run. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+}
+
+export interface RunRecord {
+  id: string;
+  workflowName: string;
+  /** sha256 of the definition snapshot: a resumed run always runs the definition it started with. */
+  workflowHash: string;
+  definition: Workflow;
+  input: unknown;
+  status: RunStatus;
+  createdAt: number;
+  endedAt?: number;
+  output?: unknown;
+  error?: SerializedError;
+  parentRunId?: string;
+  usage: Usage;
+  costUsd: number;
+}
+
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'endedAt' | 'output' | 'error' | 'usage' | 'costUsd'>>;
+
+/** One step instance: a step at a path (`review[3]/check`), with its latest attempt. */
+export interface StepRecord {
+  runId: string;
+  path: string;
+  stepId: string;
+  kind: string;
+  status: StepStatus;
+  attempt: number;
+  startedAt?: number;
+  endedAt?: number;
+  input?: unknown;
+  output?: unknown;
+  error?: SerializedError;
+  /** Why it was skipped, which route a branch took, or that a failure was continued past. */
+  note?: string;
+  model?: string;
+  usage?: Usage;
+  costUsd?: number;
+  outputSize?: number;
+  cached?: boolean;
+}
+
+export interface AttemptRecord {
+  runId: string;
+  path: string;
+  attempt: number;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: number;
+  endedAt?: number;
+  error?: SerializedError;
+}
+
+/** A call inside a step (a model call, an agent turn, a tool call), numbered so a resume skips it. */
+export interface SubCallRecord {
+  runId: string;
+  path: string;
+  sequence: number;
+  kind: string;
+  name?: string;
+  request?: unknown;
+  response?: unknown;
+  createdAt: number;
+}
+
+export interface RunFilter {
+  workflowName?: string;
+  status?: RunStatus;
+  since?: number;
+  limit?: number;
+}
+
+/**
+ * The journal. The runner writes a step's record before any dependent starts, so a run can be
+ * resumed from the store alone. Adapters implement these few methods; `baton/testing` has the
+ * conformance suite every adapter runs.
+ */
+export interface Store {
+  createRun(run: RunRecord): Promise<void>;
+  updateRun(runId: string, patch: RunPatch): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  /** Upserts a step instance and, when given, its attempt, in one write. */
+  writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void>;
+  listSteps(runId: string): Promise<StepRecord[]>;
+  listAttempts(runId: string, path?: string): Promise<AttemptRecord[]>;
+  writeSubCall(call: SubCallRecord): Promise<void>;
+  listSubCalls(runId: string, path: string): Promise<SubCallRecord[]>;
+  /**
+   * Takes the run for `owner` until `until` (epoch ms) unless another owner holds an unexpired
+   * lease. Returns false when it is held elsewhere. Optional: a store used by one process at a
+   * time may leave it out.
+   */
+  claimRun?(runId: string, owner: string, until: number, now: number): Promise<boolean>;
+  releaseRun?(runId: string, owner: string): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,164 @@
+import { BatonError, toBatonError } from '../errors.js';
+import { evaluateExpression } from '../expressions/evaluate-expression.js';
+import { type CompiledGraph, compileGraph, type GraphNode } from '../ir/compile-graph.js';
+import type { Step } from '../ir/step.js';
+import { childPath } from '../ir/step-path.js';
+import type { Frame, RunState } from './run-state.js';
+import { runStep, type StepResult } from './run-step.js';
+
+type Outcome = StepResult | 'skipped';
+
+/**
+ * Runs one level of a workflow as a dataflow graph: each step starts the moment its last
+ * dependency ends (there are no levels or supersteps), bounded only by the concurrency gates.
+ * Resolves with the outputs of this level by step id; rejects with the first failure that the
+ * failing step's `onError` did not absorb, after cancelling and awaiting the steps still running.
+ */
+export function executeGraph(
+  run: RunState,
+  steps: readonly Step[],
+  prefix: string,
+  scope: Frame['scope'],
+  parentSignal: AbortSignal,
+  functions: Frame['functions'],
+): Promise<Record<string, unknown>> {
+  const graph = compileGraph(steps);
+  const { nodes } = graph;
+  const controller = new AbortController();
+  const forward = () => controller.abort(parentSignal.reason);
+  if (parentSignal.aborted) forward();
+  else parentSignal.addEventListener('abort', forward, { once: true });
+  const aborted = new Promise<never>((_, reject) =>
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
+  );
+  aborted.catch(() => {});
+  const level: Record<string, unknown> = {};
+  const frame: Frame = { prefix, scope: { ...scope, steps: { ...scope.steps } }, signal: controller.signal, aborted, functions };
+  const outcomes: Outcome[] = new Array(nodes.length);
+  const waiting = Int32Array.from(nodes, (node) => node.deps.length);
+  const runGraph = (inner: readonly Step[], innerPrefix: string, innerScope: Frame['scope'], own = functions) =>
+    executeGraph(run, inner, innerPrefix, innerScope, controller.signal, own);
+  let settled = 0;
+  let running = 0;
+  let failure: BatonError | undefined;
+
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      parentSignal.removeEventListener('abort', forward);
+      if (failure) reject(failure);
+      else resolve(level);
+    };
+    const launch = async (node: GraphNode) => {
+      running++;
+      const { step } = node;
+      const path = childPath(prefix, step.id);
+      let outcome: Outcome;
+      try {
+        const skip = skipReason(graph, outcomes, node) ?? (await whenReason(run, step, path, frame));
+        if (skip !== undefined) {
+          await recordSkip(run, step, path, skip);
+          outcome = 'skipped';
+        } else {
+          outcome = await runStep(run, step, path, frameFor(frame, outcomes, node), runGraph);
+        }
+      } catch (error) {
+        outcome = { outcome: 'failed', error: toBatonError(error, 'STEP_FAILED', path) };
+      }
+      running--;
+      outcomes[node.index] = outcome;
+      if (outcome !== 'skipped') {
+        if (outcome.outcome === 'failed') {
+          if (!failure) {
+            failure = outcome.error;
+            controller.abort(
+              new BatonError('RUN_CANCELLED', `Cancelled because step "${path}" failed.`, { stepPath: path }),
+            );
+          }
+        } else if (outcome.outcome !== 'routed') {
+          frame.scope.steps[step.id] = outcome.output;
+          level[step.id] = outcome.output;
+        }
+      }
+      if (failure) {
+        if (running === 0) done();
+        return;
+      }
+      settled++;
+      for (const dependent of node.dependents) {
+        const left = (waiting[dependent] ?? 1) - 1;
+        waiting[dependent] = left;
+        const target = nodes[dependent];
+        if (target && left === 0) void launch(target);
+      }
+      if (settled === nodes.length) done();
+    };
+    for (const node of nodes) if (node.deps.length === 0) void launch(node);
+  });
+}
+
+/** Why a step whose dependencies have ended does not run, or undefined when it runs. */
+function skipReason(graph: CompiledGraph, outcomes: Outcome[], node: GraphNode): string | undefined {
+  const { gate, step } = node;
+  const nameOf = (index: number) => graph.nodes[index]?.step.id ?? '?';
+  if (gate?.kind === 'route') {
+    const branch = outcomes[gate.branch];
+    if (branch !== 'skipped' && branch?.outcome === 'succeeded') {
+      const route = (branch.output as { route?: string } | undefined)?.route;
+      if (route === undefined || !gate.routes.has(route)) {
+        return `branch "${nameOf(gate.branch)}" took route "${route}"`;
+      }
+    }
+  }
+  if (gate?.kind === 'error' && ![...gate.from].some((index) => isRouted(outcomes[index]))) {
+    return `no failure was routed to "${step.id}"`;
+  }
+  const join = step.join ?? 'all';
+  let anyOk = node.deps.length === 0;
+  for (const dep of node.deps) {
+    const outcome = outcomes[dep];
+    if (gate?.kind === 'error' && gate.from.has(dep)) {
+      anyOk = true;
+      continue;
+    }
+    const ok = outcome !== 'skipped' && outcome?.outcome !== 'routed';
+    if (!ok && join === 'all') return `dependency "${nameOf(dep)}" was ${outcome === 'skipped' ? 'skipped' : 'failed'}`;
+    anyOk ||= ok;
+  }
+  return anyOk ? undefined : 'no dependency succeeded';
+}
+
+async function whenReason(run: RunState, step: Step, path: string, frame: Frame): Promise<string | undefined> {
+  const journaled = run.replay.get(path);
+  if (journaled?.status === 'skipped') return journaled.note ?? 'skipped before';
+  if (step.when === undefined) return undefined;
+  const holds = await evaluateExpression(step.when, frame.scope, path);
+  return holds ? undefined : `condition \`${step.when}\` is false`;
+}
+
+/** The frame a step runs in; an error handler also sees the `error` it handles. */
+function frameFor(frame: Frame, outcomes: Outcome[], node: GraphNode): Frame {
+  if (node.gate?.kind !== 'error') return frame;
+  const routed = [...node.gate.from].map((index) => outcomes[index]).find(isRouted);
+  const error = routed && routed !== 'skipped' && routed.outcome === 'routed' ? routed.error : undefined;
+  return { ...frame, scope: { ...frame.scope, error } };
+}
+
+function isRouted(outcome: Outcome | undefined): boolean {
+  return outcome !== undefined && outcome !== 'skipped' && outcome.outcome === 'routed';
+}
+
+async function recordSkip(run: RunState, step: Step, path: string, reason: string): Promise<void> {
+  const time = run.services.clock.now();
+  await run.services.store.writeStep({
+    runId: run.id,
+    path,
+    stepId: step.id,
+    kind: step.kind,
+    status: 'skipped',
+    attempt: 0,
+    startedAt: time,
+    endedAt: time,
+    note: reason,
+  });
+  run.emit({ type: 'step-skip', runId: run.id, path, stepId: step.id, reason, time });
+}

@@ -1,0 +1,91 @@
+import type { EventListener } from '../events.js';
+import type { ExpressionScope } from '../expressions/evaluate-expression.js';
+import type { Step } from '../ir/step.js';
+import type { WorkflowDefinition } from '../ir/workflow.js';
+import type { Clock } from '../ports/clock.js';
+import type { ModelResolver } from '../ports/model-resolver.js';
+import type { StepRecord, Store, Usage } from '../ports/store.js';
+import type { ToolRegistry } from '../ports/tool-registry.js';
+import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+
+/** What the engine holds for every run in the process. */
+export interface EngineServices {
+  store: Store;
+  models: ModelResolver | undefined;
+  tools: ToolRegistry;
+  workflows: ReadonlyMap<string, WorkflowDefinition>;
+  clock: Clock;
+  random: () => number;
+  /** Every leaf step takes a slot of this gate: the process-wide concurrency limit. */
+  gate: ConcurrencyGate;
+  namedGate(name: string, limit: number | undefined): ConcurrencyGate | undefined;
+  handlers: Readonly<Record<string, StepHandler>>;
+  listeners: ReadonlySet<EventListener>;
+}
+
+/** Limits of one run. */
+export interface Budget {
+  maxCostUsd?: number;
+  maxTokens?: number;
+}
+
+/** One run in progress. */
+export interface RunState {
+  id: string;
+  definition: WorkflowDefinition;
+  services: EngineServices;
+  signal: AbortSignal;
+  /** Instances that ended in an earlier process, by path: their outputs are reused, not recomputed. */
+  replay: ReadonlyMap<string, StepRecord>;
+  emit: EventListener;
+  usage: Usage;
+  costUsd: number;
+  budget: Budget | undefined;
+}
+
+/** A level of the graph being run: the top of the workflow, one map item, one loop iteration. */
+export interface Frame {
+  prefix: string;
+  scope: ExpressionScope & { steps: Record<string, unknown> };
+  signal: AbortSignal;
+  /** Rejects when `signal` aborts, so a step that ignores its signal cannot hold the graph. */
+  aborted: Promise<never>;
+  /** The functions `{ function: name }` values resolve against (a called workflow brings its own). */
+  functions: WorkflowDefinition['functions'];
+}
+
+/** What a step kind's `execute` returns. */
+export interface StepOutcome {
+  output: unknown;
+  model?: string;
+  usage?: Usage;
+  costUsd?: number;
+  cached?: boolean;
+  note?: string;
+}
+
+export interface StepContext {
+  run: RunState;
+  path: string;
+  attempt: number;
+  scope: Frame['scope'];
+  functions: Frame['functions'];
+  signal: AbortSignal;
+  /** Records what the step works on (a rendered prompt, tool arguments) for the journal and errors. */
+  setInput(input: unknown): void;
+  /** Runs a sub-graph (a map item, a loop iteration, a called workflow) under `prefix`. */
+  runGraph(
+    steps: readonly Step[],
+    prefix: string,
+    scope: Frame['scope'],
+    functions?: Frame['functions'],
+  ): Promise<Record<string, unknown>>;
+  /** Adds a model call's usage and cost to the step and the run. */
+  addUsage(usage: Usage, costUsd: number): void;
+}
+
+/** One step kind. Leaf kinds take a concurrency slot; containers (map, loop) do not. */
+export interface StepHandler<S extends Step = Step> {
+  leaf: boolean;
+  execute(step: S, context: StepContext): Promise<StepOutcome>;
+}

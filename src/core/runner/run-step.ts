@@ -1,0 +1,254 @@
+import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
+import { sizeOf } from '../events.js';
+import { toMilliseconds } from '../ir/duration.js';
+import type { Step } from '../ir/step.js';
+import type { StepRecord, Usage } from '../ports/store.js';
+import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+import { checkAgainstSchema } from './output-schema.js';
+import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
+import type { Frame, RunState, StepContext, StepOutcome } from './run-state.js';
+
+/** How a step instance ended, as the graph sees it. */
+export type StepResult =
+  | { outcome: 'succeeded'; output: unknown }
+  | { outcome: 'continued'; output: unknown; error: SerializedError }
+  | { outcome: 'routed'; error: SerializedError }
+  | { outcome: 'failed'; error: BatonError };
+
+/**
+ * Runs one step instance: its attempts with timeout and retry, the journal writes before and
+ * after each, its events, and its `onError` policy. A record is written before this returns, so
+ * no dependent starts before the journal knows the result.
+ */
+export async function runStep(
+  run: RunState,
+  step: Step,
+  path: string,
+  frame: Frame,
+  runGraph: StepContext['runGraph'],
+): Promise<StepResult> {
+  const replayed = run.replay.get(path);
+  if (replayed && (replayed.status === 'succeeded' || replayed.status === 'failed')) {
+    return replay(run, step, replayed);
+  }
+  const { services } = run;
+  const handler = services.handlers[step.kind];
+  if (!handler) {
+    return {
+      outcome: 'failed',
+      error: new BatonError('STEP_KIND_UNAVAILABLE', `Step kind "${step.kind}" is not available in this engine.`, {
+        stepPath: path,
+        hint: 'Create the engine with createBaton(), which registers every step kind.',
+      }),
+    };
+  }
+  const workflow = run.definition.workflow;
+  const policy = resolveRetryPolicy(step.kind, step.retry, workflow.defaults?.retry);
+  const timeout = step.timeout ?? (handler.leaf ? workflow.defaults?.timeout : undefined);
+  const timeoutMs = timeout === undefined ? undefined : toMilliseconds(timeout);
+  const gates = handler.leaf ? leafGates(run, step) : [];
+  const startedAt = services.clock.now();
+  const record: StepRecord = {
+    runId: run.id,
+    path,
+    stepId: step.id,
+    kind: step.kind,
+    status: 'running',
+    attempt: replayed?.attempt ?? 0,
+    startedAt,
+  };
+  for (;;) {
+    record.attempt++;
+    const attempt = record.attempt;
+    for (const gate of gates) await gate.acquire(frame.signal);
+    const attemptStart = services.clock.now();
+    await services.store.writeStep(record, { runId: run.id, path, attempt, status: 'running', startedAt: attemptStart });
+    run.emit({ type: 'step-start', runId: run.id, path, stepId: step.id, kind: step.kind, attempt, time: attemptStart });
+    let usage: Usage | undefined;
+    let costUsd = 0;
+    const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
+    const context: StepContext = {
+      run,
+      path,
+      attempt,
+      scope: frame.scope,
+      functions: frame.functions,
+      signal: deadline?.signal ?? frame.signal,
+      setInput: (input) => {
+        record.input = input;
+      },
+      runGraph,
+      addUsage: (callUsage, callCost) => {
+        usage = addUsage(usage, callUsage);
+        costUsd += callCost;
+        run.usage = addUsage(run.usage, callUsage);
+        run.costUsd += callCost;
+      },
+    };
+    try {
+      const work = handler.execute(step, context);
+      const outcome = await Promise.race(deadline ? [work, frame.aborted, deadline.expired] : [work, frame.aborted]);
+      const output = step.output ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', path) : outcome.output;
+      deadline?.clear();
+      for (const gate of gates) gate.release();
+      const endedAt = services.clock.now();
+      Object.assign(record, finished(outcome, output, usage, costUsd), { status: 'succeeded', endedAt });
+      await services.store.writeStep(record, { runId: run.id, path, attempt, status: 'succeeded', startedAt: attemptStart, endedAt });
+      emitEnd(run, record, 'succeeded');
+      return { outcome: 'succeeded', output };
+    } catch (thrown) {
+      deadline?.clear();
+      for (const gate of gates) gate.release();
+      const error = frame.signal.aborted ? cancelled(run, frame, path) : toBatonError(thrown, 'STEP_FAILED', path);
+      const serialized = serializeError(error);
+      const retry = error.code !== 'RUN_CANCELLED' && shouldRetry(policy, attempt, error);
+      const endedAt = services.clock.now();
+      record.error = serialized;
+      if (!retry) {
+        record.status = error.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
+        record.endedAt = endedAt;
+        if (usage) record.usage = usage;
+      }
+      const attemptRecord = { runId: run.id, path, attempt, status: 'failed' as const, startedAt: attemptStart, endedAt, error: serialized };
+      const time = endedAt;
+      run.emit({ type: 'step-error', runId: run.id, path, stepId: step.id, attempt, time, error: serialized, final: !retry });
+      if (!retry) return settleFailure(run, step, record, attemptRecord, error);
+      await services.store.writeStep(record, attemptRecord);
+      const delayMs = retryDelay(policy, attempt, error, services.random);
+      run.emit({ type: 'attempt-retry', runId: run.id, path, attempt: attempt + 1, delayMs, time });
+      try {
+        await services.clock.sleep(delayMs, frame.signal);
+      } catch {
+        record.status = 'cancelled';
+        await services.store.writeStep(record);
+        return { outcome: 'failed', error: cancelled(run, frame, path) };
+      }
+    }
+  }
+}
+
+async function settleFailure(
+  run: RunState,
+  step: Step,
+  record: StepRecord,
+  attempt: Parameters<RunState['services']['store']['writeStep']>[1],
+  error: BatonError,
+): Promise<StepResult> {
+  const serialized = serializeError(error);
+  const onError = step.onError ?? 'fail';
+  if (error.code !== 'RUN_CANCELLED' && onError !== 'fail') {
+    const continued = 'continue' in onError;
+    record.note = continued ? 'continued' : `routed to ${onError.route}`;
+    if (continued) {
+      record.output = onError.continue;
+      record.outputSize = sizeOf(onError.continue);
+    }
+    await run.services.store.writeStep(record, attempt);
+    emitEnd(run, record, 'failed');
+    return continued ? { outcome: 'continued', output: onError.continue, error: serialized } : { outcome: 'routed', error: serialized };
+  }
+  await run.services.store.writeStep(record, attempt);
+  const detailed = new BatonError(error.code, error.message, {
+    cause: error.cause,
+    stepPath: record.path,
+    retryable: error.retryable,
+    retryAfterMs: error.retryAfterMs,
+    hint: error.hint,
+    details: { ...error.details, attempts: record.attempt, input: record.input },
+  });
+  return { outcome: 'failed', error: detailed };
+}
+
+function replay(run: RunState, step: Step, record: StepRecord): StepResult {
+  emitEnd(run, record, record.status === 'succeeded' ? 'succeeded' : 'failed', true);
+  if (record.status === 'succeeded') return { outcome: 'succeeded', output: record.output };
+  const error = record.error ?? serializeError(new BatonError('STEP_FAILED', 'failed'));
+  if (record.note === 'continued') return { outcome: 'continued', output: record.output, error };
+  if (record.note?.startsWith('routed')) return { outcome: 'routed', error };
+  return { outcome: 'failed', error: toBatonError(error, error.code, step.id) };
+}
+
+function finished(outcome: StepOutcome, output: unknown, usage: Usage | undefined, costUsd: number): Partial<StepRecord> {
+  const done: Partial<StepRecord> = { output, outputSize: sizeOf(output) };
+  if (outcome.model !== undefined) done.model = outcome.model;
+  if (usage) {
+    done.usage = usage;
+    done.costUsd = costUsd;
+  }
+  if (outcome.cached) done.cached = true;
+  if (outcome.note !== undefined) done.note = outcome.note;
+  return done;
+}
+
+function emitEnd(run: RunState, record: StepRecord, status: 'succeeded' | 'failed', replayed = false): void {
+  const time = record.endedAt ?? run.services.clock.now();
+  const event: Extract<Parameters<RunState['emit']>[0], { type: 'step-end' }> = {
+    type: 'step-end',
+    runId: run.id,
+    path: record.path,
+    stepId: record.stepId,
+    kind: record.kind,
+    status,
+    attempt: record.attempt,
+    time,
+    durationMs: time - (record.startedAt ?? time),
+    outputSize: record.outputSize ?? 0,
+  };
+  if (record.usage) event.usage = record.usage;
+  if (record.costUsd !== undefined) event.costUsd = record.costUsd;
+  if (record.model !== undefined) event.model = record.model;
+  if (record.cached) event.cached = true;
+  if (record.note !== undefined) event.note = record.note;
+  if (replayed) event.replayed = true;
+  run.emit(event);
+}
+
+export function addUsage(total: Usage | undefined, more: Usage): Usage {
+  return {
+    inputTokens: (total?.inputTokens ?? 0) + more.inputTokens,
+    outputTokens: (total?.outputTokens ?? 0) + more.outputTokens,
+    cachedInputTokens: (total?.cachedInputTokens ?? 0) + more.cachedInputTokens,
+  };
+}
+
+function leafGates(run: RunState, step: Step): ConcurrencyGate[] {
+  const gates = [run.services.gate];
+  if (step.limit !== undefined) {
+    const named = run.services.namedGate(step.limit, run.definition.workflow.limits?.[step.limit]);
+    if (named) gates.push(named);
+  }
+  return gates;
+}
+
+function cancelled(run: RunState, frame: Frame, path: string): BatonError {
+  const reason = frame.signal.reason;
+  if (BatonError.is(reason)) return toBatonError(reason, reason.code, path);
+  return new BatonError('RUN_CANCELLED', `Run ${run.id} was cancelled while step "${path}" ran.`, {
+    stepPath: path,
+    hint: `Resume it with \`baton resume ${run.id}\`.`,
+  });
+}
+
+/** A per-attempt deadline: aborts the step's signal and rejects when the timeout passes. */
+function startDeadline(timeoutMs: number, parent: AbortSignal, path: string) {
+  const controller = new AbortController();
+  let reject: (error: BatonError) => void = () => {};
+  const expired = new Promise<never>((_, fail) => {
+    reject = fail;
+  });
+  expired.catch(() => {});
+  const timer = setTimeout(() => {
+    const error = new BatonError('STEP_TIMEOUT', `Step "${path}" took longer than its timeout of ${timeoutMs} ms.`, {
+      stepPath: path,
+      retryable: true,
+      hint: 'Raise `timeout` on the step, or make it faster.',
+    });
+    controller.abort(error);
+    reject(error);
+  }, timeoutMs);
+  return {
+    signal: AbortSignal.any([parent, controller.signal]),
+    expired,
+    clear: () => clearTimeout(timer),
+  };
+}

@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
+import type { BatonEvent, EventListener } from '../events.js';
+import { renderMapping } from '../expressions/render-template.js';
+import { assertValidWorkflow } from '../ir/validate-workflow.js';
+import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
+import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
+import { canonicalJson } from './canonical-json.js';
+import { executeGraph } from './execute-graph.js';
+import { checkAgainstSchema } from './output-schema.js';
+import type { Budget, EngineServices, RunState } from './run-state.js';
+
+export interface RunOptions {
+  input?: unknown;
+  /** Cancels the run; steps in flight are aborted and the run can be resumed later. */
+  signal?: AbortSignal;
+  onEvent?: EventListener;
+  budget?: Budget;
+  runId?: string;
+  parentRunId?: string;
+}
+
+/** What a run ended with. A failed run names the step, its attempts, the error and the step's input. */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  output?: unknown;
+  error?: SerializedError;
+  usage: Usage;
+  costUsd: number;
+  durationMs: number;
+}
+
+const validated = new WeakSet<Workflow>();
+
+/** Starts a new run of a workflow definition and resolves when it ends. */
+export async function runWorkflow(
+  services: EngineServices,
+  definition: WorkflowDefinition,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const workflow = definition.workflow;
+  if (!validated.has(workflow)) {
+    assertValidWorkflow(workflow, definition.functions);
+    validated.add(workflow);
+  }
+  const input = workflow.input ? checkAgainstSchema(options.input ?? {}, workflow.input, 'INPUT_INVALID') : (options.input ?? {});
+  const record: RunRecord = {
+    id: options.runId ?? newRunId(),
+    workflowName: workflow.name,
+    workflowHash: hashWorkflow(workflow),
+    definition: workflow,
+    input,
+    status: 'running',
+    createdAt: services.clock.now(),
+    usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+    costUsd: 0,
+  };
+  if (options.parentRunId !== undefined) record.parentRunId = options.parentRunId;
+  await services.store.createRun(record);
+  return continueRun(services, definition, record, new Map(), options);
+}
+
+/**
+ * Runs (or runs again) a journaled run: instances in `replay` keep their recorded outcome and only
+ * the rest execute. Used by a new run, by resume after a crash, and by replay from a step.
+ */
+export async function continueRun(
+  services: EngineServices,
+  definition: WorkflowDefinition,
+  record: RunRecord,
+  replay: ReadonlyMap<string, StepRecord>,
+  options: RunOptions,
+): Promise<RunResult> {
+  const controller = new AbortController();
+  const cancel = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  if (options.signal?.aborted) cancel();
+  const listeners = [...services.listeners, ...(options.onEvent ? [options.onEvent] : [])];
+  const emit: EventListener = (event: BatonEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  const run: RunState = {
+    id: record.id,
+    definition,
+    services,
+    signal: controller.signal,
+    replay,
+    emit,
+    usage: { ...record.usage },
+    costUsd: record.costUsd,
+    budget: options.budget,
+  };
+  const started = services.clock.now();
+  emit({ type: 'run-start', runId: run.id, workflow: record.workflowName, time: started, resumed: replay.size > 0 });
+  const scope = { input: record.input, steps: {}, run: { id: run.id, workflow: record.workflowName } };
+  let status: RunStatus;
+  let output: unknown;
+  let error: SerializedError | undefined;
+  try {
+    const outputs = await executeGraph(run, definition.workflow.steps, '', scope, controller.signal, definition.functions);
+    const mapping = definition.workflow.output;
+    output = mapping === undefined ? outputs : await renderMapping(mapping, { ...scope, steps: outputs });
+    status = 'succeeded';
+  } catch (thrown) {
+    const failure = toBatonError(thrown, 'STEP_FAILED');
+    status = failure.code === 'RUN_CANCELLED' || controller.signal.aborted ? 'cancelled' : 'failed';
+    error = serializeError(failure);
+  } finally {
+    options.signal?.removeEventListener('abort', cancel);
+  }
+  const ended = services.clock.now();
+  const patch: Parameters<typeof services.store.updateRun>[1] = { status, endedAt: ended, usage: run.usage, costUsd: run.costUsd };
+  if (output !== undefined) patch.output = output;
+  if (error !== undefined) patch.error = error;
+  await services.store.updateRun(run.id, patch);
+  const result: RunResult = { runId: run.id, status, usage: run.usage, costUsd: run.costUsd, durationMs: ended - started };
+  if (output !== undefined) result.output = output;
+  if (error !== undefined) result.error = error;
+  emit({ type: 'run-end', runId: run.id, status, time: ended, durationMs: ended - started, usage: run.usage, costUsd: run.costUsd, ...(error ? { error } : {}) });
+  return result;
+}
+
+/** Resumes a run whose process stopped: finished instances are reused, the rest run again. */
+export async function resumeRun(
+  services: EngineServices,
+  runId: string,
+  options: Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition } = {},
+): Promise<RunResult> {
+  const record = await services.store.getRun(runId);
+  if (!record) {
+    throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this store.`, {
+      hint: 'List runs with `baton runs`; check that you point at the same .baton directory or database.',
+    });
+  }
+  const definition = pinnedDefinition(services, record, options.definition);
+  const steps = await services.store.listSteps(runId);
+  // Ended instances are reused; one that failed without an onError policy runs again, so resuming
+  // a failed run retries it. Unfinished ones stay in the map for their attempt count.
+  const replay = new Map<string, StepRecord>();
+  for (const step of steps) {
+    const reusable = step.status === 'succeeded' || step.status === 'skipped' || (step.status === 'failed' && step.note !== undefined);
+    replay.set(step.path, reusable ? step : { ...step, status: 'running' });
+  }
+  await services.store.updateRun(runId, { status: 'running' });
+  return continueRun(services, definition, record, replay, options);
+}
+
+/**
+ * The definition a run started with. A registered definition with the same hash brings its
+ * TypeScript functions; otherwise the journaled snapshot runs as it is.
+ */
+function pinnedDefinition(services: EngineServices, record: RunRecord, given?: WorkflowDefinition): WorkflowDefinition {
+  const candidate = given ?? services.workflows.get(record.workflowName);
+  if (candidate && hashWorkflow(candidate.workflow) === record.workflowHash) return candidate;
+  return { workflow: record.definition, functions: candidate?.functions ?? {} };
+}
+
+/** sha256 of the workflow as canonical JSON (keys sorted), so formatting does not change it. */
+export function hashWorkflow(workflow: Workflow): string {
+  return createHash('sha256').update(canonicalJson(workflow)).digest('hex');
+}
+
+/** Run ids sort by creation time: a base-36 timestamp and random bytes. */
+export function newRunId(): string {
+  return `run_${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+}

@@ -1,0 +1,69 @@
+import { BatonError } from '../errors.js';
+import { computeValue } from '../expressions/render-template.js';
+import type { MapStep } from '../ir/step.js';
+import { itemPath } from '../ir/step-path.js';
+import type { StepContext, StepHandler } from '../runner/run-state.js';
+
+/**
+ * `map`: runs its steps once per item (`item`, `index` in scope) with a concurrency limit and
+ * returns the results in input order. Item `i` runs under the path `<map>[i]`.
+ */
+export const mapStep: StepHandler<MapStep> = {
+  leaf: false,
+  async execute(step, context) {
+    const items = await computeValue(step.items, context.scope, context.functions, { stepPath: context.path, asTemplate: false });
+    if (!Array.isArray(items)) {
+      throw new BatonError('STEP_FAILED', `Items of map "${context.path}" must be a list, but the expression gave ${describe(items)}.`, {
+        stepPath: context.path,
+        details: { items },
+        hint: 'Make `items` evaluate to an array.',
+      });
+    }
+    context.setInput({ items: items.length });
+    const results: unknown[] = new Array(items.length);
+    let next = 0;
+    let stopped = false;
+    const worker = async () => {
+      while (!stopped && next < items.length) {
+        const index = next++;
+        try {
+          results[index] = await runItem(step, context, items[index], index);
+        } catch (error) {
+          const policy = step.onItemError ?? 'fail';
+          if (policy === 'fail' || context.signal.aborted) {
+            stopped = true;
+            throw error;
+          }
+          results[index] = policy.continue;
+        }
+      }
+    };
+    const workers = Math.min(step.concurrency ?? items.length, items.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    return { output: results, note: `${items.length} item(s)` };
+  },
+};
+
+async function runItem(step: MapStep, context: StepContext, item: unknown, index: number): Promise<unknown> {
+  const scope = { ...context.scope, item, index };
+  const outputs = await context.runGraph(step.steps, itemPath(context.path, index), scope);
+  return resultOf(step, context, { ...scope, steps: { ...scope.steps, ...outputs } }, outputs);
+}
+
+/** The result of one map item or loop iteration: `result`, else the output of its last step. */
+export async function resultOf(
+  step: { steps: Array<{ id: string }>; result?: MapStep['result'] },
+  context: StepContext,
+  scope: StepContext['scope'],
+  outputs: Record<string, unknown>,
+): Promise<unknown> {
+  if (step.result !== undefined) {
+    return computeValue(step.result, scope, context.functions, { stepPath: context.path, asTemplate: false });
+  }
+  return outputs[step.steps[step.steps.length - 1]?.id ?? ''];
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (does the path exist?)';
+  return `a ${value === null ? 'null' : typeof value}`;
+}

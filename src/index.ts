@@ -1,0 +1,7 @@
+/**
+ * Baton: fast, durable, observable multi-step LLM workflows.
+ * @module
+ */
+export { type BatonOptions, createBaton, fromModels } from './baton.js';
+export * from './core/index.js';
+export { MemoryStore } from './store/memory/memory-store.js';

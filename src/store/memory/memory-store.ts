@@ -1,0 +1,88 @@
+import type { AttemptRecord, RunFilter, RunPatch, RunRecord, StepRecord, Store, SubCallRecord } from '../../core/index.js';
+
+/**
+ * A store in memory: for tests and for runs that need no durability. Records are copied on the
+ * way in and out, so callers never share mutable state with it.
+ */
+export class MemoryStore implements Store {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly steps = new Map<string, Map<string, StepRecord>>();
+  private readonly attempts = new Map<string, AttemptRecord[]>();
+  private readonly subCalls = new Map<string, SubCallRecord[]>();
+  private readonly leases = new Map<string, { owner: string; until: number }>();
+
+  async createRun(run: RunRecord): Promise<void> {
+    this.runs.set(run.id, { ...run });
+    this.steps.set(run.id, new Map());
+  }
+
+  async updateRun(runId: string, patch: RunPatch): Promise<void> {
+    const run = this.runs.get(runId);
+    if (run) this.runs.set(runId, { ...run, ...patch });
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const run = this.runs.get(runId);
+    return run && { ...run };
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    const runs = [...this.runs.values()]
+      .filter((run) => filter.workflowName === undefined || run.workflowName === filter.workflowName)
+      .filter((run) => filter.status === undefined || run.status === filter.status)
+      .filter((run) => filter.since === undefined || run.createdAt >= filter.since)
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    return runs.slice(0, filter.limit ?? runs.length).map((run) => ({ ...run }));
+  }
+
+  async writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void> {
+    let steps = this.steps.get(step.runId);
+    if (!steps) {
+      steps = new Map();
+      this.steps.set(step.runId, steps);
+    }
+    steps.set(step.path, { ...step });
+    if (attempt) {
+      const key = `${attempt.runId}\u0000${attempt.path}`;
+      const list = this.attempts.get(key) ?? [];
+      const index = list.findIndex((entry) => entry.attempt === attempt.attempt);
+      if (index >= 0) list[index] = { ...attempt };
+      else list.push({ ...attempt });
+      this.attempts.set(key, list);
+    }
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    return [...(this.steps.get(runId)?.values() ?? [])].map((step) => ({ ...step }));
+  }
+
+  async listAttempts(runId: string, path?: string): Promise<AttemptRecord[]> {
+    if (path !== undefined) return (this.attempts.get(`${runId}\u0000${path}`) ?? []).map((attempt) => ({ ...attempt }));
+    return [...this.attempts.entries()]
+      .filter(([key]) => key.startsWith(`${runId}\u0000`))
+      .flatMap(([, list]) => list.map((attempt) => ({ ...attempt })));
+  }
+
+  async writeSubCall(call: SubCallRecord): Promise<void> {
+    const key = `${call.runId}\u0000${call.path}`;
+    const list = (this.subCalls.get(key) ?? []).filter((entry) => entry.sequence !== call.sequence);
+    list.push({ ...call });
+    list.sort((a, b) => a.sequence - b.sequence);
+    this.subCalls.set(key, list);
+  }
+
+  async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
+    return (this.subCalls.get(`${runId}\u0000${path}`) ?? []).map((call) => ({ ...call }));
+  }
+
+  async claimRun(runId: string, owner: string, until: number, now: number): Promise<boolean> {
+    const lease = this.leases.get(runId);
+    if (lease && lease.owner !== owner && lease.until > now) return false;
+    this.leases.set(runId, { owner, until });
+    return true;
+  }
+
+  async releaseRun(runId: string, owner: string): Promise<void> {
+    if (this.leases.get(runId)?.owner === owner) this.leases.delete(runId);
+  }
+}
