@@ -40,21 +40,32 @@ function isResolver(models: NonNullable<BatonOptions['models']>): models is Mode
 }
 
 /** A resolver over a fixed set of named models; a step without a model gets the first. */
-export function fromModels(models: Exclude<BatonOptions['models'], ModelResolver | undefined>): ModelResolver {
+export function fromModels(
+  models: Exclude<BatonOptions['models'], ModelResolver | undefined>,
+): ModelResolver {
   const names = Object.keys(models);
   return {
     resolve(name, stepPath) {
       const key = name ?? names[0];
       const entry = key === undefined ? undefined : models[key];
       if (entry === undefined) {
-        throw new BatonError('MODEL_NOT_FOUND', `Step "${stepPath}" asks for model "${name}", which is not configured.`, {
-          stepPath,
-          hint: `Configured models: ${names.join(', ') || 'none'}.`,
-        });
+        throw new BatonError(
+          'MODEL_NOT_FOUND',
+          `Step "${stepPath}" asks for model "${name}", which is not configured.`,
+          {
+            stepPath,
+            hint: `Configured models: ${names.join(', ') || 'none'}.`,
+          },
+        );
       }
       const resolved = typeof entry === 'object' && 'model' in entry ? entry : { model: entry };
-      const id = typeof resolved.model === 'string' ? resolved.model : `${resolved.model.provider}:${resolved.model.modelId}`;
-      return resolved.pricing ? { id, model: resolved.model, pricing: resolved.pricing } : { id, model: resolved.model };
+      const id =
+        typeof resolved.model === 'string'
+          ? resolved.model
+          : `${resolved.model.provider}:${resolved.model.modelId}`;
+      return resolved.pricing
+        ? { id, model: resolved.model, pricing: resolved.pricing }
+        : { id, model: resolved.model };
     },
   };
 }

@@ -23,6 +23,7 @@ export type BatonErrorCode =
   | 'LOOP_LIMIT_REACHED'
   | 'LOOP_STUCK'
   | 'APPROVAL_REJECTED'
+  | 'APPROVAL_NOT_PENDING'
   | 'RUN_NOT_FOUND'
   | 'RUN_CANCELLED'
   | 'STORE_CONFLICT'
@@ -117,7 +118,11 @@ export class BatonError extends Error {
 /** Turns any thrown value into the JSON the journal keeps; nothing of the original is dropped. */
 export function serializeError(error: unknown): SerializedError {
   const baton = BatonError.is(error) ? error : toBatonError(error, 'STEP_FAILED');
-  const serialized: SerializedError = { code: baton.code, message: baton.message, retryable: baton.retryable };
+  const serialized: SerializedError = {
+    code: baton.code,
+    message: baton.message,
+    retryable: baton.retryable,
+  };
   if (baton.stepPath !== undefined) serialized.stepPath = baton.stepPath;
   if (baton.location !== undefined) serialized.location = baton.location;
   if (baton.retryAfterMs !== undefined) serialized.retryAfterMs = baton.retryAfterMs;

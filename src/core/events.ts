@@ -17,7 +17,15 @@ export type BatonEvent =
       costUsd: number;
       error?: SerializedError;
     }
-  | { type: 'step-start'; runId: string; path: string; stepId: string; kind: string; attempt: number; time: number }
+  | {
+      type: 'step-start';
+      runId: string;
+      path: string;
+      stepId: string;
+      kind: string;
+      attempt: number;
+      time: number;
+    }
   | {
       type: 'step-end';
       runId: string;
@@ -51,6 +59,25 @@ export type BatonEvent =
     }
   | { type: 'attempt-retry'; runId: string; path: string; attempt: number; delayMs: number; time: number }
   | { type: 'step-skip'; runId: string; path: string; stepId: string; reason: string; time: number }
+  | { type: 'step-wait'; runId: string; path: string; stepId: string; time: number; wakeAt?: number }
+  | {
+      type: 'approval-request';
+      runId: string;
+      path: string;
+      subject: unknown;
+      instructions?: string;
+      expiresAt?: number;
+      time: number;
+    }
+  | {
+      type: 'approval-response';
+      runId: string;
+      path: string;
+      action: 'approve' | 'reject';
+      by: string;
+      edited: boolean;
+      time: number;
+    }
   | {
       type: 'model-call';
       runId: string;
@@ -62,8 +89,24 @@ export type BatonEvent =
       costUsd: number;
       cached: boolean;
     }
-  | { type: 'model-fallback'; runId: string; path: string; from: string; to: string; time: number; error: SerializedError }
-  | { type: 'tool-call'; runId: string; path: string; tool: string; sequence: number; input: unknown; time: number }
+  | {
+      type: 'model-fallback';
+      runId: string;
+      path: string;
+      from: string;
+      to: string;
+      time: number;
+      error: SerializedError;
+    }
+  | {
+      type: 'tool-call';
+      runId: string;
+      path: string;
+      tool: string;
+      sequence: number;
+      input: unknown;
+      time: number;
+    }
   | {
       type: 'tool-result';
       runId: string;

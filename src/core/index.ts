@@ -14,7 +14,7 @@ export {
   toBatonError,
 } from './errors.js';
 export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
-export { evaluateExpression, type ExpressionScope } from './expressions/evaluate-expression.js';
+export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';
 export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
 export { toMilliseconds } from './ir/duration.js';
@@ -26,7 +26,12 @@ export {
   validateWorkflow,
   type WorkflowProblem,
 } from './ir/validate-workflow.js';
-export { type Workflow, type WorkflowDefinition, type WorkflowFunction, WorkflowSchema } from './ir/workflow.js';
+export {
+  type Workflow,
+  type WorkflowDefinition,
+  type WorkflowFunction,
+  WorkflowSchema,
+} from './ir/workflow.js';
 export { type Clock, systemClock } from './ports/clock.js';
 export type { ModelPricing, ModelResolver, ResolvedModel } from './ports/model-resolver.js';
 export type {
@@ -43,8 +48,19 @@ export type {
 } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { canonicalJson } from './runner/canonical-json.js';
-export { createEngine, type Engine, type EngineOptions } from './runner/engine.js';
-export type { Budget, EngineServices, StepContext, StepHandler, StepOutcome } from './runner/run-state.js';
+export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
+export { createEngine, type Engine, type EngineOptions, type ResumeOptions } from './runner/engine.js';
+export type { ReplayOptions } from './runner/replay-run.js';
+export type {
+  Budget,
+  EngineServices,
+  GraphResult,
+  StepContext,
+  StepHandler,
+  StepOutcome,
+  Waiting,
+} from './runner/run-state.js';
 export { hashWorkflow, type RunOptions, type RunResult } from './runner/run-workflow.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
+export type { ApprovalDecision, ApprovalRequest } from './steps/approval-step.js';
 export { priceOf } from './steps/call-model.js';

@@ -1,4 +1,9 @@
-import { APICallError, type LanguageModelV4, type LanguageModelV4GenerateResult, type LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import {
+  APICallError,
+  type LanguageModelV4,
+  type LanguageModelV4GenerateResult,
+  type LanguageModelV4StreamPart,
+} from '@ai-sdk/provider';
 import { MockLanguageModelV4 } from 'ai/test';
 
 /** One scripted answer: text, an object (sent as JSON text), tool calls, or an error. */
@@ -49,14 +54,14 @@ export function createScriptedModel(
     const text = scripted.text ?? (scripted.object === undefined ? '' : JSON.stringify(scripted.object));
     const content: LanguageModelV4GenerateResult['content'] = [];
     if (text !== '' || !scripted.toolCalls) content.push({ type: 'text', text });
-    scripted.toolCalls?.forEach((toolCall, index) =>
+    for (const [index, toolCall] of (scripted.toolCalls ?? []).entries()) {
       content.push({
         type: 'tool-call',
         toolCallId: toolCall.toolCallId ?? `call_${call}_${index}`,
         toolName: toolCall.toolName,
         input: JSON.stringify(toolCall.input),
-      }),
-    );
+      });
+    }
     const input = scripted.usage?.inputTokens ?? 10;
     const output = scripted.usage?.outputTokens ?? 5;
     const cached = scripted.usage?.cachedInputTokens ?? 0;
@@ -79,11 +84,22 @@ export function createScriptedModel(
       const parts: LanguageModelV4StreamPart[] = [{ type: 'stream-start', warnings: [] }];
       for (const part of result.content) {
         if (part.type === 'text') {
-          parts.push({ type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: part.text }, { type: 'text-end', id: 't' });
+          parts.push(
+            { type: 'text-start', id: 't' },
+            { type: 'text-delta', id: 't', delta: part.text },
+            { type: 'text-end', id: 't' },
+          );
         } else if (part.type === 'tool-call') parts.push(part);
       }
       parts.push({ type: 'finish', finishReason: result.finishReason, usage: result.usage });
-      return { stream: new ReadableStream({ start: (controller) => { for (const part of parts) controller.enqueue(part); controller.close(); } }) };
+      return {
+        stream: new ReadableStream({
+          start: (controller) => {
+            for (const part of parts) controller.enqueue(part);
+            controller.close();
+          },
+        }),
+      };
     },
   });
   return Object.assign(model, { calls: model.doGenerateCalls });
@@ -106,9 +122,13 @@ function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }

@@ -36,12 +36,16 @@ export async function evaluateExpression(
   try {
     return normalize(await parsed.evaluate(scope));
   } catch (error) {
-    throw new BatonError('EXPRESSION_FAILED', `Expression \`${expression}\` failed: ${(error as Error).message}`, {
-      cause: error,
-      stepPath,
-      hint: 'Check the names it reads against the step outputs (`baton show <run> --step <id>`).',
-      details: { expression },
-    });
+    throw new BatonError(
+      'EXPRESSION_FAILED',
+      `Expression \`${expression}\` failed: ${(error as Error).message}`,
+      {
+        cause: error,
+        stepPath,
+        hint: 'Check the names it reads against the step outputs (`baton show <run> --step <id>`).',
+        details: { expression },
+      },
+    );
   }
 }
 

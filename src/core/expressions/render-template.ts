@@ -1,7 +1,7 @@
+import { BatonError } from '../errors.js';
 import type { Computed } from '../ir/step.js';
 import type { WorkflowFunction } from '../ir/workflow.js';
-import { BatonError } from '../errors.js';
-import { evaluateExpression, type ExpressionScope } from './evaluate-expression.js';
+import { type ExpressionScope, evaluateExpression } from './evaluate-expression.js';
 
 const placeholder = /\{\{([\s\S]+?)\}\}/g;
 const whole = /^\s*\{\{([\s\S]+?)\}\}\s*$/;
@@ -15,7 +15,11 @@ export function templateExpressions(template: string): string[] {
  * Renders a template. A string that is one placeholder alone yields the raw value (an object
  * stays an object); otherwise each placeholder is replaced by its text (objects as JSON).
  */
-export async function renderTemplate(template: string, scope: ExpressionScope, stepPath?: string): Promise<unknown> {
+export async function renderTemplate(
+  template: string,
+  scope: ExpressionScope,
+  stepPath?: string,
+): Promise<unknown> {
   const single = whole.exec(template);
   if (single?.[1] !== undefined && !single[1].includes('{{')) {
     return evaluateExpression(single[1].trim(), scope, stepPath);
@@ -32,7 +36,11 @@ export async function renderTemplate(template: string, scope: ExpressionScope, s
 }
 
 /** Renders a mapping: strings are templates, arrays and objects are walked, anything else is kept. */
-export async function renderMapping(value: unknown, scope: ExpressionScope, stepPath?: string): Promise<unknown> {
+export async function renderMapping(
+  value: unknown,
+  scope: ExpressionScope,
+  stepPath?: string,
+): Promise<unknown> {
   if (typeof value === 'string') return renderTemplate(value, scope, stepPath);
   if (Array.isArray(value)) return Promise.all(value.map((entry) => renderMapping(entry, scope, stepPath)));
   if (typeof value === 'object' && value !== null) {

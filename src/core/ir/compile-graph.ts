@@ -1,7 +1,9 @@
 import type { Step } from './step.js';
 import { stepReferences } from './step-references.js';
 
-export type Gate = { kind: 'route'; branch: number; routes: Set<string> } | { kind: 'error'; from: Set<number> };
+export type Gate =
+  | { kind: 'route'; branch: number; routes: Set<string> }
+  | { kind: 'error'; from: Set<number> };
 
 export interface GraphNode {
   step: Step;
@@ -27,7 +29,13 @@ export function compileGraph(steps: readonly Step[]): CompiledGraph {
   const cached = cache.get(steps);
   if (cached) return cached;
   const byId = new Map(steps.map((step, index) => [step.id, index]));
-  const nodes: GraphNode[] = steps.map((step, index) => ({ step, index, deps: [], dependents: [], gate: undefined }));
+  const nodes: GraphNode[] = steps.map((step, index) => ({
+    step,
+    index,
+    deps: [],
+    dependents: [],
+    gate: undefined,
+  }));
   const depSets = nodes.map(() => new Set<number>());
   for (const node of nodes) {
     const named = node.step.needs ?? stepReferences(node.step);
@@ -42,7 +50,8 @@ export function compileGraph(steps: readonly Step[]): CompiledGraph {
           const target = nodes[byId.get(id) ?? -1];
           if (!target) continue;
           depSets[target.index]?.add(node.index);
-          if (target.gate?.kind === 'route' && target.gate.branch === node.index) target.gate.routes.add(route);
+          if (target.gate?.kind === 'route' && target.gate.branch === node.index)
+            target.gate.routes.add(route);
           else target.gate = { kind: 'route', branch: node.index, routes: new Set([route]) };
         }
       }

@@ -1,4 +1,8 @@
-import { computedReferences, expressionReferences, mappingReferences } from '../expressions/step-references.js';
+import {
+  computedReferences,
+  expressionReferences,
+  mappingReferences,
+} from '../expressions/step-references.js';
 import type { Step } from './step.js';
 
 /**

@@ -15,12 +15,18 @@ export type JsonSchema = z.infer<typeof JsonSchemaSchema>;
  */
 export const ComputedSchema = z.union([
   z.string(),
-  z.object({ function: z.string().min(1) }).strict().describe('A TypeScript function registered by name'),
+  z
+    .object({ function: z.string().min(1) })
+    .strict()
+    .describe('A TypeScript function registered by name'),
 ]);
 export type Computed = z.infer<typeof ComputedSchema>;
 
 /** Milliseconds, or a string such as `500ms`, `30s`, `5m`, `2h`. */
-export const DurationSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/)]);
+export const DurationSchema = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(ms|s|m|h|d)$/),
+]);
 export type Duration = z.infer<typeof DurationSchema>;
 
 export const RetryPolicySchema = z
@@ -42,7 +48,9 @@ export const OnErrorSchema = z.union([
 export type OnError = z.infer<typeof OnErrorSchema>;
 
 const base = {
-  id: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a step id is a letter or _ then letters, digits, _ or -'),
+  id: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a step id is a letter or _ then letters, digits, _ or -'),
   description: z.string().optional(),
   needs: z.array(z.string()).optional().describe('Explicit dependencies; derived from expressions if absent'),
   when: z.string().optional().describe('JSONata condition; the step is skipped when it is false'),
@@ -55,7 +63,10 @@ const base = {
   output: JsonSchemaSchema.optional().describe('JSON Schema the output must satisfy'),
   onError: OnErrorSchema.optional(),
   cache: z.boolean().optional(),
-  limit: z.string().optional().describe('Name of a concurrency limit (workflow `limits`) this step takes a slot of'),
+  limit: z
+    .string()
+    .optional()
+    .describe('Name of a concurrency limit (workflow `limits`) this step takes a slot of'),
 };
 
 const modelField = z.union([z.string(), z.array(z.string()).min(1)]).describe('Alias, or a fallback chain');
@@ -111,10 +122,16 @@ export const ApprovalStepSchema = z
   .object({
     ...base,
     kind: z.literal('approval'),
-    subject: z.unknown().optional().describe('What the reviewer sees and may edit'),
-    instructions: z.string().optional(),
-    expires: DurationSchema.optional(),
-    onExpiry: z.union([z.enum(['reject', 'approve']), z.object({ route: z.string() }).strict()]).optional(),
+    subject: z
+      .unknown()
+      .optional()
+      .describe('Mapping of what the reviewer sees, approves or edits; the output'),
+    instructions: z.string().optional().describe('Template shown to the reviewer'),
+    expires: DurationSchema.optional().describe('How long the request waits before onExpiry applies'),
+    onExpiry: z
+      .enum(['reject', 'approve'])
+      .optional()
+      .describe('Default reject; a rejection is an APPROVAL_REJECTED error, which onError can route'),
   })
   .strict();
 

@@ -35,7 +35,10 @@ export function validateWorkflow(
 }
 
 /** Like {@link validateWorkflow}, but throws one `WORKFLOW_INVALID` error listing the problems. */
-export function assertValidWorkflow(document: unknown, functions?: WorkflowDefinition['functions']): Workflow {
+export function assertValidWorkflow(
+  document: unknown,
+  functions?: WorkflowDefinition['functions'],
+): Workflow {
   const { workflow, problems } = validateWorkflow(document, functions);
   if (workflow) return workflow;
   const name = (document as { name?: unknown } | null)?.name;
@@ -49,7 +52,9 @@ export function assertValidWorkflow(document: unknown, functions?: WorkflowDefin
 }
 
 export function formatProblemPath(path: Array<string | number>): string {
-  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`))
+    .join('');
 }
 
 interface LevelContext {
@@ -59,19 +64,28 @@ interface LevelContext {
   problems: WorkflowProblem[];
 }
 
-function checkLevel(steps: Step[], at: Array<string | number>, outer: Set<string>, context: LevelContext): void {
+function checkLevel(
+  steps: Step[],
+  at: Array<string | number>,
+  outer: Set<string>,
+  context: LevelContext,
+): void {
   const { problems } = context;
   const here = new Map<string, number>();
   steps.forEach((step, index) => {
     const path = [...at, index];
     const previous = context.seen.get(step.id);
     if (previous !== undefined) {
-      problems.push({ path: [...path, 'id'], stepId: step.id, message: `Duplicate step id "${step.id}" (first at ${previous}).` });
+      problems.push({
+        path: [...path, 'id'],
+        stepId: step.id,
+        message: `Duplicate step id "${step.id}" (first at ${previous}).`,
+      });
     } else context.seen.set(step.id, formatProblemPath(path));
     here.set(step.id, index);
   });
   const problemCount = problems.length;
-  steps.forEach((step, index) => checkStep(step, [...at, index], here, outer, context));
+  for (const [index, step] of steps.entries()) checkStep(step, [...at, index], here, outer, context);
   if (problems.length > problemCount) return;
   const graph = compileGraph(steps);
   const cycle = findCycle(graph.nodes.map((node) => node.deps));
@@ -97,7 +111,7 @@ function checkLevel(steps: Step[], at: Array<string | number>, outer: Set<string
     return found;
   };
   steps.forEach((step, index) => {
-    for (const id of stepReferences(step)) {
+    for (const id of safeReferences(step)) {
       const target = here.get(id);
       if (target === undefined || ancestorsOf(index).has(target)) continue;
       problems.push({
@@ -124,8 +138,14 @@ function checkStep(
     if (!here.has(id)) report(['needs', index], `Unknown step "${id}" in needs of "${step.id}".`);
     if (id === step.id) report(['needs', index], `Step "${step.id}" cannot need itself.`);
   });
-  for (const id of stepReferences(step)) {
-    if (!known(id)) report([], `Step "${step.id}" reads steps.${id}, but there is no step "${id}".`);
+  // A map or loop reports what its inner steps read itself, at their own paths.
+  const inner = new Set(
+    step.kind === 'map' || step.kind === 'loop' ? step.steps.map((child) => child.id) : [],
+  );
+  const own = step.kind === 'map' || step.kind === 'loop' ? { ...step, steps: [] } : step;
+  for (const id of safeReferences(own)) {
+    if (!known(id) && !inner.has(id))
+      report([], `Step "${step.id}" reads steps.${id}, but there is no step "${id}".`);
   }
   if (typeof step.onError === 'object' && 'route' in step.onError && !here.has(step.onError.route)) {
     report(['onError', 'route'], `onError routes to unknown step "${step.onError.route}".`);
@@ -143,7 +163,10 @@ function checkStep(
     if (!context.declaredInputs) return;
     for (const name of inputReferences(value, isTemplate)) {
       if (!context.declaredInputs.has(name)) {
-        report(field, `Step "${step.id}" reads input.${name}, which the workflow's input schema does not declare.`);
+        report(
+          field,
+          `Step "${step.id}" reads input.${name}, which the workflow's input schema does not declare.`,
+        );
       }
     }
   });
@@ -152,18 +175,35 @@ function checkStep(
     if (step.default !== undefined && !routes.includes(step.default)) {
       report(['default'], `Default route "${step.default}" is not one of: ${routes.join(', ')}.`);
     }
-    if (!step.classify && step.default === undefined && Object.values(step.routes).some((r) => r.when === undefined)) {
-      report(['routes'], 'Without classify, every route needs a `when` expression (or name one route as default).');
+    if (
+      !step.classify &&
+      step.default === undefined &&
+      Object.values(step.routes).some((r) => r.when === undefined)
+    ) {
+      report(
+        ['routes'],
+        'Without classify, every route needs a `when` expression (or name one route as default).',
+      );
     }
     for (const [name, route] of Object.entries(step.routes)) {
       route.steps.forEach((id, index) => {
-        if (!here.has(id) || id === step.id) report(['routes', name, 'steps', index], `Route "${name}" names unknown step "${id}".`);
+        if (!here.has(id) || id === step.id)
+          report(['routes', name, 'steps', index], `Route "${name}" names unknown step "${id}".`);
       });
     }
   }
   if (step.kind === 'map' || step.kind === 'loop') {
     const visible = new Set([...outer, ...here.keys()]);
     checkLevel(step.steps, [...path, 'steps'], visible, context);
+  }
+}
+
+// Syntax errors are reported on their own; a step whose expressions do not parse reads nothing.
+function safeReferences(step: Step): Set<string> {
+  try {
+    return stepReferences(step);
+  } catch {
+    return new Set();
   }
 }
 
@@ -174,8 +214,9 @@ function forEachComputed(
 ): void {
   const mapping = (value: unknown, field: Array<string | number>) => {
     if (typeof value === 'string') visit(value, field, true);
-    else if (Array.isArray(value)) value.forEach((entry, index) => mapping(entry, [...field, index]));
-    else if (typeof value === 'object' && value !== null) {
+    else if (Array.isArray(value)) {
+      for (const [index, entry] of value.entries()) mapping(entry, [...field, index]);
+    } else if (typeof value === 'object' && value !== null) {
       for (const [key, entry] of Object.entries(value)) mapping(entry, [...field, key]);
     }
   };
@@ -224,11 +265,20 @@ function checkExpression(
   }
 }
 
-function checkSchema(schema: unknown, path: Array<string | number>, stepId: string | undefined, problems: WorkflowProblem[]) {
+function checkSchema(
+  schema: unknown,
+  path: Array<string | number>,
+  stepId: string | undefined,
+  problems: WorkflowProblem[],
+) {
   try {
     z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
   } catch (error) {
-    problems.push({ path, ...(stepId ? { stepId } : {}), message: `Invalid JSON Schema: ${(error as Error).message}` });
+    problems.push({
+      path,
+      ...(stepId ? { stepId } : {}),
+      message: `Invalid JSON Schema: ${(error as Error).message}`,
+    });
   }
 }
 
@@ -246,7 +296,11 @@ function findCycle(deps: number[][]): number[] | undefined {
     state[node] = 1;
     stack.push(node);
     for (const dep of deps[node] ?? []) {
-      if (state[dep] === 1) return stack.slice(stack.indexOf(dep)).reverse();
+      if (state[dep] === 1) {
+        const cycle = stack.slice(stack.indexOf(dep)).reverse();
+        const first = cycle.indexOf(Math.min(...cycle));
+        return [...cycle.slice(first), ...cycle.slice(0, first)];
+      }
       if (state[dep] === 0) {
         const cycle = visit(dep);
         if (cycle) return cycle;
@@ -273,9 +327,20 @@ const friendly: Record<string, string> = {
 function fromZodIssue(issue: z.core.$ZodIssue, document: unknown): WorkflowProblem {
   const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
   const last = path[path.length - 1];
-  const message = typeof last === 'string' && issue.code === 'invalid_type' && friendly[last] ? friendly[last] : issue.message;
+  const missing =
+    typeof last === 'string' && friendly[last] !== undefined && valueAt(document, path) === undefined;
+  const message = missing ? (friendly[last as string] as string) : issue.message;
   const stepId = stepIdAt(document, path);
   return stepId ? { path, stepId, message } : { path, message };
+}
+
+function valueAt(document: unknown, path: Array<string | number>): unknown {
+  let node = document;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[part];
+  }
+  return node;
 }
 
 function stepIdAt(document: unknown, path: Array<string | number>): string | undefined {

@@ -6,8 +6,12 @@ import type { Store } from '../ports/store.js';
 import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
+import { type ApprovalInput, decideApproval } from './decide-approval.js';
+import { type ReplayOptions, replayRun } from './replay-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
 import { type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
+
+export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition };
 
 export interface EngineOptions {
   store: Store;
@@ -29,7 +33,24 @@ export interface EngineOptions {
 export interface Engine {
   readonly services: EngineServices;
   run(definition: WorkflowDefinition, options?: RunOptions): Promise<RunResult>;
-  resume(runId: string, options?: Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition }): Promise<RunResult>;
+  /** Continues a run that stopped (crash, cancel, failure, approval): finished steps are not redone. */
+  resume(runId: string, options?: ResumeOptions): Promise<RunResult>;
+  /** Approves a waiting approval step (optionally with an edited subject) and continues the run. */
+  approve(
+    runId: string,
+    path: string,
+    decision?: Omit<Extract<ApprovalInput, { action: 'approve' }>, 'action'>,
+    options?: ResumeOptions,
+  ): Promise<RunResult>;
+  /** Rejects a waiting approval step and continues the run (the rejection may be routed by onError). */
+  reject(
+    runId: string,
+    path: string,
+    decision: Omit<Extract<ApprovalInput, { action: 'reject' }>, 'action'>,
+    options?: ResumeOptions,
+  ): Promise<RunResult>;
+  /** A new run that reuses an earlier run's outputs upstream of `from` and runs the rest. */
+  replay(runId: string, options: ReplayOptions): Promise<RunResult>;
   /** Listens to the events of every run; returns the function that stops listening. */
   subscribe(listener: EventListener): () => void;
 }
@@ -67,10 +88,35 @@ export function createEngine(options: EngineOptions): Engine {
     handlers: { ...coreStepHandlers, ...options.stepHandlers },
     listeners,
   };
+  // A run waiting on an approval with a deadline is resumed when the deadline passes, if this
+  // process is still alive then; the timer does not keep the process alive.
+  const wake = async (result: Promise<RunResult>, options: ResumeOptions | undefined): Promise<RunResult> => {
+    const ended = await result;
+    const wakeAt = ended.waiting?.wakeAt;
+    if (wakeAt !== undefined) {
+      const timer = setTimeout(
+        () => {
+          void wake(resumeRun(services, ended.runId, options), options).catch(() => {});
+        },
+        Math.max(0, wakeAt - services.clock.now()),
+      );
+      timer.unref();
+    }
+    return ended;
+  };
   return {
     services,
-    run: (definition, runOptions) => runWorkflow(services, definition, runOptions),
-    resume: (runId, resumeOptions) => resumeRun(services, runId, resumeOptions),
+    run: (definition, runOptions) => wake(runWorkflow(services, definition, runOptions), undefined),
+    resume: (runId, resumeOptions) => wake(resumeRun(services, runId, resumeOptions), resumeOptions),
+    async approve(runId, path, decision = {}, resumeOptions) {
+      await decideApproval(services, runId, path, { action: 'approve', ...decision });
+      return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
+    },
+    async reject(runId, path, decision, resumeOptions) {
+      await decideApproval(services, runId, path, { action: 'reject', ...decision });
+      return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
+    },
+    replay: (runId, replayOptions) => wake(replayRun(services, runId, replayOptions), undefined),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -79,7 +125,11 @@ export function createEngine(options: EngineOptions): Engine {
 }
 
 function toRegistry(tools: EngineOptions['tools']): ToolRegistry {
-  if (tools && typeof (tools as ToolRegistry).get === 'function' && typeof (tools as ToolRegistry).names === 'function') {
+  if (
+    tools &&
+    typeof (tools as ToolRegistry).get === 'function' &&
+    typeof (tools as ToolRegistry).names === 'function'
+  ) {
     return tools as ToolRegistry;
   }
   const map = new Map(Object.entries((tools ?? {}) as Record<string, ToolDefinition>));

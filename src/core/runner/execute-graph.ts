@@ -3,7 +3,7 @@ import { evaluateExpression } from '../expressions/evaluate-expression.js';
 import { type CompiledGraph, compileGraph, type GraphNode } from '../ir/compile-graph.js';
 import type { Step } from '../ir/step.js';
 import { childPath } from '../ir/step-path.js';
-import type { Frame, RunState } from './run-state.js';
+import type { Frame, GraphResult, RunState, Waiting } from './run-state.js';
 import { runStep, type StepResult } from './run-step.js';
 
 type Outcome = StepResult | 'skipped';
@@ -11,8 +11,9 @@ type Outcome = StepResult | 'skipped';
 /**
  * Runs one level of a workflow as a dataflow graph: each step starts the moment its last
  * dependency ends (there are no levels or supersteps), bounded only by the concurrency gates.
- * Resolves with the outputs of this level by step id; rejects with the first failure that the
- * failing step's `onError` did not absorb, after cancelling and awaiting the steps still running.
+ * Resolves with the outputs of this level by step id, or with the steps it waits on once nothing
+ * else can run; rejects with the first failure that the failing step's `onError` did not absorb,
+ * after cancelling and awaiting the steps still running.
  */
 export function executeGraph(
   run: RunState,
@@ -21,7 +22,7 @@ export function executeGraph(
   scope: Frame['scope'],
   parentSignal: AbortSignal,
   functions: Frame['functions'],
-): Promise<Record<string, unknown>> {
+): Promise<GraphResult> {
   const graph = compileGraph(steps);
   const { nodes } = graph;
   const controller = new AbortController();
@@ -33,20 +34,31 @@ export function executeGraph(
   );
   aborted.catch(() => {});
   const level: Record<string, unknown> = {};
-  const frame: Frame = { prefix, scope: { ...scope, steps: { ...scope.steps } }, signal: controller.signal, aborted, functions };
+  const frame: Frame = {
+    prefix,
+    scope: { ...scope, steps: { ...scope.steps } },
+    signal: controller.signal,
+    aborted,
+    functions,
+  };
   const outcomes: Outcome[] = new Array(nodes.length);
-  const waiting = Int32Array.from(nodes, (node) => node.deps.length);
-  const runGraph = (inner: readonly Step[], innerPrefix: string, innerScope: Frame['scope'], own = functions) =>
-    executeGraph(run, inner, innerPrefix, innerScope, controller.signal, own);
+  const pending = Int32Array.from(nodes, (node) => node.deps.length);
+  const runGraph = (
+    inner: readonly Step[],
+    innerPrefix: string,
+    innerScope: Frame['scope'],
+    own = functions,
+  ) => executeGraph(run, inner, innerPrefix, innerScope, controller.signal, own);
   let settled = 0;
   let running = 0;
   let failure: BatonError | undefined;
+  let waiting: Waiting | undefined;
 
   return new Promise((resolve, reject) => {
     const done = () => {
       parentSignal.removeEventListener('abort', forward);
       if (failure) reject(failure);
-      else resolve(level);
+      else resolve(waiting ? { outputs: level, waiting } : { outputs: level });
     };
     const launch = async (node: GraphNode) => {
       running++;
@@ -66,6 +78,11 @@ export function executeGraph(
       }
       running--;
       outcomes[node.index] = outcome;
+      if (outcome !== 'skipped' && outcome.outcome === 'waiting') {
+        waiting = mergeWaiting(waiting, outcome.waiting);
+        if (running === 0) done();
+        return;
+      }
       if (outcome !== 'skipped') {
         if (outcome.outcome === 'failed') {
           if (!failure) {
@@ -85,12 +102,13 @@ export function executeGraph(
       }
       settled++;
       for (const dependent of node.dependents) {
-        const left = (waiting[dependent] ?? 1) - 1;
-        waiting[dependent] = left;
+        const left = (pending[dependent] ?? 1) - 1;
+        pending[dependent] = left;
         const target = nodes[dependent];
         if (target && left === 0) void launch(target);
       }
-      if (settled === nodes.length) done();
+      // Launching is synchronous up to its first await, so nothing running now means nothing will.
+      if (settled === nodes.length || running === 0) done();
     };
     for (const node of nodes) if (node.deps.length === 0) void launch(node);
   });
@@ -121,13 +139,19 @@ function skipReason(graph: CompiledGraph, outcomes: Outcome[], node: GraphNode):
       continue;
     }
     const ok = outcome !== 'skipped' && outcome?.outcome !== 'routed';
-    if (!ok && join === 'all') return `dependency "${nameOf(dep)}" was ${outcome === 'skipped' ? 'skipped' : 'failed'}`;
+    if (!ok && join === 'all')
+      return `dependency "${nameOf(dep)}" was ${outcome === 'skipped' ? 'skipped' : 'failed'}`;
     anyOk ||= ok;
   }
   return anyOk ? undefined : 'no dependency succeeded';
 }
 
-async function whenReason(run: RunState, step: Step, path: string, frame: Frame): Promise<string | undefined> {
+async function whenReason(
+  run: RunState,
+  step: Step,
+  path: string,
+  frame: Frame,
+): Promise<string | undefined> {
   const journaled = run.replay.get(path);
   if (journaled?.status === 'skipped') return journaled.note ?? 'skipped before';
   if (step.when === undefined) return undefined;
@@ -141,6 +165,13 @@ function frameFor(frame: Frame, outcomes: Outcome[], node: GraphNode): Frame {
   const routed = [...node.gate.from].map((index) => outcomes[index]).find(isRouted);
   const error = routed && routed !== 'skipped' && routed.outcome === 'routed' ? routed.error : undefined;
   return { ...frame, scope: { ...frame.scope, error } };
+}
+
+export function mergeWaiting(a: Waiting | undefined, b: Waiting): Waiting {
+  const wakeAt = Math.min(a?.wakeAt ?? Number.POSITIVE_INFINITY, b.wakeAt ?? Number.POSITIVE_INFINITY);
+  const merged: Waiting = { paths: [...(a?.paths ?? []), ...b.paths] };
+  if (Number.isFinite(wakeAt)) merged.wakeAt = wakeAt;
+  return merged;
 }
 
 function isRouted(outcome: Outcome | undefined): boolean {

@@ -1,5 +1,5 @@
 import type { BatonError } from '../errors.js';
-import type { RetryPolicy, StepKind } from '../ir/step.js';
+import type { RetryPolicy } from '../ir/step.js';
 
 export interface ResolvedRetryPolicy {
   maxAttempts: number;
@@ -9,7 +9,9 @@ export interface ResolvedRetryPolicy {
   retryOn: 'retryable' | 'all';
 }
 
-const single: ResolvedRetryPolicy = {
+// One attempt unless a step asks for more: model calls already retry transient errors inside the
+// model layer, and retrying a tool with side effects must be the author's choice.
+const defaults: ResolvedRetryPolicy = {
   maxAttempts: 1,
   initialDelayMs: 1000,
   maxDelayMs: 30_000,
@@ -17,21 +19,16 @@ const single: ResolvedRetryPolicy = {
   retryOn: 'retryable',
 };
 
-// Calls to the outside world fail transiently; a pure transform that failed will fail again.
-const external: ResolvedRetryPolicy = { ...single, maxAttempts: 3 };
-const externalKinds = new Set<StepKind>(['llm', 'tool', 'agent']);
-
-/** The policy of a step: its own, else the workflow default, else the default of its kind. */
+/** The policy of a step: its own fields, else the workflow default's, else one attempt. */
 export function resolveRetryPolicy(
-  kind: StepKind,
   own: RetryPolicy | undefined,
   workflowDefault: RetryPolicy | undefined,
 ): ResolvedRetryPolicy {
-  const base = externalKinds.has(kind) ? external : single;
-  const merged = { ...base };
+  const merged = { ...defaults };
   for (const policy of [workflowDefault, own]) {
     if (!policy) continue;
-    for (const [key, value] of Object.entries(policy)) if (value !== undefined) Object.assign(merged, { [key]: value });
+    for (const [key, value] of Object.entries(policy))
+      if (value !== undefined) Object.assign(merged, { [key]: value });
   }
   return merged;
 }

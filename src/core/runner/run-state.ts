@@ -54,9 +54,23 @@ export interface Frame {
   functions: WorkflowDefinition['functions'];
 }
 
+/** A step or graph suspended until a person decides; `wakeAt` is when a deadline passes, if any. */
+export interface Waiting {
+  paths: string[];
+  wakeAt?: number;
+}
+
+/** What a graph level ended with: its outputs by step id, or the steps it is waiting on. */
+export interface GraphResult {
+  outputs: Record<string, unknown>;
+  waiting?: Waiting;
+}
+
 /** What a step kind's `execute` returns. */
 export interface StepOutcome {
   output: unknown;
+  /** Set when the step suspends (an approval); the run ends `waiting` once nothing else can run. */
+  waiting?: Waiting;
   model?: string;
   usage?: Usage;
   costUsd?: number;
@@ -79,7 +93,7 @@ export interface StepContext {
     prefix: string,
     scope: Frame['scope'],
     functions?: Frame['functions'],
-  ): Promise<Record<string, unknown>>;
+  ): Promise<GraphResult>;
   /** Adds a model call's usage and cost to the step and the run. */
   addUsage(usage: Usage, costUsd: number): void;
 }

@@ -6,13 +6,14 @@ import type { StepRecord, Usage } from '../ports/store.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
-import type { Frame, RunState, StepContext, StepOutcome } from './run-state.js';
+import type { Frame, RunState, StepContext, StepOutcome, Waiting } from './run-state.js';
 
 /** How a step instance ended, as the graph sees it. */
 export type StepResult =
   | { outcome: 'succeeded'; output: unknown }
   | { outcome: 'continued'; output: unknown; error: SerializedError }
   | { outcome: 'routed'; error: SerializedError }
+  | { outcome: 'waiting'; waiting: Waiting }
   | { outcome: 'failed'; error: BatonError };
 
 /**
@@ -36,14 +37,18 @@ export async function runStep(
   if (!handler) {
     return {
       outcome: 'failed',
-      error: new BatonError('STEP_KIND_UNAVAILABLE', `Step kind "${step.kind}" is not available in this engine.`, {
-        stepPath: path,
-        hint: 'Create the engine with createBaton(), which registers every step kind.',
-      }),
+      error: new BatonError(
+        'STEP_KIND_UNAVAILABLE',
+        `Step kind "${step.kind}" is not available in this engine.`,
+        {
+          stepPath: path,
+          hint: 'Create the engine with createBaton(), which registers every step kind.',
+        },
+      ),
     };
   }
   const workflow = run.definition.workflow;
-  const policy = resolveRetryPolicy(step.kind, step.retry, workflow.defaults?.retry);
+  const policy = resolveRetryPolicy(step.retry, workflow.defaults?.retry);
   const timeout = step.timeout ?? (handler.leaf ? workflow.defaults?.timeout : undefined);
   const timeoutMs = timeout === undefined ? undefined : toMilliseconds(timeout);
   const gates = handler.leaf ? leafGates(run, step) : [];
@@ -62,8 +67,22 @@ export async function runStep(
     const attempt = record.attempt;
     for (const gate of gates) await gate.acquire(frame.signal);
     const attemptStart = services.clock.now();
-    await services.store.writeStep(record, { runId: run.id, path, attempt, status: 'running', startedAt: attemptStart });
-    run.emit({ type: 'step-start', runId: run.id, path, stepId: step.id, kind: step.kind, attempt, time: attemptStart });
+    await services.store.writeStep(record, {
+      runId: run.id,
+      path,
+      attempt,
+      status: 'running',
+      startedAt: attemptStart,
+    });
+    run.emit({
+      type: 'step-start',
+      runId: run.id,
+      path,
+      stepId: step.id,
+      kind: step.kind,
+      attempt,
+      time: attemptStart,
+    });
     let usage: Usage | undefined;
     let costUsd = 0;
     const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
@@ -87,19 +106,49 @@ export async function runStep(
     };
     try {
       const work = handler.execute(step, context);
-      const outcome = await Promise.race(deadline ? [work, frame.aborted, deadline.expired] : [work, frame.aborted]);
-      const output = step.output ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', path) : outcome.output;
+      const outcome = await Promise.race(
+        deadline ? [work, frame.aborted, deadline.expired] : [work, frame.aborted],
+      );
+      if (outcome.waiting) {
+        deadline?.clear();
+        for (const gate of gates) gate.release();
+        record.status = 'waiting';
+        await services.store.writeStep(record);
+        const time = services.clock.now();
+        const wakeAt = outcome.waiting.wakeAt;
+        run.emit({
+          type: 'step-wait',
+          runId: run.id,
+          path,
+          stepId: step.id,
+          time,
+          ...(wakeAt === undefined ? {} : { wakeAt }),
+        });
+        return { outcome: 'waiting', waiting: outcome.waiting };
+      }
+      const output = step.output
+        ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', path)
+        : outcome.output;
       deadline?.clear();
       for (const gate of gates) gate.release();
       const endedAt = services.clock.now();
       Object.assign(record, finished(outcome, output, usage, costUsd), { status: 'succeeded', endedAt });
-      await services.store.writeStep(record, { runId: run.id, path, attempt, status: 'succeeded', startedAt: attemptStart, endedAt });
+      await services.store.writeStep(record, {
+        runId: run.id,
+        path,
+        attempt,
+        status: 'succeeded',
+        startedAt: attemptStart,
+        endedAt,
+      });
       emitEnd(run, record, 'succeeded');
       return { outcome: 'succeeded', output };
     } catch (thrown) {
       deadline?.clear();
       for (const gate of gates) gate.release();
-      const error = frame.signal.aborted ? cancelled(run, frame, path) : toBatonError(thrown, 'STEP_FAILED', path);
+      const error = frame.signal.aborted
+        ? cancelled(run, frame, path)
+        : toBatonError(thrown, 'STEP_FAILED', path);
       const serialized = serializeError(error);
       const retry = error.code !== 'RUN_CANCELLED' && shouldRetry(policy, attempt, error);
       const endedAt = services.clock.now();
@@ -109,9 +158,26 @@ export async function runStep(
         record.endedAt = endedAt;
         if (usage) record.usage = usage;
       }
-      const attemptRecord = { runId: run.id, path, attempt, status: 'failed' as const, startedAt: attemptStart, endedAt, error: serialized };
+      const attemptRecord = {
+        runId: run.id,
+        path,
+        attempt,
+        status: 'failed' as const,
+        startedAt: attemptStart,
+        endedAt,
+        error: serialized,
+      };
       const time = endedAt;
-      run.emit({ type: 'step-error', runId: run.id, path, stepId: step.id, attempt, time, error: serialized, final: !retry });
+      run.emit({
+        type: 'step-error',
+        runId: run.id,
+        path,
+        stepId: step.id,
+        attempt,
+        time,
+        error: serialized,
+        final: !retry,
+      });
       if (!retry) return settleFailure(run, step, record, attemptRecord, error);
       await services.store.writeStep(record, attemptRecord);
       const delayMs = retryDelay(policy, attempt, error, services.random);
@@ -145,9 +211,13 @@ async function settleFailure(
     }
     await run.services.store.writeStep(record, attempt);
     emitEnd(run, record, 'failed');
-    return continued ? { outcome: 'continued', output: onError.continue, error: serialized } : { outcome: 'routed', error: serialized };
+    return continued
+      ? { outcome: 'continued', output: onError.continue, error: serialized }
+      : { outcome: 'routed', error: serialized };
   }
   await run.services.store.writeStep(record, attempt);
+  // A failure inside a map, loop or called workflow already names its own step and input.
+  if (error.stepPath !== undefined && error.stepPath !== record.path) return { outcome: 'failed', error };
   const detailed = new BatonError(error.code, error.message, {
     cause: error.cause,
     stepPath: record.path,
@@ -168,7 +238,12 @@ function replay(run: RunState, step: Step, record: StepRecord): StepResult {
   return { outcome: 'failed', error: toBatonError(error, error.code, step.id) };
 }
 
-function finished(outcome: StepOutcome, output: unknown, usage: Usage | undefined, costUsd: number): Partial<StepRecord> {
+function finished(
+  outcome: StepOutcome,
+  output: unknown,
+  usage: Usage | undefined,
+  costUsd: number,
+): Partial<StepRecord> {
   const done: Partial<StepRecord> = { output, outputSize: sizeOf(output) };
   if (outcome.model !== undefined) done.model = outcome.model;
   if (usage) {
@@ -238,11 +313,15 @@ function startDeadline(timeoutMs: number, parent: AbortSignal, path: string) {
   });
   expired.catch(() => {});
   const timer = setTimeout(() => {
-    const error = new BatonError('STEP_TIMEOUT', `Step "${path}" took longer than its timeout of ${timeoutMs} ms.`, {
-      stepPath: path,
-      retryable: true,
-      hint: 'Raise `timeout` on the step, or make it faster.',
-    });
+    const error = new BatonError(
+      'STEP_TIMEOUT',
+      `Step "${path}" took longer than its timeout of ${timeoutMs} ms.`,
+      {
+        stepPath: path,
+        retryable: true,
+        hint: 'Raise `timeout` on the step, or make it faster.',
+      },
+    );
     controller.abort(error);
     reject(error);
   }, timeoutMs);

@@ -8,7 +8,7 @@ import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js'
 import { canonicalJson } from './canonical-json.js';
 import { executeGraph } from './execute-graph.js';
 import { checkAgainstSchema } from './output-schema.js';
-import type { Budget, EngineServices, RunState } from './run-state.js';
+import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
 
 export interface RunOptions {
   input?: unknown;
@@ -26,6 +26,8 @@ export interface RunResult {
   status: RunStatus;
   output?: unknown;
   error?: SerializedError;
+  /** For a `waiting` run: the instances waiting on a person, and when the earliest deadline passes. */
+  waiting?: Waiting;
   usage: Usage;
   costUsd: number;
   durationMs: number;
@@ -39,12 +41,24 @@ export async function runWorkflow(
   definition: WorkflowDefinition,
   options: RunOptions = {},
 ): Promise<RunResult> {
+  const record = await createRunRecord(services, definition, options);
+  return continueRun(services, definition, record, new Map(), options);
+}
+
+/** Validates the definition and the input, and journals a new run. */
+export async function createRunRecord(
+  services: EngineServices,
+  definition: WorkflowDefinition,
+  options: RunOptions,
+): Promise<RunRecord> {
   const workflow = definition.workflow;
   if (!validated.has(workflow)) {
     assertValidWorkflow(workflow, definition.functions);
     validated.add(workflow);
   }
-  const input = workflow.input ? checkAgainstSchema(options.input ?? {}, workflow.input, 'INPUT_INVALID') : (options.input ?? {});
+  const input = workflow.input
+    ? checkAgainstSchema(options.input ?? {}, workflow.input, 'INPUT_INVALID')
+    : (options.input ?? {});
   const record: RunRecord = {
     id: options.runId ?? newRunId(),
     workflowName: workflow.name,
@@ -58,7 +72,7 @@ export async function runWorkflow(
   };
   if (options.parentRunId !== undefined) record.parentRunId = options.parentRunId;
   await services.store.createRun(record);
-  return continueRun(services, definition, record, new Map(), options);
+  return record;
 }
 
 /**
@@ -92,16 +106,38 @@ export async function continueRun(
     budget: options.budget,
   };
   const started = services.clock.now();
-  emit({ type: 'run-start', runId: run.id, workflow: record.workflowName, time: started, resumed: replay.size > 0 });
+  emit({
+    type: 'run-start',
+    runId: run.id,
+    workflow: record.workflowName,
+    time: started,
+    resumed: replay.size > 0,
+  });
   const scope = { input: record.input, steps: {}, run: { id: run.id, workflow: record.workflowName } };
   let status: RunStatus;
   let output: unknown;
   let error: SerializedError | undefined;
+  let waiting: Waiting | undefined;
   try {
-    const outputs = await executeGraph(run, definition.workflow.steps, '', scope, controller.signal, definition.functions);
-    const mapping = definition.workflow.output;
-    output = mapping === undefined ? outputs : await renderMapping(mapping, { ...scope, steps: outputs });
-    status = 'succeeded';
+    const graph = await executeGraph(
+      run,
+      definition.workflow.steps,
+      '',
+      scope,
+      controller.signal,
+      definition.functions,
+    );
+    if (graph.waiting) {
+      waiting = graph.waiting;
+      status = 'waiting';
+    } else {
+      const mapping = definition.workflow.output;
+      output =
+        mapping === undefined
+          ? graph.outputs
+          : await renderMapping(mapping, { ...scope, steps: graph.outputs }, '');
+      status = 'succeeded';
+    }
   } catch (thrown) {
     const failure = toBatonError(thrown, 'STEP_FAILED');
     status = failure.code === 'RUN_CANCELLED' || controller.signal.aborted ? 'cancelled' : 'failed';
@@ -110,14 +146,35 @@ export async function continueRun(
     options.signal?.removeEventListener('abort', cancel);
   }
   const ended = services.clock.now();
-  const patch: Parameters<typeof services.store.updateRun>[1] = { status, endedAt: ended, usage: run.usage, costUsd: run.costUsd };
+  const patch: Parameters<typeof services.store.updateRun>[1] = {
+    status,
+    usage: run.usage,
+    costUsd: run.costUsd,
+  };
+  if (status !== 'waiting') patch.endedAt = ended;
   if (output !== undefined) patch.output = output;
   if (error !== undefined) patch.error = error;
   await services.store.updateRun(run.id, patch);
-  const result: RunResult = { runId: run.id, status, usage: run.usage, costUsd: run.costUsd, durationMs: ended - started };
+  const result: RunResult = {
+    runId: run.id,
+    status,
+    usage: run.usage,
+    costUsd: run.costUsd,
+    durationMs: ended - started,
+  };
   if (output !== undefined) result.output = output;
   if (error !== undefined) result.error = error;
-  emit({ type: 'run-end', runId: run.id, status, time: ended, durationMs: ended - started, usage: run.usage, costUsd: run.costUsd, ...(error ? { error } : {}) });
+  if (waiting !== undefined) result.waiting = waiting;
+  emit({
+    type: 'run-end',
+    runId: run.id,
+    status,
+    time: ended,
+    durationMs: ended - started,
+    usage: run.usage,
+    costUsd: run.costUsd,
+    ...(error ? { error } : {}),
+  });
   return result;
 }
 
@@ -139,7 +196,10 @@ export async function resumeRun(
   // a failed run retries it. Unfinished ones stay in the map for their attempt count.
   const replay = new Map<string, StepRecord>();
   for (const step of steps) {
-    const reusable = step.status === 'succeeded' || step.status === 'skipped' || (step.status === 'failed' && step.note !== undefined);
+    const reusable =
+      step.status === 'succeeded' ||
+      step.status === 'skipped' ||
+      (step.status === 'failed' && step.note !== undefined);
     replay.set(step.path, reusable ? step : { ...step, status: 'running' });
   }
   await services.store.updateRun(runId, { status: 'running' });
@@ -150,7 +210,11 @@ export async function resumeRun(
  * The definition a run started with. A registered definition with the same hash brings its
  * TypeScript functions; otherwise the journaled snapshot runs as it is.
  */
-function pinnedDefinition(services: EngineServices, record: RunRecord, given?: WorkflowDefinition): WorkflowDefinition {
+function pinnedDefinition(
+  services: EngineServices,
+  record: RunRecord,
+  given?: WorkflowDefinition,
+): WorkflowDefinition {
   const candidate = given ?? services.workflows.get(record.workflowName);
   if (candidate && hashWorkflow(candidate.workflow) === record.workflowHash) return candidate;
   return { workflow: record.definition, functions: candidate?.functions ?? {} };

@@ -20,10 +20,14 @@ export const branchStep: StepHandler<BranchStep> = {
       }
     }
     if (step.default === undefined) {
-      throw new BatonError('STEP_FAILED', `No route of branch "${context.path}" matched and it has no default.`, {
-        stepPath: context.path,
-        hint: 'Add `default: <route>` to the branch.',
-      });
+      throw new BatonError(
+        'STEP_FAILED',
+        `No route of branch "${context.path}" matched and it has no default.`,
+        {
+          stepPath: context.path,
+          hint: 'Add `default: <route>` to the branch.',
+        },
+      );
     }
     return { output: { route: step.default }, note: `route ${step.default} (default)` };
   },
@@ -56,6 +60,9 @@ async function classify(step: BranchStep, context: StepContext) {
   const answer = value as { route: string; confidence: number; reason?: string };
   const threshold = classify.threshold ?? 0;
   const chosen = answer.confidence >= threshold || step.default === undefined ? answer.route : step.default;
-  const note = chosen === answer.route ? `route ${chosen}` : `route ${chosen} (default: confidence ${answer.confidence} < ${threshold})`;
+  const note =
+    chosen === answer.route
+      ? `route ${chosen}`
+      : `route ${chosen} (default: confidence ${answer.confidence} < ${threshold})`;
   return { output: { ...answer, route: chosen, classified: answer.route }, model, note };
 }

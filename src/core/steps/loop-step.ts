@@ -17,7 +17,9 @@ export const loopStep: StepHandler<LoopStep> = {
     let previous: unknown;
     for (let iteration = 1; iteration <= step.maxIterations; iteration++) {
       const scope = { ...context.scope, iteration, previous };
-      const outputs = await context.runGraph(step.steps, iterationPath(context.path, iteration), scope);
+      const graph = await context.runGraph(step.steps, iterationPath(context.path, iteration), scope);
+      if (graph.waiting) return { output: undefined, waiting: graph.waiting };
+      const { outputs } = graph;
       const inner = { ...scope, steps: { ...scope.steps, ...outputs } };
       const result = await resultOf(step, context, inner, outputs);
       const until = await computeValue(step.until, { ...inner, result }, context.functions, {
@@ -27,18 +29,26 @@ export const loopStep: StepHandler<LoopStep> = {
       if (until) return { output: result, note: `${iteration} iteration(s)` };
       if (iteration > 1 && canonicalJson(result) === canonicalJson(previous)) {
         if (step.onStuck === 'end') return { output: result, note: `stuck after ${iteration} iteration(s)` };
-        throw new BatonError('LOOP_STUCK', `Loop "${context.path}" is stuck: iteration ${iteration} gave the same result as the one before.`, {
-          stepPath: context.path,
-          details: { iteration, result },
-          hint: 'Make each iteration change its result (feed `previous` into it), or set `onStuck: end`.',
-        });
+        throw new BatonError(
+          'LOOP_STUCK',
+          `Loop "${context.path}" is stuck: iteration ${iteration} gave the same result as the one before.`,
+          {
+            stepPath: context.path,
+            details: { iteration, result },
+            hint: 'Make each iteration change its result (feed `previous` into it), or set `onStuck: end`.',
+          },
+        );
       }
       previous = result;
     }
-    throw new BatonError('LOOP_LIMIT_REACHED', `Loop "${context.path}" reached maxIterations (${step.maxIterations}) before \`until\` held.`, {
-      stepPath: context.path,
-      details: { maxIterations: step.maxIterations, result: previous },
-      hint: 'Raise maxIterations, or loosen the `until` condition.',
-    });
+    throw new BatonError(
+      'LOOP_LIMIT_REACHED',
+      `Loop "${context.path}" reached maxIterations (${step.maxIterations}) before \`until\` held.`,
+      {
+        stepPath: context.path,
+        details: { maxIterations: step.maxIterations, result: previous },
+        hint: 'Raise maxIterations, or loosen the `until` condition.',
+      },
+    );
   },
 };

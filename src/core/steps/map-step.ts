@@ -2,7 +2,8 @@ import { BatonError } from '../errors.js';
 import { computeValue } from '../expressions/render-template.js';
 import type { MapStep } from '../ir/step.js';
 import { itemPath } from '../ir/step-path.js';
-import type { StepContext, StepHandler } from '../runner/run-state.js';
+import { mergeWaiting } from '../runner/execute-graph.js';
+import type { StepContext, StepHandler, Waiting } from '../runner/run-state.js';
 
 /**
  * `map`: runs its steps once per item (`item`, `index` in scope) with a concurrency limit and
@@ -11,23 +12,33 @@ import type { StepContext, StepHandler } from '../runner/run-state.js';
 export const mapStep: StepHandler<MapStep> = {
   leaf: false,
   async execute(step, context) {
-    const items = await computeValue(step.items, context.scope, context.functions, { stepPath: context.path, asTemplate: false });
+    const items = await computeValue(step.items, context.scope, context.functions, {
+      stepPath: context.path,
+      asTemplate: false,
+    });
     if (!Array.isArray(items)) {
-      throw new BatonError('STEP_FAILED', `Items of map "${context.path}" must be a list, but the expression gave ${describe(items)}.`, {
-        stepPath: context.path,
-        details: { items },
-        hint: 'Make `items` evaluate to an array.',
-      });
+      throw new BatonError(
+        'STEP_FAILED',
+        `Items of map "${context.path}" must be a list, but the expression gave ${describe(items)}.`,
+        {
+          stepPath: context.path,
+          details: { items },
+          hint: 'Make `items` evaluate to an array.',
+        },
+      );
     }
     context.setInput({ items: items.length });
     const results: unknown[] = new Array(items.length);
+    let waiting: Waiting | undefined;
     let next = 0;
     let stopped = false;
     const worker = async () => {
       while (!stopped && next < items.length) {
         const index = next++;
         try {
-          results[index] = await runItem(step, context, items[index], index);
+          const item = await runItem(step, context, items[index], index);
+          if ('waiting' in item) waiting = mergeWaiting(waiting, item.waiting);
+          else results[index] = item.result;
         } catch (error) {
           const policy = step.onItemError ?? 'fail';
           if (policy === 'fail' || context.signal.aborted) {
@@ -40,14 +51,24 @@ export const mapStep: StepHandler<MapStep> = {
     };
     const workers = Math.min(step.concurrency ?? items.length, items.length);
     await Promise.all(Array.from({ length: workers }, worker));
+    if (waiting) return { output: undefined, waiting };
     return { output: results, note: `${items.length} item(s)` };
   },
 };
 
-async function runItem(step: MapStep, context: StepContext, item: unknown, index: number): Promise<unknown> {
+async function runItem(
+  step: MapStep,
+  context: StepContext,
+  item: unknown,
+  index: number,
+): Promise<{ result: unknown } | { waiting: Waiting }> {
   const scope = { ...context.scope, item, index };
-  const outputs = await context.runGraph(step.steps, itemPath(context.path, index), scope);
-  return resultOf(step, context, { ...scope, steps: { ...scope.steps, ...outputs } }, outputs);
+  const graph = await context.runGraph(step.steps, itemPath(context.path, index), scope);
+  if (graph.waiting) return { waiting: graph.waiting };
+  const { outputs } = graph;
+  return {
+    result: await resultOf(step, context, { ...scope, steps: { ...scope.steps, ...outputs } }, outputs),
+  };
 }
 
 /** The result of one map item or loop iteration: `result`, else the output of its last step. */

@@ -20,42 +20,81 @@ export const toolStep: StepHandler<ToolStep> = {
  * Calls a tool once. The idempotency key is the same every time this call is made again (after
  * a retry or a resume), so a tool with side effects can recognise a repeat.
  */
-export async function invokeTool(context: StepContext, name: string, input: unknown, sequence: number): Promise<unknown> {
+export async function invokeTool(
+  context: StepContext,
+  name: string,
+  input: unknown,
+  sequence: number,
+): Promise<unknown> {
   const { run, path } = context;
   const tool = run.services.tools.get(name);
   if (!tool) {
     const known = run.services.tools.names();
     throw new BatonError('TOOL_NOT_FOUND', `Step "${path}" calls tool "${name}", which is not registered.`, {
       stepPath: path,
-      hint: known.length ? `Registered tools: ${known.join(', ')}.` : 'Register tools with createBaton({ tools }).',
+      hint: known.length
+        ? `Registered tools: ${known.join(', ')}.`
+        : 'Register tools with createBaton({ tools }).',
     });
   }
-  const args = parseToolInput(tool, name, input, path);
-  run.emit({ type: 'tool-call', runId: run.id, path, tool: name, sequence, input: args, time: run.services.clock.now() });
+  // The call is announced before its input is checked, so an invalid input shows as a failed call.
+  run.emit({
+    type: 'tool-call',
+    runId: run.id,
+    path,
+    tool: name,
+    sequence,
+    input,
+    time: run.services.clock.now(),
+  });
   try {
+    const args = parseToolInput(tool, name, input, path);
     const output = await tool.execute(args, {
       runId: run.id,
       stepPath: path,
       idempotencyKey: `${run.id}:${path}:${sequence}`,
       abortSignal: context.signal,
     });
-    run.emit({ type: 'tool-result', runId: run.id, path, tool: name, sequence, output, time: run.services.clock.now() });
+    run.emit({
+      type: 'tool-result',
+      runId: run.id,
+      path,
+      tool: name,
+      sequence,
+      output,
+      time: run.services.clock.now(),
+    });
     return output;
   } catch (thrown) {
     const error = BatonError.is(thrown) ? thrown : toBatonError(thrown, 'TOOL_FAILED', path);
-    run.emit({ type: 'tool-result', runId: run.id, path, tool: name, sequence, error: serializeError(error), time: run.services.clock.now() });
+    run.emit({
+      type: 'tool-result',
+      runId: run.id,
+      path,
+      tool: name,
+      sequence,
+      error: serializeError(error),
+      time: run.services.clock.now(),
+    });
     throw error;
   }
 }
 
 function parseToolInput(tool: ToolDefinition, name: string, input: unknown, path: string): unknown {
-  const schema = tool.inputSchema instanceof z.ZodType ? tool.inputSchema : zodFromJsonSchema(tool.inputSchema);
+  const schema =
+    tool.inputSchema instanceof z.ZodType ? tool.inputSchema : zodFromJsonSchema(tool.inputSchema);
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-  throw new BatonError('INPUT_INVALID', `Input of tool "${name}" in step "${path}" is invalid: ${issues.join('; ')}`, {
-    stepPath: path,
-    details: { tool: name, input, issues },
-    hint: "Fix the step's `input` mapping so it matches the tool's input schema.",
-  });
+  const issues = parsed.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+  );
+  throw new BatonError(
+    'INPUT_INVALID',
+    `Input of tool "${name}" in step "${path}" is invalid: ${issues.join('; ')}`,
+    {
+      stepPath: path,
+      details: { tool: name, input, issues },
+      hint: "Fix the step's `input` mapping so it matches the tool's input schema.",
+    },
+  );
 }

@@ -11,18 +11,31 @@ export const workflowStep: StepHandler<WorkflowCallStep> = {
     const called = context.run.services.workflows.get(step.workflow);
     if (!called) {
       const known = [...context.run.services.workflows.keys()];
-      throw new BatonError('WORKFLOW_NOT_FOUND', `Step "${context.path}" calls workflow "${step.workflow}", which is not registered.`, {
-        stepPath: context.path,
-        hint: known.length ? `Registered workflows: ${known.join(', ')}.` : 'Register it with createBaton({ workflows }).',
-      });
+      throw new BatonError(
+        'WORKFLOW_NOT_FOUND',
+        `Step "${context.path}" calls workflow "${step.workflow}", which is not registered.`,
+        {
+          stepPath: context.path,
+          hint: known.length
+            ? `Registered workflows: ${known.join(', ')}.`
+            : 'Register it with createBaton({ workflows }).',
+        },
+      );
     }
     const { workflow, functions } = called;
     const rendered = await renderMapping(step.input ?? {}, context.scope, context.path);
-    const input = workflow.input ? checkAgainstSchema(rendered, workflow.input, 'INPUT_INVALID', context.path) : rendered;
+    const input = workflow.input
+      ? checkAgainstSchema(rendered, workflow.input, 'INPUT_INVALID', context.path)
+      : rendered;
     context.setInput(input);
     const scope = { input, steps: {}, run: context.scope.run };
-    const outputs = await context.runGraph(workflow.steps, context.path, scope, functions);
-    const output = workflow.output === undefined ? outputs : await renderMapping(workflow.output, { ...scope, steps: outputs }, context.path);
+    const graph = await context.runGraph(workflow.steps, context.path, scope, functions);
+    if (graph.waiting) return { output: undefined, waiting: graph.waiting };
+    const { outputs } = graph;
+    const output =
+      workflow.output === undefined
+        ? outputs
+        : await renderMapping(workflow.output, { ...scope, steps: outputs }, context.path);
     return { output };
   },
 };

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { MemoryStore } from '../../../src/store/memory/memory-store.js';
+import { define, setup } from '../fixtures.js';
+
+describe('resume', () => {
+  it('reuses finished steps and runs the interrupted one again with the same idempotency key', async () => {
+    const store = new MemoryStore();
+    const executed: string[] = [];
+    const keys: string[] = [];
+    const controller = new AbortController();
+    let firstProcess = true;
+    const tools = {
+      charge: {
+        inputSchema: z.object({}),
+        execute: (_input: unknown, context: { idempotencyKey: string; abortSignal: AbortSignal }) => {
+          keys.push(context.idempotencyKey);
+          if (firstProcess) {
+            controller.abort();
+            return new Promise(() => {});
+          }
+          return 'charged';
+        },
+      },
+    };
+    const definition = define(
+      {
+        steps: [
+          { id: 'a', kind: 'transform', value: { function: 'count' } },
+          { id: 'b', kind: 'transform', value: { function: 'count' }, needs: ['a'] },
+          { id: 'charge', kind: 'tool', tool: 'charge', needs: ['b'] },
+          { id: 'done', kind: 'transform', value: 'steps.b & "/" & steps.charge' },
+        ],
+      },
+      {
+        count: ({ steps }: { steps: Record<string, unknown> }) => {
+          executed.push(Object.keys(steps).join(','));
+          return `after(${Object.keys(steps).join(',')})`;
+        },
+      },
+    );
+    const first = setup({ store, tools });
+    const stopped = await first.engine.run(definition, { signal: controller.signal });
+    expect(stopped.status).toBe('cancelled');
+
+    firstProcess = false;
+    const second = setup({ store, tools });
+    const resumed = await second.engine.resume(stopped.runId, { definition });
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.output).toMatchObject({ done: 'after(a)/charged' });
+    expect(executed).toHaveLength(2);
+    expect(keys).toEqual([`${stopped.runId}:charge:0`, `${stopped.runId}:charge:0`]);
+    expect(
+      second
+        .ofType('step-end')
+        .filter((event) => event.replayed)
+        .map((event) => event.path),
+    ).toEqual(['a', 'b']);
+    const charge = (await store.listSteps(stopped.runId)).find((step) => step.path === 'charge');
+    expect(charge).toMatchObject({ status: 'succeeded', attempt: 2 });
+  });
+
+  it('retries a failed step when a failed run is resumed', async () => {
+    let fail = true;
+    const { engine } = setup();
+    const definition = define(
+      { steps: [{ id: 'flaky', kind: 'transform', value: { function: 'flaky' } }] },
+      {
+        flaky: () => {
+          if (fail) throw new Error('down');
+          return 'up';
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    expect(failed.status).toBe('failed');
+    fail = false;
+    expect((await engine.resume(failed.runId, { definition })).output).toEqual({ flaky: 'up' });
+  });
+
+  it('says what to do when the run does not exist', async () => {
+    const { engine } = setup();
+    await expect(engine.resume('run_missing')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+  });
+});
+
+describe('replay', () => {
+  it('starts a new run from a step, reusing everything upstream, with a changed input', async () => {
+    const calls: string[] = [];
+    const { engine, store } = setup();
+    const definition = define(
+      {
+        input: { type: 'object', properties: { tone: { type: 'string' } } },
+        steps: [
+          { id: 'extract', kind: 'transform', value: { function: 'extract' } },
+          { id: 'draft', kind: 'transform', value: { function: 'draft' }, needs: ['extract'] },
+          { id: 'polish', kind: 'transform', value: 'steps.draft & "!"' },
+        ],
+      },
+      {
+        extract: () => {
+          calls.push('extract');
+          return 'facts';
+        },
+        draft: ({ steps, input }: { steps: { extract: string }; input: { tone: string } }) => {
+          calls.push('draft');
+          return `${input.tone} ${steps.extract}`;
+        },
+      },
+    );
+    const parent = await engine.run(definition, { input: { tone: 'dry' } });
+    const child = await engine.replay(parent.runId, { from: 'draft', input: { tone: 'warm' }, definition });
+    expect(child.output).toEqual({ extract: 'facts', draft: 'warm facts', polish: 'warm facts!' });
+    expect(calls).toEqual(['extract', 'draft', 'draft']);
+    expect((await store.getRun(child.runId))?.parentRunId).toBe(parent.runId);
+  });
+
+  it('names the top-level steps when the replay step does not exist', async () => {
+    const { engine } = setup();
+    const parent = await engine.run(define({ steps: [{ id: 'a', kind: 'transform', value: '1' }] }));
+    await expect(engine.replay(parent.runId, { from: 'zzz' })).rejects.toMatchObject({
+      hint: 'Top-level steps: a.',
+    });
+  });
+});
