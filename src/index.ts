@@ -2,6 +2,14 @@
  * Baton: fast, durable, observable multi-step LLM workflows.
  * @module
  */
+export {
+  type ItemScope,
+  type IterationScope,
+  type Scope,
+  type StepOptions,
+  WorkflowBuilder,
+  workflow,
+} from './authoring/builder/workflow-builder.js';
 export { type BatonOptions, createBaton, fromModels } from './baton.js';
 export * from './core/index.js';
 export { MemoryStore } from './store/memory/memory-store.js';

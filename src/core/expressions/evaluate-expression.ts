@@ -4,6 +4,12 @@ import { BatonError } from '../errors.js';
 /** What expressions and templates can read: `{ input, steps, item, index, iteration, previous, error, run }`. */
 export type ExpressionScope = Record<string, unknown>;
 
+/** Where an expression is evaluated: the step (for errors) and the functions `$call(name)` reaches. */
+export interface ExpressionContext {
+  stepPath?: string | undefined;
+  functions?: Readonly<Record<string, (scope: never) => unknown>> | undefined;
+}
+
 const compiled = new Map<string, jsonata.Expression>();
 
 /** Parses a JSONata expression once per process; a syntax error becomes `EXPRESSION_FAILED`. */
@@ -30,11 +36,16 @@ export function compileExpression(expression: string, stepPath?: string): jsonat
 export async function evaluateExpression(
   expression: string,
   scope: ExpressionScope,
-  stepPath?: string,
+  context: ExpressionContext = {},
 ): Promise<unknown> {
+  const { stepPath, functions } = context;
   const parsed = compileExpression(expression, stepPath);
+  // `$call("name")` runs a registered TypeScript function over the same scope.
+  const bindings = functions
+    ? { call: (name: string) => callFunction(functions, name, scope, stepPath) }
+    : undefined;
   try {
-    return normalize(await parsed.evaluate(scope));
+    return normalize(await parsed.evaluate(scope, bindings));
   } catch (error) {
     throw new BatonError(
       'EXPRESSION_FAILED',
@@ -47,6 +58,23 @@ export async function evaluateExpression(
       },
     );
   }
+}
+
+/** Runs a registered function over the scope, with a clear error when it is missing. */
+export function callFunction(
+  functions: NonNullable<ExpressionContext['functions']>,
+  name: string,
+  scope: ExpressionScope,
+  stepPath: string | undefined,
+): unknown {
+  const fn = functions[name];
+  if (fn === undefined) {
+    throw new BatonError('FUNCTION_NOT_FOUND', `Function "${name}" is not registered.`, {
+      stepPath,
+      hint: 'Define it in the workflow module, or pass it in `functions` when you run the workflow.',
+    });
+  }
+  return fn(scope as never);
 }
 
 // JSONata marks the arrays it builds with a `sequence` flag; plain arrays keep outputs comparable.

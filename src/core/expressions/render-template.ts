@@ -1,7 +1,10 @@
-import { BatonError } from '../errors.js';
 import type { Computed } from '../ir/step.js';
-import type { WorkflowFunction } from '../ir/workflow.js';
-import { type ExpressionScope, evaluateExpression } from './evaluate-expression.js';
+import {
+  callFunction,
+  type ExpressionContext,
+  type ExpressionScope,
+  evaluateExpression,
+} from './evaluate-expression.js';
 
 const placeholder = /\{\{([\s\S]+?)\}\}/g;
 const whole = /^\s*\{\{([\s\S]+?)\}\}\s*$/;
@@ -18,11 +21,11 @@ export function templateExpressions(template: string): string[] {
 export async function renderTemplate(
   template: string,
   scope: ExpressionScope,
-  stepPath?: string,
+  context: ExpressionContext = {},
 ): Promise<unknown> {
   const single = whole.exec(template);
   if (single?.[1] !== undefined && !single[1].includes('{{')) {
-    return evaluateExpression(single[1].trim(), scope, stepPath);
+    return evaluateExpression(single[1].trim(), scope, context);
   }
   if (!template.includes('{{')) return template;
   const parts = template.split(placeholder);
@@ -30,7 +33,7 @@ export async function renderTemplate(
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index] ?? '';
     if (index % 2 === 0) text += part;
-    else text += toText(await evaluateExpression(part.trim(), scope, stepPath));
+    else text += toText(await evaluateExpression(part.trim(), scope, context));
   }
   return text;
 }
@@ -39,13 +42,13 @@ export async function renderTemplate(
 export async function renderMapping(
   value: unknown,
   scope: ExpressionScope,
-  stepPath?: string,
+  context: ExpressionContext = {},
 ): Promise<unknown> {
-  if (typeof value === 'string') return renderTemplate(value, scope, stepPath);
-  if (Array.isArray(value)) return Promise.all(value.map((entry) => renderMapping(entry, scope, stepPath)));
+  if (typeof value === 'string') return renderTemplate(value, scope, context);
+  if (Array.isArray(value)) return Promise.all(value.map((entry) => renderMapping(entry, scope, context)));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(value)) out[key] = await renderMapping(entry, scope, stepPath);
+    for (const [key, entry] of Object.entries(value)) out[key] = await renderMapping(entry, scope, context);
     return out;
   }
   return value;
@@ -58,22 +61,13 @@ export async function renderMapping(
 export async function computeValue(
   value: Computed,
   scope: ExpressionScope,
-  functions: Readonly<Record<string, WorkflowFunction>>,
-  options: { stepPath?: string | undefined; asTemplate: boolean },
+  context: ExpressionContext & { asTemplate: boolean },
 ): Promise<unknown> {
-  if (typeof value === 'string') {
-    return options.asTemplate
-      ? renderTemplate(value, scope, options.stepPath)
-      : evaluateExpression(value, scope, options.stepPath);
-  }
-  const fn = functions[value.function];
-  if (fn === undefined) {
-    throw new BatonError('FUNCTION_NOT_FOUND', `Function "${value.function}" is not registered.`, {
-      stepPath: options.stepPath,
-      hint: 'Define it in the workflow module, or pass it in `functions` when you run the workflow.',
-    });
-  }
-  return fn(scope);
+  if (typeof value !== 'string')
+    return callFunction(context.functions ?? {}, value.function, scope, context.stepPath);
+  return context.asTemplate
+    ? renderTemplate(value, scope, context)
+    : evaluateExpression(value, scope, context);
 }
 
 function toText(value: unknown): string {

@@ -66,7 +66,12 @@ export function executeGraph(
       const path = childPath(prefix, step.id);
       let outcome: Outcome;
       try {
-        const skip = skipReason(graph, outcomes, node) ?? (await whenReason(run, step, path, frame));
+        // Most steps have no condition and no journal entry: skip the await for them.
+        const skip =
+          skipReason(graph, outcomes, node) ??
+          (step.when === undefined && run.replay.size === 0
+            ? undefined
+            : await whenReason(run, step, path, frame));
         if (skip !== undefined) {
           await recordSkip(run, step, path, skip);
           outcome = 'skipped';
@@ -155,7 +160,10 @@ async function whenReason(
   const journaled = run.replay.get(path);
   if (journaled?.status === 'skipped') return journaled.note ?? 'skipped before';
   if (step.when === undefined) return undefined;
-  const holds = await evaluateExpression(step.when, frame.scope, path);
+  const holds = await evaluateExpression(step.when, frame.scope, {
+    stepPath: path,
+    functions: frame.functions,
+  });
   return holds ? undefined : `condition \`${step.when}\` is false`;
 }
 

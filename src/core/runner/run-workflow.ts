@@ -135,7 +135,11 @@ export async function continueRun(
       output =
         mapping === undefined
           ? graph.outputs
-          : await renderMapping(mapping, { ...scope, steps: graph.outputs }, '');
+          : await renderMapping(
+              mapping,
+              { ...scope, steps: graph.outputs },
+              { functions: definition.functions },
+            );
       status = 'succeeded';
     }
   } catch (thrown) {
@@ -220,9 +224,16 @@ function pinnedDefinition(
   return { workflow: record.definition, functions: candidate?.functions ?? {} };
 }
 
+const hashes = new WeakMap<Workflow, string>();
+
 /** sha256 of the workflow as canonical JSON (keys sorted), so formatting does not change it. */
 export function hashWorkflow(workflow: Workflow): string {
-  return createHash('sha256').update(canonicalJson(workflow)).digest('hex');
+  let hash = hashes.get(workflow);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(canonicalJson(workflow)).digest('hex');
+    hashes.set(workflow, hash);
+  }
+  return hash;
 }
 
 /** Run ids sort by creation time: a base-36 timestamp and random bytes. */

@@ -37,14 +37,22 @@ export const approvalStep: StepHandler<ApprovalStep> = {
   async execute(step, context) {
     const { run, path } = context;
     const store = run.services.store;
-    const subject = await renderMapping(step.subject ?? {}, context.scope, path);
+    const subject = await renderMapping(step.subject ?? {}, context.scope, {
+      stepPath: path,
+      functions: context.functions,
+    });
     context.setInput(subject);
     const { request, decision } = latestApproval(await store.listSubCalls(run.id, path));
     const now = run.services.clock.now();
     if (!request) {
       const created: ApprovalRequest = { subject, requestedAt: now };
       if (step.instructions !== undefined) {
-        created.instructions = String(await renderTemplate(step.instructions, context.scope, path));
+        created.instructions = String(
+          await renderTemplate(step.instructions, context.scope, {
+            stepPath: path,
+            functions: context.functions,
+          }),
+        );
       }
       if (step.expires !== undefined) created.expiresAt = now + toMilliseconds(step.expires);
       await store.writeSubCall({

@@ -15,7 +15,13 @@ export const branchStep: StepHandler<BranchStep> = {
   async execute(step, context) {
     if (step.classify) return classify(step, context);
     for (const [name, route] of Object.entries(step.routes)) {
-      if (route.when !== undefined && (await evaluateExpression(route.when, context.scope, context.path))) {
+      if (
+        route.when !== undefined &&
+        (await evaluateExpression(route.when, context.scope, {
+          stepPath: context.path,
+          functions: context.functions,
+        }))
+      ) {
         return { output: { route: name }, note: `route ${name}` };
       }
     }

@@ -22,10 +22,11 @@ export const loopStep: StepHandler<LoopStep> = {
       const { outputs } = graph;
       const inner = { ...scope, steps: { ...scope.steps, ...outputs } };
       const result = await resultOf(step, context, inner, outputs);
-      const until = await computeValue(step.until, { ...inner, result }, context.functions, {
-        stepPath: context.path,
-        asTemplate: false,
-      });
+      const until = await computeValue(
+        step.until,
+        { ...inner, result },
+        { functions: context.functions, stepPath: context.path, asTemplate: false },
+      );
       if (until) return { output: result, note: `${iteration} iteration(s)` };
       if (iteration > 1 && canonicalJson(result) === canonicalJson(previous)) {
         if (step.onStuck === 'end') return { output: result, note: `stuck after ${iteration} iteration(s)` };

@@ -12,7 +12,8 @@ import type { StepContext, StepHandler, Waiting } from '../runner/run-state.js';
 export const mapStep: StepHandler<MapStep> = {
   leaf: false,
   async execute(step, context) {
-    const items = await computeValue(step.items, context.scope, context.functions, {
+    const items = await computeValue(step.items, context.scope, {
+      functions: context.functions,
       stepPath: context.path,
       asTemplate: false,
     });
@@ -79,7 +80,11 @@ export async function resultOf(
   outputs: Record<string, unknown>,
 ): Promise<unknown> {
   if (step.result !== undefined) {
-    return computeValue(step.result, scope, context.functions, { stepPath: context.path, asTemplate: false });
+    return computeValue(step.result, scope, {
+      functions: context.functions,
+      stepPath: context.path,
+      asTemplate: false,
+    });
   }
   return outputs[step.steps[step.steps.length - 1]?.id ?? ''];
 }

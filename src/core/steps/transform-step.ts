@@ -6,7 +6,8 @@ import type { StepHandler } from '../runner/run-state.js';
 export const transformStep: StepHandler<TransformStep> = {
   leaf: true,
   async execute(step, context) {
-    const output = await computeValue(step.value, context.scope, context.functions, {
+    const output = await computeValue(step.value, context.scope, {
+      functions: context.functions,
       stepPath: context.path,
       asTemplate: false,
     });

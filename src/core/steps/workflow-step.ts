@@ -23,7 +23,10 @@ export const workflowStep: StepHandler<WorkflowCallStep> = {
       );
     }
     const { workflow, functions } = called;
-    const rendered = await renderMapping(step.input ?? {}, context.scope, context.path);
+    const rendered = await renderMapping(step.input ?? {}, context.scope, {
+      stepPath: context.path,
+      functions: context.functions,
+    });
     const input = workflow.input
       ? checkAgainstSchema(rendered, workflow.input, 'INPUT_INVALID', context.path)
       : rendered;
@@ -35,7 +38,11 @@ export const workflowStep: StepHandler<WorkflowCallStep> = {
     const output =
       workflow.output === undefined
         ? outputs
-        : await renderMapping(workflow.output, { ...scope, steps: outputs }, context.path);
+        : await renderMapping(
+            workflow.output,
+            { ...scope, steps: outputs },
+            { stepPath: context.path, functions },
+          );
     return { output };
   },
 };
