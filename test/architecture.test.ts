@@ -25,12 +25,16 @@ function importsOf(file: string): Import[] {
   const found: Import[] = [];
   for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gms)) {
     const specifier = match[2] ?? '';
-    const target = specifier.startsWith('.') ? relative(src, resolve(dirname(file), specifier.replace(/\.js$/, '.ts'))) : specifier;
+    const target = specifier.startsWith('.')
+      ? relative(src, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
+      : specifier;
     found.push({ from: relative(src, file), target, typeOnly: match[1] !== undefined });
   }
   for (const match of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
     const specifier = match[1] ?? '';
-    const target = specifier.startsWith('.') ? relative(src, resolve(dirname(file), specifier.replace(/\.js$/, '.ts'))) : specifier;
+    const target = specifier.startsWith('.')
+      ? relative(src, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
+      : specifier;
     found.push({ from: relative(src, file), target, typeOnly: false });
   }
   return found;
@@ -39,17 +43,26 @@ function importsOf(file: string): Import[] {
 const files = sourceFiles(src);
 const imports = files.flatMap(importsOf);
 const internal = (target: string) => !target.startsWith('..') && target.endsWith('.ts');
-const packageName = (target: string) => (target.startsWith('@') ? target.split('/').slice(0, 2).join('/') : (target.split('/')[0] ?? ''));
+const packageName = (target: string) =>
+  target.startsWith('@') ? target.split('/').slice(0, 2).join('/') : (target.split('/')[0] ?? '');
 
 /** What each folder may import, inside src/ and from npm (STYLE.md, section 2). */
 const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
   { folder: 'core/', internal: ['core/'], npm: ['zod', 'ai', 'jsonata', 'node:'] },
   { folder: 'store/memory/', internal: ['core/'], npm: [] },
   { folder: 'store/sqlite/', internal: ['core/'], npm: ['better-sqlite3', 'node:'] },
-  { folder: 'models/', internal: ['core/'], npm: ['ai', '@ai-sdk/', 'node:', 'yaml', 'zod', 'node-llama-cpp'] },
+  {
+    folder: 'models/',
+    internal: ['core/'],
+    npm: ['ai', '@ai-sdk/', 'node:', 'yaml', 'zod', 'node-llama-cpp'],
+  },
   { folder: 'tools/', internal: ['core/'], npm: ['@modelcontextprotocol/sdk', 'zod', 'node:'] },
   { folder: 'authoring/', internal: ['core/', 'authoring/'], npm: ['yaml', 'zod', 'node:'] },
-  { folder: 'testing/', internal: ['core/', 'store/memory/', 'testing/'], npm: ['ai', '@ai-sdk/provider', 'vitest', 'zod', 'node:'] },
+  {
+    folder: 'testing/',
+    internal: ['core/', 'store/memory/', 'testing/'],
+    npm: ['ai', '@ai-sdk/provider', 'vitest', 'zod', 'node:'],
+  },
 ];
 
 describe('architecture', () => {
@@ -60,7 +73,13 @@ describe('architecture', () => {
         .filter((entry) =>
           internal(entry.target)
             ? ![rule.folder, ...rule.internal].some((allowed) => entry.target.startsWith(allowed))
-            : !entry.target.startsWith('..') && !rule.npm.some((allowed) => entry.target === allowed || entry.target.startsWith(allowed) || packageName(entry.target) === allowed),
+            : !entry.target.startsWith('..') &&
+              !rule.npm.some(
+                (allowed) =>
+                  entry.target === allowed ||
+                  entry.target.startsWith(allowed) ||
+                  packageName(entry.target) === allowed,
+              ),
         )
         .map((entry) => `${entry.from} → ${entry.target}`);
       expect(broken).toEqual([]);
