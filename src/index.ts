@@ -12,4 +12,6 @@ export {
 } from './authoring/builder/workflow-builder.js';
 export { type BatonOptions, createBaton, fromModels } from './baton.js';
 export * from './core/index.js';
+export { createRunReport, type ModelReport, type RunReport, type StepReport } from './observe/run-report.js';
+export { traceRuns } from './observe/otel-exporter.js';
 export { MemoryStore } from './store/memory/memory-store.js';
