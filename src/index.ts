@@ -15,3 +15,4 @@ export * from './core/index.js';
 export { createRunReport, type ModelReport, type RunReport, type StepReport } from './observe/run-report.js';
 export { traceRuns } from './observe/otel-exporter.js';
 export { MemoryStore } from './store/memory/memory-store.js';
+export { connectMcpTools, defineTool, type McpServerOptions, type McpTools, type TypedToolOptions } from './tools/index.js';

@@ -84,6 +84,7 @@ export const LlmStepSchema = z
     prompt: ComputedSchema,
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().positive().optional(),
+    maxRepairs: z.number().int().min(0).max(5).optional().describe('Repair calls for an answer that breaks `output`; default 2'),
   })
   .strict();
 
@@ -144,6 +145,9 @@ export const AgentStepSchema = z
     prompt: ComputedSchema,
     tools: z.array(z.string()),
     maxIterations: z.number().int().min(1).max(1000),
+    temperature: z.number().min(0).max(2).optional(),
+    maxOutputTokens: z.number().int().positive().optional(),
+    maxRepairs: z.number().int().min(0).max(5).optional().describe('Repair calls for an answer that breaks `output`; default 2'),
   })
   .strict();
 

@@ -29,7 +29,9 @@ export interface RunRecord {
   costUsd: number;
 }
 
-export type RunPatch = Partial<Pick<RunRecord, 'status' | 'endedAt' | 'output' | 'error' | 'usage' | 'costUsd'>>;
+export type RunPatch = Partial<
+  Pick<RunRecord, 'status' | 'endedAt' | 'output' | 'error' | 'usage' | 'costUsd'>
+>;
 
 /** One step instance: a step at a path (`review[3]/check`), with its latest attempt. */
 export interface StepRecord {
@@ -88,15 +90,22 @@ export interface RunFilter {
  * conformance suite every adapter runs.
  */
 export interface Store {
+  /** Records a new run; rejects with `STORE_CONFLICT` when its id is taken. */
   createRun(run: RunRecord): Promise<void>;
+  /** Sets the fields of the patch; rejects with `RUN_NOT_FOUND` for an unknown run. */
   updateRun(runId: string, patch: RunPatch): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Runs newest first (ties by id, descending); `since` keeps runs created at or after it. */
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** Upserts a step instance and, when given, its attempt, in one write. */
   writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void>;
+  /** The step instances of a run by `startedAt` (instances without one first), then by path. */
   listSteps(runId: string): Promise<StepRecord[]>;
+  /** The attempts of a run, or of one path, by path and then attempt number. */
   listAttempts(runId: string, path?: string): Promise<AttemptRecord[]>;
+  /** Upserts a sub-call by run, path and sequence. */
   writeSubCall(call: SubCallRecord): Promise<void>;
+  /** The sub-calls of a step instance by sequence. */
   listSubCalls(runId: string, path: string): Promise<SubCallRecord[]>;
   /**
    * Takes the run for `owner` until `until` (epoch ms) unless another owner holds an unexpired
@@ -104,6 +113,8 @@ export interface Store {
    * time may leave it out.
    */
   claimRun?(runId: string, owner: string, until: number, now: number): Promise<boolean>;
+  /** Ends the lease of `owner`; a release by another owner changes nothing. */
   releaseRun?(runId: string, owner: string): Promise<void>;
+  /** Frees what the store holds (a database connection). */
   close?(): Promise<void>;
 }

@@ -206,8 +206,17 @@ export async function resumeRun(
       (step.status === 'failed' && step.note !== undefined);
     replay.set(step.path, reusable ? step : { ...step, status: 'running' });
   }
+  // The run record is written when the run ends; after a crash its steps know what was spent.
+  const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+  let costUsd = 0;
+  for (const step of steps) {
+    usage.inputTokens += step.usage?.inputTokens ?? 0;
+    usage.outputTokens += step.usage?.outputTokens ?? 0;
+    usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
+    costUsd += step.costUsd ?? 0;
+  }
   await services.store.updateRun(runId, { status: 'running' });
-  return continueRun(services, definition, record, replay, options);
+  return continueRun(services, definition, { ...record, usage, costUsd }, replay, options);
 }
 
 /**

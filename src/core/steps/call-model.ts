@@ -1,9 +1,13 @@
-import { APICallError, generateText, jsonSchema, NoObjectGeneratedError, Output } from 'ai';
+import type { JSONSchema7, ModelMessage, ToolSet } from 'ai';
 import { BatonError, serializeError } from '../errors.js';
 import type { JsonSchema } from '../ir/step.js';
-import type { ModelPricing } from '../ports/model-resolver.js';
 import type { Usage } from '../ports/store.js';
+import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import type { StepContext } from '../runner/run-state.js';
+import { loadAiSdk, loadedAiSdk } from './ai-sdk.js';
+import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
+
+export { priceOf } from '../runner/budget.js';
 
 export interface ModelRequest {
   model: string | string[] | undefined;
@@ -12,14 +16,75 @@ export interface ModelRequest {
   schema?: JsonSchema | undefined;
   temperature?: number | undefined;
   maxOutputTokens?: number | undefined;
+  /** Repair calls allowed when the answer does not fit `schema`. Default {@link defaultMaxRepairs}. */
+  maxRepairs?: number | undefined;
+}
+
+/** One call to a model: the conversation so far, and what the model may answer with. */
+export interface ModelCall {
+  model: string | string[] | undefined;
+  system?: string | undefined;
+  messages: ModelMessage[];
+  /** Tools the model may call. They have no `execute`: the caller runs them and journals them. */
+  tools?: ToolSet | undefined;
+  /** Asks the provider for JSON fitting this schema; the caller checks the answer. */
+  schema?: JsonSchema | undefined;
+  temperature?: number | undefined;
+  maxOutputTokens?: number | undefined;
+}
+
+/** What one model call answered, with the assistant messages to continue the conversation. */
+export interface ModelTurn {
+  model: string;
+  text: string;
+  toolCalls: Array<{ toolCallId: string; toolName: string; input: unknown; invalid?: string }>;
+  messages: ModelMessage[];
+  usage: Usage;
+  costUsd: number;
+  finishReason: string;
 }
 
 /**
- * One model call of a step through the AI SDK: tries each model of a fallback chain in order,
- * adds usage and cost to the step and the run, and turns provider errors into BatonErrors whose
- * retryability comes from the provider's own error.
+ * A prompt to text, or to an object checked against `schema`. An answer that is not JSON or
+ * breaks the schema is shown back to the model with its issues, up to `maxRepairs` times; each
+ * repair is a model call of its own, budgeted and priced. The last failure is `OUTPUT_INVALID`
+ * with the invalid text and the issues in `details`.
  */
-export async function callModel(context: StepContext, request: ModelRequest): Promise<{ value: unknown; model: string }> {
+export async function callModel(
+  context: StepContext,
+  request: ModelRequest,
+): Promise<{ value: unknown; model: string; repairs: number }> {
+  const messages: ModelMessage[] = [{ role: 'user', content: request.prompt }];
+  const call: ModelCall = { ...request, messages };
+  const schema = request.schema;
+  if (!schema) {
+    const turn = await generateTurn(context, call);
+    return { value: turn.text, model: turn.model, repairs: 0 };
+  }
+  const maxRepairs = request.maxRepairs ?? defaultMaxRepairs;
+  const answers: string[] = [];
+  for (let repairs = 0; ; repairs++) {
+    const turn = await generateTurn(context, call);
+    const checked = checkAnswer(turn.text, schema);
+    if (checked.ok) return { value: checked.value, model: turn.model, repairs };
+    answers.push(turn.text);
+    if (repairs >= maxRepairs) {
+      throw invalidAnswer(context.path, turn.model, turn.text, checked.issues, { repairs, answers });
+    }
+    messages.push(
+      { role: 'assistant', content: turn.text },
+      { role: 'user', content: repairPrompt(checked.issues, schema) },
+    );
+  }
+}
+
+/**
+ * One model call through the AI SDK: checks the run's budget with an estimate first, tries each
+ * model of a fallback chain in order, adds usage and cost to the step and the run, emits
+ * `model-call`, and turns provider errors into BatonErrors whose retryability comes from the
+ * provider's own error. Tool calls are returned, never executed.
+ */
+export async function generateTurn(context: StepContext, call: ModelCall): Promise<ModelTurn> {
   const { run, path } = context;
   const resolver = run.services.models;
   if (!resolver) {
@@ -28,39 +93,110 @@ export async function callModel(context: StepContext, request: ModelRequest): Pr
       hint: 'Pass `models` to createBaton(), or configure providers in baton.config.yaml.',
     });
   }
-  const names = request.model ?? run.definition.workflow.defaults?.model;
+  const names = call.model ?? run.definition.workflow.defaults?.model;
   const chain = Array.isArray(names) ? names : [names];
+  const promptCharacters = charactersOf(call);
+  const ai = await loadAiSdk();
   for (let index = 0; ; index++) {
     const resolved = resolver.resolve(chain[index], path);
+    const estimate = estimateCall({
+      promptCharacters,
+      maxOutputTokens: call.maxOutputTokens,
+      pricing: resolved.pricing,
+    });
+    const release = reserveBudget(run, path, resolved.id, estimate);
     const started = run.services.clock.now();
     try {
-      const result = await generateText({
+      const result = await ai.generateText({
         model: resolved.model,
-        prompt: request.prompt,
-        ...(request.system !== undefined ? { system: request.system } : {}),
-        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
-        ...(request.schema ? { output: Output.object({ schema: jsonSchema(request.schema) }) } : {}),
+        messages: call.messages,
+        ...(call.system !== undefined ? { instructions: call.system } : {}),
+        ...(call.tools ? { tools: call.tools } : {}),
+        ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
+        ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
+        ...(call.schema ? { output: rawJsonOutput(ai, call.schema) } : {}),
         abortSignal: context.signal,
         maxRetries: 0,
       });
       const usage = toUsage(result.usage);
       const costUsd = priceOf(resolved.pricing, usage);
       context.addUsage(usage, costUsd);
+      release();
       const time = run.services.clock.now();
-      run.emit({ type: 'model-call', runId: run.id, path, model: resolved.id, time, durationMs: time - started, usage, costUsd, cached: false });
-      return { value: request.schema ? result.output : result.text, model: resolved.id };
+      run.emit({
+        type: 'model-call',
+        runId: run.id,
+        path,
+        model: resolved.id,
+        time,
+        durationMs: time - started,
+        usage,
+        costUsd,
+        cached: false,
+      });
+      // `output` is a getter that throws when the model answered with tool calls only.
+      const output: unknown = call.schema && result.finishReason !== 'tool-calls' ? result.output : undefined;
+      return {
+        model: resolved.id,
+        text: typeof output === 'string' ? output : result.text,
+        toolCalls: result.toolCalls.map((toolCall) => ({
+          toolCallId: toolCall.toolCallId,
+          toolName: toolCall.toolName,
+          input: toolCall.input,
+          ...(toolCall.invalid ? { invalid: errorMessage(toolCall.error) } : {}),
+        })),
+        // Tool messages the SDK adds for calls it could not parse are dropped: the caller answers
+        // every tool call itself, so the conversation has exactly one result per call.
+        messages: result.responseMessages.filter((message) => message.role === 'assistant'),
+        usage,
+        costUsd,
+        finishReason: result.finishReason,
+      };
     } catch (thrown) {
+      release();
       const error = fromModelError(thrown, path, resolved.id);
       const next = chain[index + 1];
-      if (next === undefined || context.signal.aborted || index + 1 >= chain.length) throw error;
+      if (index + 1 >= chain.length || context.signal.aborted) throw error;
       const time = run.services.clock.now();
-      run.emit({ type: 'model-fallback', runId: run.id, path, from: resolved.id, to: next, time, error: serializeError(error) });
+      run.emit({
+        type: 'model-fallback',
+        runId: run.id,
+        path,
+        from: resolved.id,
+        to: String(next),
+        time,
+        error: serializeError(error),
+      });
     }
   }
 }
 
-export function toUsage(usage: { inputTokens: number | undefined; outputTokens: number | undefined; inputTokenDetails?: { cacheReadTokens: number | undefined } }): Usage {
+// Asks the provider for JSON with the schema, but leaves checking to `checkAnswer`, so that an
+// invalid answer comes back as text the model can be shown instead of as a thrown error.
+function rawJsonOutput(ai: Awaited<ReturnType<typeof loadAiSdk>>, schema: JsonSchema) {
+  const object = ai.Output.object({ schema: ai.jsonSchema(schema as JSONSchema7) });
+  return { ...object, parseCompleteOutput: async ({ text }: { text: string }): Promise<unknown> => text };
+}
+
+function charactersOf(call: ModelCall): number {
+  let characters = (call.system?.length ?? 0) + JSON.stringify(call.messages).length;
+  if (call.schema) characters += JSON.stringify(call.schema).length;
+  for (const [name, tool] of Object.entries(call.tools ?? {})) {
+    const schema = (tool.inputSchema as { jsonSchema?: unknown } | undefined)?.jsonSchema;
+    characters += name.length + (tool.description?.length ?? 0) + (JSON.stringify(schema)?.length ?? 0);
+  }
+  return characters;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function toUsage(usage: {
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  inputTokenDetails?: { cacheReadTokens: number | undefined };
+}): Usage {
   return {
     inputTokens: usage.inputTokens ?? 0,
     outputTokens: usage.outputTokens ?? 0,
@@ -68,21 +204,11 @@ export function toUsage(usage: { inputTokens: number | undefined; outputTokens: 
   };
 }
 
-/** Cost in US dollars; cached input tokens are billed at the cached price when there is one. */
-export function priceOf(pricing: ModelPricing | undefined, usage: Usage): number {
-  if (!pricing) return 0;
-  const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
-  const cachedPrice = pricing.cachedInputPerMillion ?? pricing.inputPerMillion;
-  return (
-    ((usage.inputTokens - cached) * pricing.inputPerMillion + cached * cachedPrice + usage.outputTokens * pricing.outputPerMillion) /
-    1_000_000
-  );
-}
-
 /** Maps AI SDK errors; a 429 becomes RATE_LIMITED with the server's Retry-After. */
 export function fromModelError(error: unknown, stepPath: string, model: string): BatonError {
   if (BatonError.is(error)) return error;
-  if (APICallError.isInstance(error)) {
+  const ai = loadedAiSdk();
+  if (ai?.APICallError.isInstance(error)) {
     const limited = error.statusCode === 429;
     return new BatonError(
       limited ? 'RATE_LIMITED' : 'MODEL_CALL_FAILED',
@@ -92,21 +218,27 @@ export function fromModelError(error: unknown, stepPath: string, model: string):
         stepPath,
         retryable: error.isRetryable,
         retryAfterMs: retryAfterMs(error.responseHeaders),
-        hint: limited ? 'Lower concurrency or set a rate limit for this provider.' : 'Check the provider status and your key.',
+        hint: limited
+          ? 'Lower concurrency or set a rate limit for this provider.'
+          : 'Check the provider status and your key.',
         details: { model, statusCode: error.statusCode, responseBody: error.responseBody },
       },
     );
   }
-  if (NoObjectGeneratedError.isInstance(error)) {
-    return new BatonError('OUTPUT_INVALID', `Model ${model} did not return a valid object in step "${stepPath}": ${error.message}`, {
-      cause: error,
-      stepPath,
-      retryable: true,
-      hint: 'Simplify the output schema or describe the expected shape in the prompt.',
-      details: { model, text: error.text, finishReason: error.finishReason },
-    });
+  if (ai?.NoObjectGeneratedError.isInstance(error)) {
+    return new BatonError(
+      'OUTPUT_INVALID',
+      `Model ${model} did not return a valid object in step "${stepPath}": ${error.message}`,
+      {
+        cause: error,
+        stepPath,
+        retryable: true,
+        hint: 'Simplify the output schema or describe the expected shape in the prompt.',
+        details: { model, text: error.text, finishReason: error.finishReason },
+      },
+    );
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const retryable = (error as { isRetryable?: unknown } | null)?.isRetryable === true;
   return new BatonError('MODEL_CALL_FAILED', `Model ${model} failed in step "${stepPath}": ${message}`, {
     cause: error,

@@ -1,4 +1,6 @@
 import type { StepHandler } from '../runner/run-state.js';
+import { agentStep } from './agent-step.js';
+import { approvalStep } from './approval-step.js';
 import { branchStep } from './branch-step.js';
 import { llmStep } from './llm-step.js';
 import { loopStep } from './loop-step.js';
@@ -16,4 +18,6 @@ export const coreStepHandlers: Readonly<Record<string, StepHandler>> = {
   map: mapStep as StepHandler,
   loop: loopStep as StepHandler,
   workflow: workflowStep as StepHandler,
+  agent: agentStep as StepHandler,
+  approval: approvalStep as StepHandler,
 };

@@ -1,13 +1,25 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Step, ToolDefinition } from '../../../src/core/index.js';
+import type { Step, Store, ToolDefinition } from '../../../src/core/index.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
+import { SqliteStore } from '../../../src/store/sqlite/index.js';
 import {
   createScriptedModel,
   type ScriptedModel,
   type ScriptedResponse,
 } from '../../../src/testing/index.js';
 import { define, setup } from '../fixtures.js';
+
+// The journal is read back by a fresh engine: once from memory, once from a SQLite file.
+const directory = mkdtempSync(join(tmpdir(), 'baton-agent-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const stores: Array<[string, () => Store]> = [
+  ['memory', () => new MemoryStore()],
+  ['sqlite', () => new SqliteStore(join(directory, 'journal.db'))],
+];
 
 const temperatures: Record<string, number> = { Paris: 21, Rome: 27 };
 
@@ -215,67 +227,71 @@ describe('agent step', () => {
     expect(model.calls).toHaveLength(3);
   });
 
-  it('resumes after 2 of 3 tool calls without calling the finished tools again', async () => {
-    const store = new MemoryStore();
-    const controller = new AbortController();
-    // The first process stops once two tool results are in the journal.
-    const write = store.writeSubCall.bind(store);
-    let toolResults = 0;
-    store.writeSubCall = async (call) => {
-      await write(call);
-      if (call.kind === 'tool-call' && ++toolResults === 2) controller.abort(new Error('process stopped'));
-    };
-    const executed: Array<[string, string]> = [];
-    const tools = (stuck: boolean): Record<string, ToolDefinition> => {
-      const source = (name: string): ToolDefinition => ({
-        inputSchema: z.object({ topic: z.string() }),
-        execute: (_input, context) => {
-          executed.push([name, context.idempotencyKey]);
-          if (name !== 'news' || !stuck) return `${name} found 3 items`;
-          return new Promise((_, reject) =>
-            context.abortSignal.addEventListener('abort', () => reject(context.abortSignal.reason)),
-          );
+  it.each(stores)(
+    'resumes after 2 of 3 tool calls without calling the finished tools again (%s store)',
+    async (_, open) => {
+      const store = open();
+      const controller = new AbortController();
+      // The first process stops once two tool results are in the journal.
+      const write = store.writeSubCall.bind(store);
+      let toolResults = 0;
+      store.writeSubCall = async (call) => {
+        await write(call);
+        if (call.kind === 'tool-call' && ++toolResults === 2) controller.abort(new Error('process stopped'));
+      };
+      const executed: Array<[string, string]> = [];
+      const tools = (stuck: boolean): Record<string, ToolDefinition> => {
+        const source = (name: string): ToolDefinition => ({
+          inputSchema: z.object({ topic: z.string() }),
+          execute: (_input, context) => {
+            executed.push([name, context.idempotencyKey]);
+            if (name !== 'news' || !stuck) return `${name} found 3 items`;
+            return new Promise((_, reject) =>
+              context.abortSignal.addEventListener('abort', () => reject(context.abortSignal.reason)),
+            );
+          },
+        });
+        return { papers: source('papers'), patents: source('patents'), news: source('news') };
+      };
+      const steps: Step[] = [
+        {
+          id: 'research',
+          kind: 'agent',
+          prompt: 'Research batteries',
+          tools: ['papers', 'patents', 'news'],
+          maxIterations: 4,
         },
-      });
-      return { papers: source('papers'), patents: source('patents'), news: source('news') };
-    };
-    const steps: Step[] = [
-      {
-        id: 'research',
-        kind: 'agent',
-        prompt: 'Research batteries',
-        tools: ['papers', 'patents', 'news'],
-        maxIterations: 4,
-      },
-    ];
-    const topic = { topic: 'batteries' };
-    const firstModel = createScriptedModel([
-      { toolCalls: ['papers', 'patents', 'news'].map((toolName) => ({ toolName, input: topic })) },
-    ]);
-    const first = setup({ store, model: firstModel, tools: tools(true) });
-    const stopped = await first.engine.run(define({ steps }), { signal: controller.signal });
-    expect(stopped.status).toBe('cancelled');
-    expect((await store.listSubCalls(stopped.runId, 'research')).map((call) => call.sequence)).toEqual([
-      0, 1, 2,
-    ]);
+      ];
+      const topic = { topic: 'batteries' };
+      const firstModel = createScriptedModel([
+        { toolCalls: ['papers', 'patents', 'news'].map((toolName) => ({ toolName, input: topic })) },
+      ]);
+      const first = setup({ store, model: firstModel, tools: tools(true) });
+      const stopped = await first.engine.run(define({ steps }), { signal: controller.signal });
+      expect(stopped.status).toBe('cancelled');
+      expect((await store.listSubCalls(stopped.runId, 'research')).map((call) => call.sequence)).toEqual([
+        0, 1, 2,
+      ]);
 
-    const secondModel = createScriptedModel(['Three sources agree.']);
-    const second = setup({ store, model: secondModel, tools: tools(false) });
-    const resumed = await second.engine.resume(stopped.runId);
+      const secondModel = createScriptedModel(['Three sources agree.']);
+      const second = setup({ store, model: secondModel, tools: tools(false) });
+      const resumed = await second.engine.resume(stopped.runId);
 
-    expect(resumed.status).toBe('succeeded');
-    expect(firstModel.calls).toHaveLength(1);
-    expect(secondModel.calls).toHaveLength(1);
-    const key = (sequence: number) => `${stopped.runId}:research:${sequence}`;
-    expect(executed).toEqual([
-      ['papers', key(1)],
-      ['patents', key(2)],
-      ['news', key(3)],
-      ['news', key(3)],
-    ]);
-    for (const name of ['papers', 'patents', 'news'])
-      expect(sent(secondModel, 0)).toContain(`${name} found 3 items`);
-    expect(second.ofType('tool-call').map((event) => event.tool)).toEqual(['news']);
-    expect(resumed.output).toMatchObject({ research: { answer: 'Three sources agree.', turns: 2 } });
-  });
+      expect(resumed.status).toBe('succeeded');
+      expect(firstModel.calls).toHaveLength(1);
+      expect(secondModel.calls).toHaveLength(1);
+      const key = (sequence: number) => `${stopped.runId}:research:${sequence}`;
+      expect(executed).toEqual([
+        ['papers', key(1)],
+        ['patents', key(2)],
+        ['news', key(3)],
+        ['news', key(3)],
+      ]);
+      for (const name of ['papers', 'patents', 'news'])
+        expect(sent(secondModel, 0)).toContain(`${name} found 3 items`);
+      expect(second.ofType('tool-call').map((event) => event.tool)).toEqual(['news']);
+      expect(resumed.output).toMatchObject({ research: { answer: 'Three sources agree.', turns: 2 } });
+      await store.close?.();
+    },
+  );
 });
