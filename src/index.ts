@@ -12,7 +12,13 @@ export {
 } from './authoring/builder/workflow-builder.js';
 export { type BatonOptions, createBaton, fromModels } from './baton.js';
 export * from './core/index.js';
-export { createRunReport, type ModelReport, type RunReport, type StepReport } from './observe/run-report.js';
 export { traceRuns } from './observe/otel-exporter.js';
+export { createRunReport, type ModelReport, type RunReport, type StepReport } from './observe/run-report.js';
 export { MemoryStore } from './store/memory/memory-store.js';
-export { connectMcpTools, defineTool, type McpServerOptions, type McpTools, type TypedToolOptions } from './tools/index.js';
+export {
+  connectMcpTools,
+  defineTool,
+  type McpServerOptions,
+  type McpTools,
+  type TypedToolOptions,
+} from './tools/index.js';

@@ -13,7 +13,10 @@ import type { ScriptedModel } from '../../src/testing/index.js';
 
 /** An engine on a memory store that records every event, with an optional scripted model. */
 export function setup(
-  options: Partial<Omit<EngineOptions, 'models'>> & { model?: ScriptedModel; models?: Record<string, ScriptedModel> } = {},
+  options: Partial<Omit<EngineOptions, 'models'>> & {
+    model?: ScriptedModel;
+    models?: Record<string, ScriptedModel>;
+  } = {},
 ) {
   const { model, models, ...rest } = options;
   const store = (rest.store as MemoryStore | undefined) ?? new MemoryStore();

@@ -199,14 +199,27 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
    * Repeats the steps built by `body` until `until` holds, at most `maxIterations` times. The
    * `output` schema types (and checks) each iteration's result and `previous`.
    */
-  loop<ID extends string, SCHEMA extends z.ZodType, const NEEDS extends readonly (keyof OUT & string)[] = [], INNER extends Outputs = Outputs>(
+  loop<
+    ID extends string,
+    SCHEMA extends z.ZodType,
+    const NEEDS extends readonly (keyof OUT & string)[] = [],
+    INNER extends Outputs = Outputs,
+  >(
     id: ID,
     options: StepOptions<OUT, NEEDS> & {
       maxIterations: number;
       output: SCHEMA;
       body: (
-        iteration: WorkflowBuilder<INPUT, Needed<OUT, NEEDS>, EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }>,
-      ) => WorkflowBuilder<INPUT, INNER, EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }>;
+        iteration: WorkflowBuilder<
+          INPUT,
+          Needed<OUT, NEEDS>,
+          EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }
+        >,
+      ) => WorkflowBuilder<
+        INPUT,
+        INNER,
+        EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }
+      >;
       result: (scope: IterationScope<INPUT, INNER, z.infer<SCHEMA>>) => z.infer<SCHEMA>;
       until: (scope: IterationScope<INPUT, INNER, z.infer<SCHEMA>> & { result: z.infer<SCHEMA> }) => boolean;
       onStuck?: 'fail' | 'end';

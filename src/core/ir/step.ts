@@ -84,7 +84,13 @@ export const LlmStepSchema = z
     prompt: ComputedSchema,
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().positive().optional(),
-    maxRepairs: z.number().int().min(0).max(5).optional().describe('Repair calls for an answer that breaks `output`; default 2'),
+    maxRepairs: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .optional()
+      .describe('Repair calls for an answer that breaks `output`; default 2'),
   })
   .strict();
 
@@ -147,7 +153,13 @@ export const AgentStepSchema = z
     maxIterations: z.number().int().min(1).max(1000),
     temperature: z.number().min(0).max(2).optional(),
     maxOutputTokens: z.number().int().positive().optional(),
-    maxRepairs: z.number().int().min(0).max(5).optional().describe('Repair calls for an answer that breaks `output`; default 2'),
+    maxRepairs: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .optional()
+      .describe('Repair calls for an answer that breaks `output`; default 2'),
   })
   .strict();
 

@@ -8,7 +8,8 @@ let loading: Promise<typeof AiSdk> | undefined;
  * workflow without model steps (or a process that only inspects runs) never pays for it.
  */
 export async function loadAiSdk(): Promise<typeof AiSdk> {
-  loaded ??= await (loading ??= import('ai'));
+  if (!loading) loading = import('ai');
+  loaded ??= await loading;
   return loaded;
 }
 

@@ -1,4 +1,13 @@
-import type { AttemptRecord, RunFilter, RunPatch, RunRecord, StepRecord, Store, SubCallRecord } from '../../core/index.js';
+import {
+  type AttemptRecord,
+  BatonError,
+  type RunFilter,
+  type RunPatch,
+  type RunRecord,
+  type StepRecord,
+  type Store,
+  type SubCallRecord,
+} from '../../core/index.js';
 
 /**
  * A store in memory: for tests and for runs that need no durability. Records are copied on the
@@ -12,13 +21,25 @@ export class MemoryStore implements Store {
   private readonly leases = new Map<string, { owner: string; until: number }>();
 
   async createRun(run: RunRecord): Promise<void> {
+    if (this.runs.has(run.id)) {
+      throw new BatonError('STORE_CONFLICT', `A run with id "${run.id}" is already in this memory store.`, {
+        hint: 'Start the run with another id, or resume the existing run.',
+        details: { runId: run.id },
+      });
+    }
     this.runs.set(run.id, { ...run });
-    this.steps.set(run.id, new Map());
   }
 
   async updateRun(runId: string, patch: RunPatch): Promise<void> {
     const run = this.runs.get(runId);
-    if (run) this.runs.set(runId, { ...run, ...patch });
+    if (!run) {
+      throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this memory store.`, {
+        hint: 'Create the run before updating it.',
+        details: { runId },
+      });
+    }
+    const defined = Object.entries(patch).filter(([, value]) => value !== undefined);
+    this.runs.set(runId, { ...run, ...Object.fromEntries(defined) });
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -53,14 +74,21 @@ export class MemoryStore implements Store {
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    return [...(this.steps.get(runId)?.values() ?? [])].map((step) => ({ ...step }));
+    const start = (step: StepRecord) => step.startedAt ?? Number.NEGATIVE_INFINITY;
+    return [...(this.steps.get(runId)?.values() ?? [])]
+      .sort((a, b) => start(a) - start(b) || byText(a.path, b.path))
+      .map((step) => ({ ...step }));
   }
 
   async listAttempts(runId: string, path?: string): Promise<AttemptRecord[]> {
-    if (path !== undefined) return (this.attempts.get(`${runId}\u0000${path}`) ?? []).map((attempt) => ({ ...attempt }));
-    return [...this.attempts.entries()]
-      .filter(([key]) => key.startsWith(`${runId}\u0000`))
-      .flatMap(([, list]) => list.map((attempt) => ({ ...attempt })));
+    const lists =
+      path !== undefined
+        ? [this.attempts.get(`${runId}\u0000${path}`) ?? []]
+        : [...this.attempts.entries()].filter(([key]) => key.startsWith(`${runId}\u0000`)).map(([, list]) => list);
+    return lists
+      .flat()
+      .sort((a, b) => byText(a.path, b.path) || a.attempt - b.attempt)
+      .map((attempt) => ({ ...attempt }));
   }
 
   async writeSubCall(call: SubCallRecord): Promise<void> {
@@ -85,4 +113,9 @@ export class MemoryStore implements Store {
   async releaseRun(runId: string, owner: string): Promise<void> {
     if (this.leases.get(runId)?.owner === owner) this.leases.delete(runId);
   }
+}
+
+function byText(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }

@@ -65,19 +65,20 @@ describe('workflow builder types', () => {
   });
 
   it('types map items and results', () => {
-    base().map('reviews', {
-      needs: ['extract'],
-      items: ({ steps }) => steps.extract.files,
-      each: (file) =>
-        file.transform('size', {
-          run: ({ item, index }) => {
-            expectTypeOf(item).toEqualTypeOf<string>();
-            expectTypeOf(index).toEqualTypeOf<number>();
-            return item.length;
-          },
-        }),
-      result: ({ steps, item }) => ({ file: item, size: steps.size }),
-    })
+    base()
+      .map('reviews', {
+        needs: ['extract'],
+        items: ({ steps }) => steps.extract.files,
+        each: (file) =>
+          file.transform('size', {
+            run: ({ item, index }) => {
+              expectTypeOf(item).toEqualTypeOf<string>();
+              expectTypeOf(index).toEqualTypeOf<number>();
+              return item.length;
+            },
+          }),
+        result: ({ steps, item }) => ({ file: item, size: steps.size }),
+      })
       .transform('total', {
         needs: ['reviews'],
         run: ({ steps }) => {
@@ -89,7 +90,10 @@ describe('workflow builder types', () => {
 
   it('types branch routes', () => {
     base()
-      .branch('route', { routes: { small: { when: 'true', steps: [] }, large: { steps: [] } }, default: 'large' })
+      .branch('route', {
+        routes: { small: { when: 'true', steps: [] }, large: { steps: [] } },
+        default: 'large',
+      })
       .transform('use', {
         needs: ['route'],
         run: ({ steps }) => expectTypeOf(steps.route.route).toEqualTypeOf<'small' | 'large'>(),

@@ -32,7 +32,11 @@ describe('workflow builder', () => {
   it('compiles to IR that validates, with dependencies from needs', () => {
     const { workflow: ir } = review().build();
     expect(validateWorkflow(ir).problems).toEqual([]);
-    expect(ir.input).toMatchObject({ type: 'object', properties: { diff: { type: 'string' } }, required: ['diff'] });
+    expect(ir.input).toMatchObject({
+      type: 'object',
+      properties: { diff: { type: 'string' } },
+      required: ['diff'],
+    });
     expect(ir.steps.map((step) => [step.id, step.kind, step.needs])).toEqual([
       ['extract', 'llm', undefined],
       ['checks', 'map', ['extract']],
