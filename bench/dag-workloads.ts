@@ -60,7 +60,13 @@ export function randomDag(size: number, seed: number, minMs: number, maxMs: numb
 }
 
 /** `count` independent chains of `length` steps with seeded latencies. */
-export function independentChains(count: number, length: number, seed: number, minMs: number, maxMs: number): TimedGraph {
+export function independentChains(
+  count: number,
+  length: number,
+  seed: number,
+  minMs: number,
+  maxMs: number,
+): TimedGraph {
   const random = seededRandom(seed);
   const latency: number[] = [];
   const parents: number[][] = [];
@@ -87,5 +93,8 @@ function timed(latency: number[], parents: number[][]): TimedGraph {
   const functions = Object.fromEntries(
     latency.map((ms) => [`sleep${ms}`, () => new Promise((resolve) => setTimeout(resolve, ms, ms))]),
   );
-  return { definition: { workflow: { name: 'timed', steps }, functions }, criticalPathMs: Math.max(...finish) };
+  return {
+    definition: { workflow: { name: 'timed', steps }, functions },
+    criticalPathMs: Math.max(...finish),
+  };
 }

@@ -8,10 +8,10 @@ import {
   type ModelResolver,
   type Store,
 } from './core/index.js';
-import { MemoryStore } from './store/memory/memory-store.js';
+import { createSqliteStore } from './store/sqlite/index.js';
 
 export interface BatonOptions extends Omit<EngineOptions, 'store' | 'models'> {
-  /** Where runs are journaled. Default: in memory. */
+  /** Where runs are journaled. Default: SQLite in `.baton/baton.db` under the working directory. */
   store?: Store;
   /** A resolver, or models by name (the first is the default). */
   models?: ModelResolver | Record<string, LanguageModel | { model: LanguageModel; pricing?: ModelPricing }>;
@@ -30,7 +30,7 @@ export function createBaton(options: BatonOptions = {}): Engine {
   const { store, models, ...rest } = options;
   return createEngine({
     ...rest,
-    store: store ?? new MemoryStore(),
+    store: store ?? createSqliteStore(),
     ...(models === undefined ? {} : { models: isResolver(models) ? models : fromModels(models) }),
   });
 }

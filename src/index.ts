@@ -15,6 +15,7 @@ export * from './core/index.js';
 export { traceRuns } from './observe/otel-exporter.js';
 export { createRunReport, type ModelReport, type RunReport, type StepReport } from './observe/run-report.js';
 export { MemoryStore } from './store/memory/memory-store.js';
+export { createSqliteStore, SqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';
 export {
   connectMcpTools,
   defineTool,

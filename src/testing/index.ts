@@ -1,6 +1,12 @@
 /**
- * Test doubles for Baton workflows: a scripted model and an event-driven `waitFor`.
+ * Test doubles for Baton workflows (a scripted model, an event-driven `waitFor`) and the
+ * conformance suite every `Store` adapter runs.
  * @module
  */
 export { createScriptedModel, type ScriptedModel, type ScriptedResponse } from './scripted-model.js';
+export {
+  describeStoreContract,
+  type StoreContractGroup,
+  type StoreContractOptions,
+} from './store-contract.js';
 export { type EventMatch, type EventSource, waitFor } from './wait-for.js';

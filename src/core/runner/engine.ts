@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { EventListener } from '../events.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -11,7 +13,11 @@ import { type ReplayOptions, replayRun } from './replay-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
 import { type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
 
-export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition };
+export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & {
+  definition?: WorkflowDefinition;
+  /** Take the run over even if another process holds its lease (that process is known to be gone). */
+  takeover?: boolean;
+};
 
 export interface EngineOptions {
   store: Store;
@@ -27,6 +33,10 @@ export interface EngineOptions {
   random?: () => number;
   /** Extra step kinds, or replacements, by `kind`. */
   stepHandlers?: Record<string, StepHandler>;
+  /** The name this engine leases runs under. Default `host:pid:random`. */
+  owner?: string;
+  /** Lease length on a run in ms; a process that dies frees its runs after this. Default 30 s. */
+  leaseMs?: number;
 }
 
 /** A running engine: one per process, shared by every run so limits hold across them. */
@@ -87,6 +97,8 @@ export function createEngine(options: EngineOptions): Engine {
     },
     handlers: { ...coreStepHandlers, ...options.stepHandlers },
     listeners,
+    owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    leaseMs: options.leaseMs ?? 30_000,
   };
   // A run waiting on an approval with a deadline is resumed when the deadline passes, if this
   // process is still alive then; the timer does not keep the process alive.

@@ -21,6 +21,10 @@ export interface EngineServices {
   namedGate(name: string, limit: number | undefined): ConcurrencyGate | undefined;
   handlers: Readonly<Record<string, StepHandler>>;
   listeners: ReadonlySet<EventListener>;
+  /** Who this engine is when it leases a run (`host:pid:random` unless configured). */
+  owner: string;
+  /** How long a lease on a run lasts without renewal; renewed every third of it while running. */
+  leaseMs: number;
 }
 
 /** Limits of one run. */

@@ -12,6 +12,8 @@ import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
 
 export interface RunOptions {
   input?: unknown;
+  /** Take the run over even if another process holds its lease. */
+  takeover?: boolean;
   /** Cancels the run; steps in flight are aborted and the run can be resumed later. */
   signal?: AbortSignal;
   onEvent?: EventListener;
@@ -86,6 +88,52 @@ export async function continueRun(
   replay: ReadonlyMap<string, StepRecord>,
   options: RunOptions,
 ): Promise<RunResult> {
+  const release = await leaseRun(services, record.id, options.takeover === true);
+  try {
+    return await executeRun(services, definition, record, replay, options);
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Holds the run's lease while it executes, so a second process that tries to resume it is
+ * refused instead of running the same steps at once. Returns the function that lets it go.
+ */
+async function leaseRun(
+  services: EngineServices,
+  runId: string,
+  takeover: boolean,
+): Promise<() => Promise<void>> {
+  const { store, owner, leaseMs, clock } = services;
+  if (!store.claimRun) return async () => {};
+  const claim = (now: number) =>
+    store.claimRun?.(runId, owner, clock.now() + leaseMs, now) ?? Promise.resolve(true);
+  // A takeover claims as if every lease had expired.
+  if (!(await claim(takeover ? Number.MAX_SAFE_INTEGER : clock.now()))) {
+    throw new BatonError('STORE_CONFLICT', `Run ${runId} is being run by another process.`, {
+      hint: `Wait for it to finish; if that process has stopped, its lease ends within ${Math.ceil(leaseMs / 1000)} s, or resume with --takeover.`,
+    });
+  }
+  const renew = setInterval(
+    () => void claim(clock.now()).catch(() => {}),
+    Math.max(1, Math.floor(leaseMs / 3)),
+  );
+  renew.unref();
+  return async () => {
+    clearInterval(renew);
+    await store.releaseRun?.(runId, owner);
+  };
+}
+
+async function executeRun(
+  services: EngineServices,
+  definition: WorkflowDefinition,
+  record: RunRecord,
+  replay: ReadonlyMap<string, StepRecord>,
+  options: RunOptions,
+): Promise<RunResult> {
+  if (record.status !== 'running') await services.store.updateRun(record.id, { status: 'running' });
   const controller = new AbortController();
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
@@ -215,7 +263,6 @@ export async function resumeRun(
     usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
     costUsd += step.costUsd ?? 0;
   }
-  await services.store.updateRun(runId, { status: 'running' });
   return continueRun(services, definition, { ...record, usage, costUsd }, replay, options);
 }
 

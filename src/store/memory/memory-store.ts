@@ -84,7 +84,9 @@ export class MemoryStore implements Store {
     const lists =
       path !== undefined
         ? [this.attempts.get(`${runId}\u0000${path}`) ?? []]
-        : [...this.attempts.entries()].filter(([key]) => key.startsWith(`${runId}\u0000`)).map(([, list]) => list);
+        : [...this.attempts.entries()]
+            .filter(([key]) => key.startsWith(`${runId}\u0000`))
+            .map(([, list]) => list);
     return lists
       .flat()
       .sort((a, b) => byText(a.path, b.path) || a.attempt - b.attempt)

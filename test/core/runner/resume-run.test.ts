@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
-import { define, setup } from '../fixtures.js';
+import { deferred, define, setup } from '../fixtures.js';
 
 describe('resume', () => {
   it('reuses finished steps and runs the interrupted one again with the same idempotency key', async () => {
@@ -121,5 +121,34 @@ describe('replay', () => {
     await expect(engine.replay(parent.runId, { from: 'zzz' })).rejects.toMatchObject({
       hint: 'Top-level steps: a.',
     });
+  });
+});
+
+describe('leases', () => {
+  it('refuses a second process resuming a run that is still running, and allows a takeover', async () => {
+    const store = new MemoryStore();
+    const gate = deferred();
+    const definition = define(
+      { steps: [{ id: 'slow', kind: 'transform', value: { function: 'slow' } }] },
+      { slow: () => gate.promise.then(() => 'done') },
+    );
+    const first = setup({ store, owner: 'first' });
+    const running = first.engine.run(definition);
+    await vi.waitFor(async () => expect((await store.listRuns()).length).toBe(1));
+    const [run] = await store.listRuns();
+    const second = setup({ store, owner: 'second' });
+    await expect(second.engine.resume(run?.id ?? '', { definition })).rejects.toMatchObject({
+      code: 'STORE_CONFLICT',
+    });
+    gate.resolve();
+    expect((await running).status).toBe('succeeded');
+    const stale = setup({ store, owner: 'third' });
+    await store.claimRun(run?.id ?? '', 'crashed', Date.now() + 60_000, Date.now());
+    await expect(stale.engine.resume(run?.id ?? '', { definition })).rejects.toMatchObject({
+      code: 'STORE_CONFLICT',
+    });
+    expect((await stale.engine.resume(run?.id ?? '', { definition, takeover: true })).status).toBe(
+      'succeeded',
+    );
   });
 });

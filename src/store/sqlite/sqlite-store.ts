@@ -1,0 +1,287 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  type AttemptRecord,
+  BatonError,
+  type RunFilter,
+  type RunPatch,
+  type RunRecord,
+  type StepRecord,
+  type Store,
+  type SubCallRecord,
+} from '../../core/index.js';
+import { storeFailure } from './sqlite-errors.js';
+import { type PendingStepWrite, StepWriteQueue } from './sqlite-group-commit.js';
+import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
+import {
+  type AttemptRow,
+  type RunRow,
+  runParameters,
+  type StepRow,
+  type SubCallRow,
+  subCallParameters,
+  toAttemptRecord,
+  toRunRecord,
+  toStepRecord,
+  toSubCallRecord,
+} from './sqlite-records.js';
+import { sqlStatements } from './sqlite-statements.js';
+import { type GetBlob, type PutBlob, storeValue } from './sqlite-values.js';
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another process holding the database before it fails. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+type Statement = Database.Statement<unknown[]>;
+
+/**
+ * The journal in one SQLite file, in WAL mode, so readers never wait for the writer and two
+ * processes can share the file. Each `writeStep` commits whole, step and attempt together, before
+ * its promise resolves; writes made in the same tick share one transaction. Claims are one
+ * statement, so they are atomic across processes. Large values are stored once by content hash.
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteStore('.baton/baton.db');
+ * const engine = createEngine({ store });
+ * const result = await engine.run(definition, { input });
+ * await store.close();
+ * ```
+ */
+export class SqliteStore implements Store {
+  /** The absolute path of the database file. */
+  readonly path: string;
+  private readonly database: Database.Database;
+  private readonly statements: Record<keyof typeof sqlStatements, Statement>;
+  private readonly filtered = new Map<string, Statement>();
+  private readonly putBlob: PutBlob;
+  private readonly getBlob: GetBlob;
+  private readonly stepWrites: StepWriteQueue;
+  private readonly createRunOnce: (run: RunRecord) => void;
+  private readonly writeSubCallOnce: (call: SubCallRecord) => void;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.path = resolve(path);
+    const timeout = options.busyTimeoutMs ?? 5000;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      assertJournalFile(this.path, timeout);
+      this.database = new Database(this.path, { timeout });
+    } catch (error) {
+      throw storeFailure(error, 'open', this.path);
+    }
+    try {
+      enableWriteAheadLog(this.database, timeout);
+      // With WAL, NORMAL loses no committed transaction when the process dies, only on power loss.
+      this.database.pragma('synchronous = NORMAL');
+      migrateJournal(this.database, this.path);
+      const prepared = Object.entries(sqlStatements).map(([name, sql]) => [name, this.database.prepare(sql)]);
+      this.statements = Object.fromEntries(prepared) as typeof this.statements;
+    } catch (error) {
+      this.database.close();
+      throw storeFailure(error, 'open', this.path);
+    }
+    const { insertBlob, selectBlob, upsertStep, upsertAttempt, insertRun, upsertSubCall } = this.statements;
+    this.putBlob = (hash, body) => insertBlob.run(hash, body);
+    this.getBlob = (hash) => selectBlob.pluck().get(hash) as string | undefined;
+    const commitSteps = this.database.transaction((writes: readonly PendingStepWrite[]) => {
+      for (const write of writes) {
+        for (const [hash, body] of write.blobs) insertBlob.run(hash, body);
+        upsertStep.run(...write.step);
+        if (write.attempt) upsertAttempt.run(...write.attempt);
+      }
+    });
+    // IMMEDIATE takes the write lock first, so a writer waits (busy timeout) instead of failing.
+    this.stepWrites = new StepWriteQueue(commitSteps.immediate, (error) =>
+      storeFailure(error, 'write a step', this.path),
+    );
+    this.createRunOnce = this.database.transaction((run: RunRecord) => {
+      insertRun.run(...runParameters(run, this.putBlob));
+    }).immediate;
+    this.writeSubCallOnce = this.database.transaction((call: SubCallRecord) => {
+      upsertSubCall.run(...subCallParameters(call, this.putBlob));
+    }).immediate;
+  }
+
+  createRun(run: RunRecord): Promise<void> {
+    return this.execute('create a run', () => {
+      try {
+        this.createRunOnce(run);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
+        throw new BatonError(
+          'STORE_CONFLICT',
+          `A run with id "${run.id}" is already in the journal at ${this.path}.`,
+          {
+            cause: error,
+            hint: 'Start the run with another id, or resume the existing run.',
+            details: { runId: run.id },
+          },
+        );
+      }
+    });
+  }
+
+  updateRun(runId: string, patch: RunPatch): Promise<void> {
+    return this.execute('update a run', () => {
+      const columns: string[] = [];
+      const values: unknown[] = [];
+      const set = (column: string, value: unknown) => {
+        columns.push(column);
+        values.push(value);
+      };
+      if (patch.status !== undefined) set('status', patch.status);
+      if (patch.endedAt !== undefined) set('ended_at', patch.endedAt);
+      if (patch.error !== undefined) set('error', JSON.stringify(patch.error));
+      if (patch.usage !== undefined) set('usage', JSON.stringify(patch.usage));
+      if (patch.costUsd !== undefined) set('cost_usd', patch.costUsd);
+      const apply = this.database.transaction(() => {
+        if (patch.output !== undefined) {
+          const [json, blob] = storeValue(patch.output, this.putBlob);
+          set('output', json);
+          set('output_blob', blob);
+        }
+        const sql = columns.length
+          ? `UPDATE runs SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`
+          : 'UPDATE runs SET id = id WHERE id = ?';
+        return this.cached(sql).run(...values, runId).changes;
+      });
+      if (apply.immediate() === 0) {
+        throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in the journal at ${this.path}.`, {
+          hint: 'Create the run before updating it; check that the id and the database file are the ones you expect.',
+          details: { runId },
+        });
+      }
+    });
+  }
+
+  getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.execute('read a run', () => {
+      const row = this.statements.selectRun.get(runId) as RunRow | undefined;
+      return row && toRunRecord(row, this.getBlob);
+    });
+  }
+
+  listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    return this.execute('list runs', () => {
+      const conditions: string[] = [];
+      const values: unknown[] = [];
+      if (filter.workflowName !== undefined) {
+        conditions.push('r.workflow_name = ?');
+        values.push(filter.workflowName);
+      }
+      if (filter.status !== undefined) {
+        conditions.push('r.status = ?');
+        values.push(filter.status);
+      }
+      if (filter.since !== undefined) {
+        conditions.push('r.created_at >= ?');
+        values.push(filter.since);
+      }
+      const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+      values.push(filter.limit ?? -1);
+      const sql = `${sqlStatements.selectRun.replace('WHERE r.id = ?', where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`;
+      return (this.cached(sql).all(...values) as RunRow[]).map((row) => toRunRecord(row, this.getBlob));
+    });
+  }
+
+  writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void> {
+    return this.stepWrites.write(step, attempt);
+  }
+
+  listSteps(runId: string): Promise<StepRecord[]> {
+    return this.execute('list steps', () =>
+      (this.statements.selectSteps.all(runId) as StepRow[]).map((row) => toStepRecord(row, this.getBlob)),
+    );
+  }
+
+  listAttempts(runId: string, path?: string): Promise<AttemptRecord[]> {
+    return this.execute('list attempts', () => {
+      const rows =
+        path === undefined
+          ? this.statements.selectAttempts.all(runId)
+          : this.statements.selectPathAttempts.all(runId, path);
+      return (rows as AttemptRow[]).map(toAttemptRecord);
+    });
+  }
+
+  writeSubCall(call: SubCallRecord): Promise<void> {
+    return this.execute('write a sub-call', () => this.writeSubCallOnce(call));
+  }
+
+  listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
+    return this.execute('list sub-calls', () =>
+      (this.statements.selectSubCalls.all(runId, path) as SubCallRow[]).map((row) =>
+        toSubCallRecord(row, this.getBlob),
+      ),
+    );
+  }
+
+  claimRun(runId: string, owner: string, until: number, now: number): Promise<boolean> {
+    return this.execute(
+      'claim a run',
+      () => this.statements.claimLease.run(runId, owner, until, now).changes === 1,
+    );
+  }
+
+  releaseRun(runId: string, owner: string): Promise<void> {
+    return this.execute('release a run', () => {
+      this.statements.releaseLease.run(runId, owner);
+    });
+  }
+
+  /** Closes the database; the WAL is checkpointed into the main file when no other process has it open. */
+  close(): Promise<void> {
+    return this.execute('close', () => {
+      this.database.close();
+    });
+  }
+
+  /** Runs synchronous database work and reports a failure as a rejected BatonError. */
+  private execute<T>(action: string, work: () => T): Promise<T> {
+    try {
+      this.stepWrites.flush();
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(storeFailure(error, action, this.path));
+    }
+  }
+
+  private cached(sql: string): Statement {
+    let statement = this.filtered.get(sql);
+    if (!statement) {
+      statement = this.database.prepare(sql);
+      this.filtered.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/**
+ * Where the journal lives unless told otherwise: `.baton/baton.db` under the working directory.
+ *
+ * @example
+ * ```ts
+ * defaultSqlitePath('/srv/app'); // '/srv/app/.baton/baton.db'
+ * ```
+ */
+export function defaultSqlitePath(directory: string = process.cwd()): string {
+  return join(directory, '.baton', 'baton.db');
+}
+
+/**
+ * Opens (creating if needed) the SQLite journal, by default `.baton/baton.db` under the working
+ * directory.
+ *
+ * @example
+ * ```ts
+ * const engine = createEngine({ store: createSqliteStore() });
+ * const other = createSqliteStore({ path: '/var/lib/baton/runs.db', busyTimeoutMs: 10_000 });
+ * ```
+ */
+export function createSqliteStore(options: SqliteStoreOptions & { path?: string } = {}): SqliteStore {
+  const { path = defaultSqlitePath(), ...rest } = options;
+  return new SqliteStore(path, rest);
+}

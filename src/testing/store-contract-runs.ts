@@ -1,0 +1,190 @@
+import { expect, it } from 'vitest';
+import type { Store } from '../core/index.js';
+import { runFixture, type StoreSubject } from './store-fixtures.js';
+
+export function createRunTests(subject: StoreSubject): void {
+  it('returns a run as it was created, with no fields added', async () => {
+    const run = runFixture();
+    await subject().createRun(run);
+    expect(await subject().getRun(run.id)).toStrictEqual(run);
+  });
+
+  it('keeps every optional field and a large input intact', async () => {
+    const run = runFixture({
+      input: { document: 'Sally earned 12 dollars. '.repeat(4000), pages: [1, 2, 3] },
+      parentRunId: 'run_parent',
+      endedAt: 1_700_000_009_000,
+      output: { answer: 10 },
+      error: { code: 'STEP_FAILED', message: 'Step "answer" failed.', stepPath: 'answer', retryable: false },
+      usage: { inputTokens: 10, outputTokens: 20, cachedInputTokens: 5 },
+      costUsd: 0.25,
+    });
+    await subject().createRun(run);
+    expect(await subject().getRun(run.id)).toStrictEqual(run);
+  });
+
+  it('returns undefined for an unknown run', async () => {
+    expect(await subject().getRun('run_missing')).toBeUndefined();
+  });
+
+  it('refuses a second run with the same id and keeps the first', async () => {
+    await subject().createRun(runFixture());
+    await expect(subject().createRun(runFixture({ workflowName: 'other' }))).rejects.toMatchObject({
+      code: 'STORE_CONFLICT',
+    });
+    expect((await subject().getRun('run_1'))?.workflowName).toBe('triage');
+  });
+
+  it('is not changed by later changes to the created or returned record', async () => {
+    const run = runFixture();
+    await subject().createRun(run);
+    run.status = 'failed';
+    const read = await subject().getRun(run.id);
+    if (read) read.status = 'cancelled';
+    expect((await subject().getRun(run.id))?.status).toBe('running');
+  });
+}
+
+export function updateRunTests(subject: StoreSubject): void {
+  it('applies a patch and keeps the other fields', async () => {
+    await subject().createRun(runFixture());
+    await subject().updateRun('run_1', { status: 'waiting' });
+    expect(await subject().getRun('run_1')).toStrictEqual(runFixture({ status: 'waiting' }));
+  });
+
+  it('ends a run with its output, error, usage and cost', async () => {
+    await subject().createRun(runFixture());
+    const patch = {
+      status: 'failed' as const,
+      endedAt: 1_700_000_005_000,
+      output: { partial: 'x'.repeat(5000) },
+      error: {
+        code: 'BUDGET_EXCEEDED' as const,
+        message: 'Over budget.',
+        retryable: false,
+        hint: 'Raise the budget.',
+      },
+      usage: { inputTokens: 100, outputTokens: 50, cachedInputTokens: 0 },
+      costUsd: 1.5,
+    };
+    await subject().updateRun('run_1', patch);
+    expect(await subject().getRun('run_1')).toStrictEqual(runFixture(patch));
+  });
+
+  it('replaces an output written before', async () => {
+    await subject().createRun(runFixture());
+    await subject().updateRun('run_1', { output: 'a'.repeat(3000) });
+    await subject().updateRun('run_1', { output: null });
+    expect((await subject().getRun('run_1'))?.output).toBeNull();
+  });
+
+  it('rejects a patch for an unknown run', async () => {
+    await expect(subject().updateRun('run_missing', { status: 'failed' })).rejects.toMatchObject({
+      code: 'RUN_NOT_FOUND',
+    });
+  });
+}
+
+export function listRunsTests(subject: StoreSubject): void {
+  const runs = [
+    runFixture({ id: 'run_a', workflowName: 'triage', createdAt: 1000, status: 'succeeded' }),
+    runFixture({ id: 'run_b', workflowName: 'triage', createdAt: 2000, status: 'running' }),
+    runFixture({ id: 'run_c', workflowName: 'summarize', createdAt: 3000, status: 'failed' }),
+    runFixture({ id: 'run_d', workflowName: 'triage', createdAt: 3000, status: 'succeeded' }),
+  ];
+  const listed = async (filter?: Parameters<Store['listRuns']>[0]) => {
+    for (const run of runs) await subject().createRun(run);
+    return (await subject().listRuns(filter)).map((run) => run.id);
+  };
+
+  it('lists runs newest first, ties by id descending', async () => {
+    expect(await listed()).toEqual(['run_d', 'run_c', 'run_b', 'run_a']);
+  });
+
+  it('returns whole records', async () => {
+    await subject().createRun(runs[0] ?? runFixture());
+    expect(await subject().listRuns()).toStrictEqual([runs[0]]);
+  });
+
+  it('filters by workflow name', async () => {
+    expect(await listed({ workflowName: 'triage' })).toEqual(['run_d', 'run_b', 'run_a']);
+  });
+
+  it('filters by status', async () => {
+    expect(await listed({ status: 'succeeded' })).toEqual(['run_d', 'run_a']);
+  });
+
+  it('keeps runs created at or after since', async () => {
+    expect(await listed({ since: 2000 })).toEqual(['run_d', 'run_c', 'run_b']);
+  });
+
+  it('returns at most limit runs, the newest', async () => {
+    expect(await listed({ limit: 2 })).toEqual(['run_d', 'run_c']);
+  });
+
+  it('combines filters', async () => {
+    expect(await listed({ workflowName: 'triage', status: 'succeeded', since: 500, limit: 1 })).toEqual([
+      'run_d',
+    ]);
+  });
+
+  it('sees the status an update gave', async () => {
+    for (const run of runs) await subject().createRun(run);
+    await subject().updateRun('run_b', { status: 'succeeded' });
+    expect((await subject().listRuns({ status: 'succeeded' })).map((run) => run.id)).toEqual([
+      'run_d',
+      'run_b',
+      'run_a',
+    ]);
+  });
+}
+
+export function leaseTests(subject: StoreSubject): void {
+  const leases = () => {
+    const store = subject();
+    if (!store.claimRun || !store.releaseRun)
+      throw new TypeError('This store has no claimRun/releaseRun: skip the leases group.');
+    return { claim: store.claimRun.bind(store), release: store.releaseRun.bind(store) };
+  };
+
+  it('claims a free run', async () => {
+    expect(await leases().claim('run_1', 'worker-a', 1000, 0)).toBe(true);
+  });
+
+  it('refuses a run another owner holds until its lease expires', async () => {
+    const { claim } = leases();
+    await claim('run_1', 'worker-a', 1000, 0);
+    expect(await claim('run_1', 'worker-b', 2000, 999)).toBe(false);
+    expect(await claim('run_1', 'worker-b', 2000, 1000)).toBe(true);
+    expect(await claim('run_1', 'worker-a', 3000, 1500)).toBe(false);
+  });
+
+  it('renews the lease of its holder', async () => {
+    const { claim } = leases();
+    await claim('run_1', 'worker-a', 1000, 0);
+    expect(await claim('run_1', 'worker-a', 5000, 900)).toBe(true);
+    expect(await claim('run_1', 'worker-b', 6000, 4000)).toBe(false);
+  });
+
+  it('frees a run its owner releases', async () => {
+    const { claim, release } = leases();
+    await claim('run_1', 'worker-a', 1000, 0);
+    await release('run_1', 'worker-a');
+    expect(await claim('run_1', 'worker-b', 2000, 10)).toBe(true);
+  });
+
+  it('keeps a lease when another owner releases the run', async () => {
+    const { claim, release } = leases();
+    await claim('run_1', 'worker-a', 1000, 0);
+    await release('run_1', 'worker-b');
+    expect(await claim('run_1', 'worker-b', 2000, 10)).toBe(false);
+  });
+
+  it('grants a run to exactly one of many concurrent claims, and each run on its own', async () => {
+    const { claim } = leases();
+    const owners = Array.from({ length: 20 }, (_, index) => `worker-${index}`);
+    const granted = await Promise.all(owners.map((owner) => claim('run_1', owner, 1000, 0)));
+    expect(granted.filter(Boolean)).toHaveLength(1);
+    expect(await claim('run_2', 'worker-x', 1000, 0)).toBe(true);
+  });
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BatonError } from '../../src/core/index.js';
+import { SqliteStore, sqliteSchemaVersion } from '../../src/store/sqlite/index.js';
+import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.js';
+import { runFixture } from '../../src/testing/store-fixtures.js';
+
+let directory: string;
+let path: string;
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), 'baton-migrations-'));
+  path = join(directory, 'baton.db');
+});
+afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+function openingError(): BatonError {
+  try {
+    new SqliteStore(path).close();
+  } catch (error) {
+    if (BatonError.is(error)) return error;
+    throw error;
+  }
+  throw new TypeError('The store opened, but it should have been refused.');
+}
+
+describe('SqliteStore migrations', () => {
+  it('brings a new file to the latest schema and records each migration', async () => {
+    await new SqliteStore(path).close();
+    const database = new Database(path, { readonly: true });
+    expect(database.pragma('user_version', { simple: true })).toBe(sqliteSchemaVersion);
+    const applied = database.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    database.close();
+    expect(applied).toEqual(sqliteMigrations.map(({ version, name }) => ({ version, name })));
+  });
+
+  it('reopens a journal at the current schema with its runs', async () => {
+    const first = new SqliteStore(path);
+    await first.createRun(runFixture());
+    await first.close();
+    const second = new SqliteStore(path);
+    expect(await second.getRun('run_1')).toStrictEqual(runFixture());
+    await second.close();
+  });
+
+  it('refuses a journal written by a newer version and leaves the file unchanged', async () => {
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    await store.close();
+    const database = new Database(path);
+    database.pragma(`user_version = ${sqliteSchemaVersion + 1}`);
+    database.close();
+    const before = digest(path);
+    const files = readdirSync(directory);
+
+    const error = openingError();
+
+    expect(error.code).toBe('STORE_UNAVAILABLE');
+    expect(error.message).toContain(`schema version ${sqliteSchemaVersion + 1}`);
+    expect(error.message).toContain('left unchanged');
+    expect(error.hint).toMatch(/upgrade Baton/i);
+    expect(error.details).toMatchObject({ path, schemaVersion: sqliteSchemaVersion + 1 });
+    expect(digest(path)).toBe(before);
+    expect(readdirSync(directory)).toEqual(files);
+  });
+
+  it('refuses a newer journal that another process holds open, through its WAL', async () => {
+    await new SqliteStore(path).close();
+    const newer = new Database(path);
+    newer.pragma(`user_version = ${sqliteSchemaVersion + 1}`);
+    const before = digest(path);
+
+    const error = openingError();
+
+    expect(error.details).toMatchObject({ schemaVersion: sqliteSchemaVersion + 1 });
+    expect(digest(path)).toBe(before);
+    newer.close();
+  });
+
+  it('refuses a SQLite database that is not a journal and leaves it unchanged', () => {
+    const database = new Database(path);
+    database.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)');
+    database.close();
+    const before = digest(path);
+
+    const error = openingError();
+
+    expect(error.code).toBe('STORE_UNAVAILABLE');
+    expect(error.message).toContain('not a Baton journal');
+    expect(error.details).toMatchObject({ tables: ['invoices'] });
+    expect(digest(path)).toBe(before);
+  });
+
+  it('refuses a file that is not a database', () => {
+    writeFileSync(path, 'name,total\nSally,12\n'.repeat(100));
+    const error = openingError();
+    expect(error.code).toBe('STORE_UNAVAILABLE');
+    expect(error.details).toMatchObject({ sqliteCode: 'SQLITE_NOTADB' });
+    expect(error.hint).toContain('not a SQLite database');
+  });
+});
