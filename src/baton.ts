@@ -8,12 +8,17 @@ import {
   type ModelResolver,
   type Store,
 } from './core/index.js';
+import { createModelRegistry } from './models/index.js';
 import { createSqliteStore } from './store/sqlite/index.js';
 
 export interface BatonOptions extends Omit<EngineOptions, 'store' | 'models'> {
   /** Where runs are journaled. Default: SQLite in `.baton/baton.db` under the working directory. */
   store?: Store;
-  /** A resolver, or models by name (the first is the default). */
+  /**
+   * A resolver (such as `createModelRegistry(config)`), or models by name (the first is the
+   * default). Default: the registry from environment variables, falling back to a local GGUF model
+   * or the offline mock model.
+   */
   models?: ModelResolver | Record<string, LanguageModel | { model: LanguageModel; pricing?: ModelPricing }>;
 }
 
@@ -31,7 +36,7 @@ export function createBaton(options: BatonOptions = {}): Engine {
   return createEngine({
     ...rest,
     store: store ?? createSqliteStore(),
-    ...(models === undefined ? {} : { models: isResolver(models) ? models : fromModels(models) }),
+    models: models === undefined ? createModelRegistry() : isResolver(models) ? models : fromModels(models),
   });
 }
 

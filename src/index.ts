@@ -12,6 +12,15 @@ export {
 } from './authoring/builder/workflow-builder.js';
 export { type BatonOptions, createBaton, fromModels } from './baton.js';
 export * from './core/index.js';
+export {
+  createMockModel,
+  createModelRegistry,
+  defaultPricing,
+  loadModelConfig,
+  type ModelRegistry,
+  type ModelRegistryOptions,
+  pullModel,
+} from './models/index.js';
 export { traceRuns } from './observe/otel-exporter.js';
 export { createRunReport, type ModelReport, type RunReport, type StepReport } from './observe/run-report.js';
 export { MemoryStore } from './store/memory/memory-store.js';

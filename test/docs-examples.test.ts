@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { format } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
 const scratch = resolve(root, 'test/.docs-examples');
@@ -16,7 +17,13 @@ function blocks(page: string): string[] {
   );
 }
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// The examples use the default journal, `.baton/` under the working directory: give them a fresh one.
+const workingDirectory = process.cwd();
+beforeAll(() => process.chdir(mkdtempSync(join(tmpdir(), 'baton-docs-'))));
+afterAll(() => {
+  process.chdir(workingDirectory);
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('docs/typescript-api.md', () => {
   const examples = blocks('docs/typescript-api.md');

@@ -7,6 +7,7 @@
 export type BatonErrorCode =
   | 'WORKFLOW_INVALID'
   | 'WORKFLOW_NOT_FOUND'
+  | 'CONFIG_INVALID'
   | 'INPUT_INVALID'
   | 'OUTPUT_INVALID'
   | 'EXPRESSION_FAILED'

@@ -36,6 +36,7 @@ export { type Clock, systemClock } from './ports/clock.js';
 export type { ModelPricing, ModelResolver, ResolvedModel } from './ports/model-resolver.js';
 export type {
   AttemptRecord,
+  CacheEntry,
   RunFilter,
   RunPatch,
   RunRecord,

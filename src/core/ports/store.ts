@@ -77,6 +77,15 @@ export interface SubCallRecord {
   createdAt: number;
 }
 
+/** A cached result: what a model call or a step produced, and what producing it cost. */
+export interface CacheEntry {
+  key: string;
+  value: unknown;
+  model?: string;
+  usage?: Usage;
+  createdAt: number;
+}
+
 export interface RunFilter {
   workflowName?: string;
   status?: RunStatus;
@@ -115,6 +124,14 @@ export interface Store {
   claimRun?(runId: string, owner: string, until: number, now: number): Promise<boolean>;
   /** Ends the lease of `owner`; a release by another owner changes nothing. */
   releaseRun?(runId: string, owner: string): Promise<void>;
+  /**
+   * The content-addressed cache of model calls and cacheable steps: the entry stored under `key`
+   * (a sha256 of everything that determines the result), or undefined. Optional: without it
+   * nothing is cached.
+   */
+  readCache?(key: string): Promise<CacheEntry | undefined>;
+  /** Stores an entry; writing a key again replaces it. */
+  writeCache?(entry: CacheEntry): Promise<void>;
   /** Frees what the store holds (a database connection). */
   close?(): Promise<void>;
 }

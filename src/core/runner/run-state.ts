@@ -45,6 +45,8 @@ export interface RunState {
   usage: Usage;
   costUsd: number;
   budget: Budget | undefined;
+  /** Whether this run reads and writes the cache (`RunOptions.cache`, default true). */
+  cache: boolean;
 }
 
 /** A level of the graph being run: the top of the workflow, one map item, one loop iteration. */
@@ -100,6 +102,10 @@ export interface StepContext {
   ): Promise<GraphResult>;
   /** Adds a model call's usage and cost to the step and the run. */
   addUsage(usage: Usage, costUsd: number): void;
+  /** Whether this step's model calls may be answered from the cache (unless `cache: false`). */
+  cache: boolean;
+  /** Counts a model call answered from the cache (`true`) or by the model (`false`). */
+  countCacheHit(hit: boolean): void;
 }
 
 /** One step kind. Leaf kinds take a concurrency slot; containers (map, loop) do not. */

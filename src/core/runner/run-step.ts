@@ -2,11 +2,12 @@ import { BatonError, type SerializedError, serializeError, toBatonError } from '
 import { sizeOf } from '../events.js';
 import { toMilliseconds } from '../ir/duration.js';
 import type { Step } from '../ir/step.js';
-import type { StepRecord, Usage } from '../ports/store.js';
+import type { CacheEntry, StepRecord, Usage } from '../ports/store.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+import { stepCacheKey } from './cache-key.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
-import type { Frame, RunState, StepContext, StepOutcome, Waiting } from './run-state.js';
+import type { Frame, RunState, StepContext, StepHandler, StepOutcome, Waiting } from './run-state.js';
 
 /** How a step instance ended, as the graph sees it. */
 export type StepResult =
@@ -85,6 +86,8 @@ export async function runStep(
     });
     let usage: Usage | undefined;
     let costUsd = 0;
+    let cacheHits = 0;
+    let cacheMisses = 0;
     const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
     const context: StepContext = {
       run,
@@ -103,9 +106,17 @@ export async function runStep(
         run.usage = addUsage(run.usage, callUsage);
         run.costUsd += callCost;
       },
+      cache: run.cache && step.cache !== false && services.store.readCache !== undefined,
+      countCacheHit: (hit) => {
+        if (hit) cacheHits++;
+        else cacheMisses++;
+      },
     };
     try {
-      const work = handler.execute(step, context);
+      const work =
+        step.cache === true && context.cache
+          ? cachedStep(step, context, frame, handler)
+          : handler.execute(step, context);
       const outcome = await Promise.race(
         deadline ? [work, frame.aborted, deadline.expired] : [work, frame.aborted],
       );
@@ -132,7 +143,11 @@ export async function runStep(
       deadline?.clear();
       for (const gate of gates) gate.release();
       const endedAt = services.clock.now();
-      Object.assign(record, finished(outcome, output, usage, costUsd), { status: 'succeeded', endedAt });
+      const fromCache = outcome.cached === true || (cacheHits > 0 && cacheMisses === 0);
+      Object.assign(record, finished({ ...outcome, cached: fromCache }, output, usage, costUsd), {
+        status: 'succeeded',
+        endedAt,
+      });
       await services.store.writeStep(record, {
         runId: run.id,
         path,
@@ -227,6 +242,30 @@ async function settleFailure(
     details: { ...error.details, attempts: record.attempt, input: record.input },
   });
   return { outcome: 'failed', error: detailed };
+}
+
+/**
+ * A step marked `cache: true`: its output is looked up by its definition and everything it reads,
+ * and stored after it succeeds, so running it again on the same inputs costs nothing.
+ */
+async function cachedStep(
+  step: Step,
+  context: StepContext,
+  frame: Frame,
+  handler: StepHandler,
+): Promise<StepOutcome> {
+  const store = context.run.services.store;
+  const key = stepCacheKey(step, frame.scope, frame.functions);
+  const hit = await store.readCache?.(key);
+  if (hit)
+    return { output: hit.value, cached: true, ...(hit.model === undefined ? {} : { model: hit.model }) };
+  const outcome = await handler.execute(step, context);
+  if (!outcome.waiting) {
+    const entry: CacheEntry = { key, value: outcome.output, createdAt: context.run.services.clock.now() };
+    if (outcome.model !== undefined) entry.model = outcome.model;
+    await store.writeCache?.(entry);
+  }
+  return outcome;
 }
 
 function replay(run: RunState, step: Step, record: StepRecord): StepResult {

@@ -14,6 +14,8 @@ export interface RunOptions {
   input?: unknown;
   /** Take the run over even if another process holds its lease. */
   takeover?: boolean;
+  /** Read and write the cache of model calls and cacheable steps. Default true. */
+  cache?: boolean;
   /** Cancels the run; steps in flight are aborted and the run can be resumed later. */
   signal?: AbortSignal;
   onEvent?: EventListener;
@@ -152,6 +154,7 @@ async function executeRun(
     usage: { ...record.usage },
     costUsd: record.costUsd,
     budget: options.budget,
+    cache: options.cache !== false,
   };
   const started = services.clock.now();
   emit({

@@ -3,6 +3,7 @@ import { BatonError, serializeError } from '../errors.js';
 import type { JsonSchema } from '../ir/step.js';
 import type { Usage } from '../ports/store.js';
 import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
+import { contentKey } from '../runner/cache-key.js';
 import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk, loadedAiSdk } from './ai-sdk.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
@@ -104,6 +105,27 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       maxOutputTokens: call.maxOutputTokens,
       pricing: resolved.pricing,
     });
+    const key = context.cache ? modelCallKey(resolved.id, call) : undefined;
+    const cached = key === undefined ? undefined : await run.services.store.readCache?.(key);
+    if (cached) {
+      context.countCacheHit(true);
+      run.emit({
+        type: 'model-call',
+        runId: run.id,
+        path,
+        model: resolved.id,
+        time: run.services.clock.now(),
+        durationMs: 0,
+        usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+        costUsd: 0,
+        cached: true,
+      });
+      return {
+        ...(cached.value as Omit<ModelTurn, 'usage' | 'costUsd'>),
+        usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+        costUsd: 0,
+      };
+    }
     const release = reserveBudget(run, path, resolved.id, estimate);
     const started = run.services.clock.now();
     try {
@@ -136,7 +158,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       });
       // `output` is a getter that throws when the model answered with tool calls only.
       const output: unknown = call.schema && result.finishReason !== 'tool-calls' ? result.output : undefined;
-      return {
+      const turn: ModelTurn = {
         model: resolved.id,
         text: typeof output === 'string' ? output : result.text,
         toolCalls: result.toolCalls.map((toolCall) => ({
@@ -152,6 +174,12 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         costUsd,
         finishReason: result.finishReason,
       };
+      if (key !== undefined) {
+        context.countCacheHit(false);
+        const { usage: _usage, costUsd: _cost, ...value } = turn;
+        await run.services.store.writeCache?.({ key, value, model: resolved.id, usage, createdAt: time });
+      }
+      return turn;
     } catch (thrown) {
       release();
       const error = fromModelError(thrown, path, resolved.id);
@@ -169,6 +197,29 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       });
     }
   }
+}
+
+/**
+ * The cache key of a model call: the model that answers and everything sent to it. Tools count by
+ * name, description and input schema (they carry functions, which have no content to hash).
+ */
+function modelCallKey(model: string, call: ModelCall): string {
+  const tools = Object.entries(call.tools ?? {}).map(([name, tool]) => [
+    name,
+    tool.description,
+    (tool.inputSchema as { jsonSchema?: unknown } | undefined)?.jsonSchema,
+  ]);
+  const { system, messages, schema, temperature, maxOutputTokens } = call;
+  return contentKey({
+    kind: 'model-call',
+    model,
+    system,
+    messages,
+    tools,
+    schema,
+    temperature,
+    maxOutputTokens,
+  });
 }
 
 // Asks the provider for JSON with the schema, but leaves checking to `checkAnswer`, so that an

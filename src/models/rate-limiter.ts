@@ -1,0 +1,204 @@
+import type { Clock } from '../core/index.js';
+import type { RateLimits } from './model-config.js';
+
+/** A granted slot; release it when the call ends, with the tokens it really used when known. */
+export interface RatePermit {
+  release(usedTokens?: number): void;
+}
+
+interface Entry {
+  tokens: number;
+  /** Undefined while the request is in flight. */
+  end: number | undefined;
+}
+
+interface Waiter {
+  tokens: number;
+  resolve: (permit: RatePermit) => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+/**
+ * Requests per minute, tokens per minute and concurrent requests for one provider, shared by
+ * every caller. Callers wait in order (first come, first served) instead of failing.
+ *
+ * A request counts against the window from its start until a full window after it ends. The
+ * server counts it when it arrives, somewhere between the two, so whatever the network delays,
+ * the server never sees more than the limit inside any window of its own.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RateLimiter({ requestsPerMinute: 500, concurrency: 8 }, systemClock);
+ * const permit = await limiter.acquire(1_200, signal);
+ * try { await call(); } finally { permit.release(); }
+ * ```
+ */
+export class RateLimiter {
+  #limits: RateLimits;
+  readonly #clock: Clock;
+  readonly #entries: Entry[] = [];
+  readonly #queue: Waiter[] = [];
+  #pausedUntil = 0;
+  #wakeAt = Number.POSITIVE_INFINITY;
+  #wakeTimer: AbortController | undefined;
+
+  constructor(limits: RateLimits, clock: Clock) {
+    this.#limits = limits;
+    this.#clock = clock;
+  }
+
+  /** Replaces the limits, e.g. when a config is loaded again; waiting callers are re-checked. */
+  setLimits(limits: RateLimits): void {
+    this.#limits = limits;
+    this.#pump();
+  }
+
+  /** Callers waiting for a slot. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Requests in flight. */
+  get active(): number {
+    return this.#entries.filter((entry) => entry.end === undefined).length;
+  }
+
+  /** Waits until a request of about `tokens` tokens fits every limit. The signal abandons the wait. */
+  acquire(tokens: number, signal?: AbortSignal): Promise<RatePermit> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<RatePermit>((resolve, reject) => {
+      const waiter: Waiter = {
+        tokens: Math.max(0, tokens),
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.#queue.indexOf(waiter);
+          if (index !== -1) this.#queue.splice(index, 1);
+          reject(signal?.reason);
+          this.#pump();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#pump();
+    });
+  }
+
+  /** Grants nothing for `ms`: the provider answered 429 and said how long to back off. */
+  pause(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + ms);
+    this.#pump();
+  }
+
+  #pump(): void {
+    const now = this.#clock.now();
+    const windowMs = this.#limits.windowMs ?? 60_000;
+    this.#prune(now, windowMs);
+    while (this.#queue.length > 0) {
+      const waiter = this.#queue[0] as Waiter;
+      const blockedUntil = this.#blockedUntil(waiter, now, windowMs);
+      if (blockedUntil !== undefined) {
+        // Infinity means only a release can free a slot, and a release pumps again.
+        if (Number.isFinite(blockedUntil)) this.#wake(blockedUntil, now);
+        return;
+      }
+      this.#queue.shift();
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve(this.#grant(waiter.tokens));
+    }
+  }
+
+  /** When the waiter could go next, or undefined if it can go now. */
+  #blockedUntil(waiter: Waiter, now: number, windowMs: number): number | undefined {
+    const { requestsPerMinute, tokensPerMinute, concurrency } = this.#limits;
+    if (now < this.#pausedUntil) return this.#pausedUntil;
+    if (concurrency !== undefined && this.active >= concurrency) return Number.POSITIVE_INFINITY;
+    if (requestsPerMinute !== undefined && this.#entries.length >= requestsPerMinute) {
+      return this.#firstExpiry(windowMs);
+    }
+    if (tokensPerMinute !== undefined && this.#entries.length > 0) {
+      const used = this.#entries.reduce((sum, entry) => sum + entry.tokens, 0);
+      // A request larger than the whole budget still goes once the window is empty.
+      if (used + waiter.tokens > tokensPerMinute) return this.#firstExpiry(windowMs);
+    }
+    return undefined;
+  }
+
+  #grant(tokens: number): RatePermit {
+    const entry: Entry = { tokens, end: undefined };
+    this.#entries.push(entry);
+    let released = false;
+    return {
+      release: (usedTokens) => {
+        if (released) return;
+        released = true;
+        entry.end = this.#clock.now();
+        if (usedTokens !== undefined && Number.isFinite(usedTokens)) entry.tokens = usedTokens;
+        this.#pump();
+      },
+    };
+  }
+
+  #firstExpiry(windowMs: number): number {
+    let first = Number.POSITIVE_INFINITY;
+    for (const entry of this.#entries) {
+      if (entry.end !== undefined) first = Math.min(first, entry.end + windowMs);
+    }
+    return first;
+  }
+
+  #prune(now: number, windowMs: number): void {
+    for (let index = this.#entries.length - 1; index >= 0; index--) {
+      const end = this.#entries[index]?.end;
+      if (end !== undefined && end + windowMs <= now) this.#entries.splice(index, 1);
+    }
+  }
+
+  #wake(at: number, now: number): void {
+    if (this.#wakeTimer && this.#wakeAt <= at) return;
+    this.#wakeTimer?.abort();
+    const timer = new AbortController();
+    this.#wakeTimer = timer;
+    this.#wakeAt = at;
+    this.#clock.sleep(Math.max(0, at - now), timer.signal).then(
+      () => {
+        if (this.#wakeTimer !== timer) return;
+        this.#wakeTimer = undefined;
+        this.#wakeAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      // Aborted because an earlier wake-up replaced this one.
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * Rate limiters by provider, so every registry and every run of the process draws from the same
+ * budget. A second request for the same key with other limits updates them.
+ *
+ * @example
+ * ```ts
+ * const limiter = processRateLimiters.get('openai', { requestsPerMinute: 500 }, systemClock);
+ * ```
+ */
+export class RateLimiterPool {
+  readonly #limiters = new Map<string, RateLimiter>();
+
+  get(key: string, limits: RateLimits, clock: Clock): RateLimiter {
+    const existing = this.#limiters.get(key);
+    if (existing) {
+      existing.setLimits(limits);
+      return existing;
+    }
+    const limiter = new RateLimiter(limits, clock);
+    this.#limiters.set(key, limiter);
+    return limiter;
+  }
+}
+
+/** The limiters shared by everything in this process. */
+export const processRateLimiters = new RateLimiterPool();

@@ -1,0 +1,91 @@
+import { generateText } from 'ai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createModelRegistry, type ProviderConfig, RateLimiterPool } from '../../src/models/index.js';
+import { type Fixture, loadFixture, startFixtureServer } from './fixture-server.js';
+
+// Time scaled down 100 times: the server's "minute" is 600 ms.
+const windowMs = 600;
+const limit = 60;
+
+let server: Awaited<ReturnType<typeof startFixtureServer>> | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A server that answers 429 to any request beyond `limit` in the last `windowMs`, as it counts them. */
+async function startLimitedServer() {
+  const answer = loadFixture('openai/chat-text');
+  const arrivals: number[] = [];
+  const stats = { accepted: 0, rejected: 0 };
+  server = await startFixtureServer((): Fixture => {
+    const now = performance.now();
+    while (arrivals.length > 0 && (arrivals[0] ?? 0) <= now - windowMs) arrivals.shift();
+    if (arrivals.length >= limit) {
+      stats.rejected++;
+      const waitMs = Math.ceil((arrivals[0] ?? now) + windowMs - now);
+      return {
+        response: {
+          status: 429,
+          headers: { 'content-type': 'application/json', 'retry-after-ms': String(waitMs) },
+          body: {
+            error: {
+              message: 'Rate limit reached for requests',
+              type: 'requests',
+              code: 'rate_limit_exceeded',
+            },
+          },
+        },
+      };
+    }
+    arrivals.push(now);
+    stats.accepted++;
+    return answer;
+  });
+  return { url: server.url, stats };
+}
+
+/** 200 calls made by 20 callers at once, each making 10 in a row. */
+async function burst(provider: ProviderConfig) {
+  const registry = createModelRegistry(
+    { providers: { openai: provider } },
+    { env: {}, rateLimiters: new RateLimiterPool() },
+  );
+  const { model } = registry.resolve('openai:gpt-4o-mini', 'burst');
+  const outcomes: Array<'ok' | 'failed'> = [];
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      for (let call = 0; call < 10; call++) {
+        const outcome = await generateText({ model, prompt: 'Capital of France?', maxRetries: 0 }).then(
+          () => 'ok' as const,
+          () => 'failed' as const,
+        );
+        outcomes.push(outcome);
+      }
+    }),
+  );
+  return outcomes;
+}
+
+describe('the per-provider rate limiter against a server that enforces 60 requests per minute', () => {
+  it('makes bursts wait, so no call fails and the server sends no 429', async () => {
+    const { url, stats } = await startLimitedServer();
+    const outcomes = await burst({
+      baseURL: `${url}/v1`,
+      apiKey: 'sk-test',
+      // No retries: every call must get through on its first attempt.
+      retry: { maxRetries: 0 },
+      rateLimit: { requestsPerMinute: limit, windowMs },
+    });
+    expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(200);
+    expect(stats).toEqual({ accepted: 200, rejected: 0 });
+  });
+
+  it('is what keeps the server quiet: without it the same burst draws 429s', async () => {
+    const { url, stats } = await startLimitedServer();
+    const outcomes = await burst({ baseURL: `${url}/v1`, apiKey: 'sk-test', retry: { maxRetries: 0 } });
+    expect(stats.rejected).toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => outcome === 'failed')).toHaveLength(stats.rejected);
+  });
+});
