@@ -10,7 +10,8 @@ import { generateText } from 'ai';
 import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
 import { createLocalModel, disposeLocalModels } from '../src/models/index.js';
 
-const modelPath = join(import.meta.dirname, '..', 'test', 'models', '__fixtures__', 'stories260K.gguf');
+import { storiesModelPath as modelPath } from '../test/models/test-models.js';
+
 const prompt = 'Once upon a time';
 const maxTokens = 256;
 const rounds = 30;
