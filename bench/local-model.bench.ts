@@ -5,7 +5,6 @@
  * shared machine other processes only ever slow a run down, so the fastest is the closest to
  * the true cost; medians are printed too.
  */
-import { join } from 'node:path';
 import { generateText } from 'ai';
 import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
 import { createLocalModel, disposeLocalModels } from '../src/models/index.js';
