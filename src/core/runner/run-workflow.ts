@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
 import type { BatonEvent, EventListener } from '../events.js';
 import { renderMapping } from '../expressions/render-template.js';
-import { assertValidWorkflow } from '../ir/validate-workflow.js';
+import { assertValidWorkflow, validateWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
@@ -280,7 +280,22 @@ function pinnedDefinition(
 ): WorkflowDefinition {
   const candidate = given ?? services.workflows.get(record.workflowName);
   if (candidate && hashWorkflow(candidate.workflow) === record.workflowHash) return candidate;
-  return { workflow: record.definition, functions: candidate?.functions ?? {} };
+  const pinned = { workflow: record.definition, functions: candidate?.functions ?? {} };
+  // A workflow built in TypeScript names functions the journal cannot hold: say so now, not at
+  // the first step that needs one.
+  const missing = validateWorkflow(pinned.workflow, pinned.functions).problems.filter((problem) =>
+    problem.message.startsWith('Function '),
+  );
+  if (missing.length > 0) {
+    throw new BatonError(
+      'FUNCTION_NOT_FOUND',
+      `Run ${record.id} needs TypeScript functions this engine does not have: ${missing.map((problem) => problem.message).join(' ')}`,
+      {
+        hint: `Pass { definition } to resume, or register the workflow as "${record.workflowName}" in createBaton({ workflows }).`,
+      },
+    );
+  }
+  return pinned;
 }
 
 const hashes = new WeakMap<Workflow, string>();

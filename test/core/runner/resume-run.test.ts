@@ -152,3 +152,22 @@ describe('leases', () => {
     );
   });
 });
+
+describe('resume of a TypeScript workflow', () => {
+  it('says at once that its functions are needed', async () => {
+    const { engine } = setup();
+    const definition = define(
+      { steps: [{ id: 'a', kind: 'transform', value: { function: 'fail' } }] },
+      {
+        fail: () => {
+          throw new Error('no');
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    await expect(engine.resume(failed.runId)).rejects.toMatchObject({
+      code: 'FUNCTION_NOT_FOUND',
+      hint: 'Pass { definition } to resume, or register the workflow as "test" in createBaton({ workflows }).',
+    });
+  });
+});
