@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../core/index.js';
+import { cacheTests } from './store-contract-cache.js';
 import { createRunTests, leaseTests, listRunsTests, updateRunTests } from './store-contract-runs.js';
 import { attemptTests, subCallTests, writeStepTests } from './store-contract-steps.js';
 import type { StoreSubject } from './store-fixtures.js';
@@ -12,7 +13,8 @@ export type StoreContractGroup =
   | 'writeStep'
   | 'attempts'
   | 'subCalls'
-  | 'leases';
+  | 'leases'
+  | 'cache';
 
 export interface StoreContractOptions {
   /** Names the store in the test report. */
@@ -21,7 +23,10 @@ export interface StoreContractOptions {
   createStore(): Store | Promise<Store>;
   /** Closes the store and removes what it created: called after every test. */
   destroyStore?(store: Store): void | Promise<void>;
-  /** Groups this store leaves out, each with the reason (a store without leases skips `leases`). */
+  /**
+   * Groups this store leaves out, each with the reason: a store without `claimRun`/`releaseRun`
+   * skips `leases`, one without `readCache`/`writeCache` skips `cache`.
+   */
   skip?: ReadonlyArray<{ reason: string; groups: readonly StoreContractGroup[] }>;
 }
 
@@ -69,11 +74,13 @@ export const storeContractGroups: Record<StoreContractGroup, (subject: StoreSubj
   attempts: attemptTests,
   subCalls: subCallTests,
   leases: leaseTests,
+  cache: cacheTests,
 };
 
 export type { StoreSubject };
 export {
   attemptTests,
+  cacheTests,
   createRunTests,
   leaseTests,
   listRunsTests,

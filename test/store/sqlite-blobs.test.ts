@@ -87,6 +87,19 @@ describe('SqliteStore blobs', () => {
     await store.close();
   });
 
+  it('stores a cached value once, under several keys and shared with a step output', async () => {
+    await growth((store) => store.writeStep(stepFixture({ path: 'a', output: document })));
+    const grown = await growth(async (store) => {
+      for (const key of ['sha256:one', 'sha256:two'])
+        await store.writeCache({ key, value: document, model: 'openai:gpt-4o-mini', createdAt: 1 });
+    });
+    expect(grown).toBeLessThan(8 * 1024);
+    expect(blobCount()).toBe(1);
+    const store = new SqliteStore(path);
+    expect((await store.readCache('sha256:two'))?.value).toBe(document);
+    await store.close();
+  });
+
   it('keeps a document passed along a chain of steps once', async () => {
     const grown = await growth(async (store) => {
       const engine = createEngine({ store });

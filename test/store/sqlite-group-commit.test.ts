@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StepRecord } from '../../src/core/index.js';
+import type { CacheEntry, StepRecord } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { stepFixture } from '../../src/testing/store-fixtures.js';
 
@@ -31,6 +31,42 @@ describe('SqliteStore group commit', () => {
       reason: { code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/NOT NULL/) },
     });
     expect((await store.listSteps('run_1')).map((step) => step.path)).toEqual(['a', 'b']);
+  });
+
+  it('fails only the cache write the database refuses when it shares a transaction with steps', async () => {
+    const refused = { key: 'sha256:bad', value: 1, createdAt: null } as unknown as CacheEntry;
+    const outcomes = await Promise.allSettled([
+      store.writeStep(stepFixture({ path: 'a' })),
+      store.writeCache({ key: 'sha256:good', value: 'kept', createdAt: 1 }),
+      store.writeCache(refused),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(outcomes[2]).toMatchObject({
+      reason: { code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/write a cache entry.*NOT NULL/) },
+    });
+    expect(await store.readCache('sha256:good')).toStrictEqual({
+      key: 'sha256:good',
+      value: 'kept',
+      createdAt: 1,
+    });
+    expect(await store.readCache('sha256:bad')).toBeUndefined();
+    expect((await store.listSteps('run_1')).map((step) => step.path)).toEqual(['a']);
+  });
+
+  it('lets a cache read see the cache writes made before it, committed or not', async () => {
+    const written = store.writeCache({ key: 'sha256:a', value: 1, createdAt: 1 });
+    expect((await store.readCache('sha256:a'))?.value).toBe(1);
+    await written;
+  });
+
+  it('rejects a cache value JSON cannot hold when it is written, not later', async () => {
+    await expect(
+      store.writeCache({ key: 'sha256:a', value: { total: 10n }, createdAt: 1 }),
+    ).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: expect.stringMatching(/write a cache entry.*BigInt/),
+    });
+    expect(await store.readCache('sha256:a')).toBeUndefined();
   });
 
   it('lets a read see the writes made before it, committed or not', async () => {

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatonError } from '../../src/core/index.js';
 import { SqliteStore, sqliteSchemaVersion } from '../../src/store/sqlite/index.js';
 import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.js';
-import { runFixture } from '../../src/testing/store-fixtures.js';
+import { storeValue } from '../../src/store/sqlite/sqlite-values.js';
+import { runFixture, stepFixture } from '../../src/testing/store-fixtures.js';
 
 let directory: string;
 let path: string;
@@ -29,7 +30,91 @@ function openingError(): BatonError {
   throw new TypeError('The store opened, but it should have been refused.');
 }
 
+/**
+ * A journal as the first release left it: schema version 1 only, with one run (its large input in
+ * `blobs`) and one step, written with that release's column lists.
+ */
+function writeVersionOneJournal(
+  run: ReturnType<typeof runFixture>,
+  step: ReturnType<typeof stepFixture>,
+): void {
+  const [first] = sqliteMigrations;
+  if (first?.version !== 1) throw new TypeError('The first migration must be version 1.');
+  const database = new Database(path);
+  database.pragma('journal_mode = WAL');
+  database.exec(first.sql);
+  database
+    .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, ?, 0)')
+    .run(first.name);
+  database.pragma('user_version = 1');
+  const putBlob = (hash: string, body: string) =>
+    database.prepare('INSERT INTO blobs (hash, body) VALUES (?, ?) ON CONFLICT DO NOTHING').run(hash, body);
+  database
+    .prepare(
+      `INSERT INTO runs (id, workflow_name, workflow_hash, definition, definition_blob, input, input_blob, status,
+        created_at, ended_at, output, output_blob, error, parent_run_id, usage, cost_usd)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, ?, ?)`,
+    )
+    .run(
+      run.id,
+      run.workflowName,
+      run.workflowHash,
+      ...storeValue(run.definition, putBlob),
+      ...storeValue(run.input, putBlob),
+      run.status,
+      run.createdAt,
+      JSON.stringify(run.usage),
+      run.costUsd,
+    );
+  database
+    .prepare(
+      `INSERT INTO steps (run_id, path, step_id, kind, status, attempt, started_at, output, output_blob)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      step.runId,
+      step.path,
+      step.stepId,
+      step.kind,
+      step.status,
+      step.attempt,
+      step.startedAt,
+      ...storeValue(step.output, putBlob),
+    );
+  database.close();
+}
+
 describe('SqliteStore migrations', () => {
+  it('migrates a version 1 journal on open, keeping its runs, and then caches', async () => {
+    const run = runFixture({ input: { document: 'Sally earned 12 dollars an hour. '.repeat(500) } });
+    const step = stepFixture({ output: { answer: 10 } });
+    writeVersionOneJournal(run, step);
+
+    const store = new SqliteStore(path);
+    expect(await store.getRun(run.id)).toStrictEqual(run);
+    expect(await store.listSteps(run.id)).toStrictEqual([step]);
+    const entry = { key: 'sha256:answer', value: run.input, model: 'openai:gpt-4o-mini', createdAt: 5 };
+    await store.writeCache(entry);
+    expect(await store.readCache(entry.key)).toStrictEqual(entry);
+    await store.close();
+
+    const database = new Database(path, { readonly: true });
+    expect(database.pragma('user_version', { simple: true })).toBe(sqliteSchemaVersion);
+    const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    database.close();
+    expect(versions).toEqual(sqliteMigrations.map((migration) => migration.version));
+    const reopened = new SqliteStore(path);
+    expect(await reopened.getRun(run.id)).toStrictEqual(run);
+    expect(await reopened.readCache(entry.key)).toStrictEqual(entry);
+    await reopened.close();
+  });
+
+  it('numbers its migrations 1, 2, ... in order, so each runs once', () => {
+    expect(sqliteMigrations.map((migration) => migration.version)).toEqual(
+      sqliteMigrations.map((_, index) => index + 1),
+    );
+  });
+
   it('brings a new file to the latest schema and records each migration', async () => {
     await new SqliteStore(path).close();
     const database = new Database(path, { readonly: true });

@@ -11,7 +11,7 @@ import { coreStepHandlers } from '../steps/index.js';
 import { type ApprovalInput, decideApproval } from './decide-approval.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
-import { type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
+import { cancelRun, type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
 
 export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & {
   definition?: WorkflowDefinition;
@@ -61,6 +61,11 @@ export interface Engine {
   ): Promise<RunResult>;
   /** A new run that reuses an earlier run's outputs upstream of `from` and runs the rest. */
   replay(runId: string, options: ReplayOptions): Promise<RunResult>;
+  /**
+   * Cancels a run: `stopped` when it ran in this process, `marked` when another process runs it
+   * (it stops at its next lease renewal), `ended` when it had already ended.
+   */
+  cancel(runId: string): Promise<'stopped' | 'marked' | 'ended'>;
   /** Listens to the events of every run; returns the function that stops listening. */
   subscribe(listener: EventListener): () => void;
 }
@@ -99,6 +104,7 @@ export function createEngine(options: EngineOptions): Engine {
     listeners,
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: options.leaseMs ?? 30_000,
+    active: new Map(),
   };
   // A run waiting on an approval with a deadline is resumed when the deadline passes, if this
   // process is still alive then; the timer does not keep the process alive.
@@ -129,6 +135,7 @@ export function createEngine(options: EngineOptions): Engine {
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
     },
     replay: (runId, replayOptions) => wake(replayRun(services, runId, replayOptions), undefined),
+    cancel: (runId) => cancelRun(services, runId),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

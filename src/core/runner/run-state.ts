@@ -25,6 +25,8 @@ export interface EngineServices {
   owner: string;
   /** How long a lease on a run lasts without renewal; renewed every third of it while running. */
   leaseMs: number;
+  /** The runs executing in this process, by id, so `cancel` can reach them. */
+  active: Map<string, AbortController>;
 }
 
 /** Limits of one run. */

@@ -117,10 +117,18 @@ async function leaseRun(
       hint: `Wait for it to finish; if that process has stopped, its lease ends within ${Math.ceil(leaseMs / 1000)} s, or resume with --takeover.`,
     });
   }
-  const renew = setInterval(
-    () => void claim(clock.now()).catch(() => {}),
-    Math.max(1, Math.floor(leaseMs / 3)),
-  );
+  // Each renewal also looks for a cancel recorded by another process (`baton cancel`).
+  const renewLease = async () => {
+    await claim(clock.now());
+    if ((await store.getRun(runId))?.status === 'cancelled') {
+      services.active.get(runId)?.abort(
+        new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled by another process.`, {
+          hint: `Resume it with \`baton resume ${runId}\`.`,
+        }),
+      );
+    }
+  };
+  const renew = setInterval(() => void renewLease().catch(() => {}), Math.max(1, Math.floor(leaseMs / 3)));
   renew.unref();
   return async () => {
     clearInterval(renew);
@@ -137,6 +145,7 @@ async function executeRun(
 ): Promise<RunResult> {
   if (record.status !== 'running') await services.store.updateRun(record.id, { status: 'running' });
   const controller = new AbortController();
+  services.active.set(record.id, controller);
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
@@ -199,6 +208,7 @@ async function executeRun(
     error = serializeError(failure);
   } finally {
     options.signal?.removeEventListener('abort', cancel);
+    services.active.delete(record.id);
   }
   const ended = services.clock.now();
   const patch: Parameters<typeof services.store.updateRun>[1] = {
@@ -233,6 +243,33 @@ async function executeRun(
   return result;
 }
 
+/**
+ * Cancels a run: at once when it runs in this process; otherwise the journal marks it cancelled
+ * and the process running it stops at its next lease renewal (within a third of the lease).
+ */
+export async function cancelRun(
+  services: EngineServices,
+  runId: string,
+): Promise<'stopped' | 'marked' | 'ended'> {
+  const local = services.active.get(runId);
+  if (local) {
+    local.abort(
+      new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled.`, {
+        hint: `Resume it with \`baton resume ${runId}\`.`,
+      }),
+    );
+    return 'stopped';
+  }
+  const run = await services.store.getRun(runId);
+  if (!run)
+    throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this store.`, {
+      hint: 'List runs with `baton runs`.',
+    });
+  if (run.status !== 'running' && run.status !== 'waiting') return 'ended';
+  await services.store.updateRun(runId, { status: 'cancelled', endedAt: services.clock.now() });
+  return 'marked';
+}
+
 /** Resumes a run whose process stopped: finished instances are reused, the rest run again. */
 export async function resumeRun(
   services: EngineServices,
@@ -245,18 +282,15 @@ export async function resumeRun(
       hint: 'List runs with `baton runs`; check that you point at the same .baton directory or database.',
     });
   }
-  const definition = pinnedDefinition(services, record, options.definition);
   const steps = await services.store.listSteps(runId);
+  const finished = new Set(
+    steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
+  );
+  const definition = pinnedDefinition(services, record, finished, options.definition);
   // Ended instances are reused; one that failed without an onError policy runs again, so resuming
   // a failed run retries it. Unfinished ones stay in the map for their attempt count.
   const replay = new Map<string, StepRecord>();
-  for (const step of steps) {
-    const reusable =
-      step.status === 'succeeded' ||
-      step.status === 'skipped' ||
-      (step.status === 'failed' && step.note !== undefined);
-    replay.set(step.path, reusable ? step : { ...step, status: 'running' });
-  }
+  for (const step of steps) replay.set(step.path, reusable(step) ? step : { ...step, status: 'running' });
   // The run record is written when the run ends; after a crash its steps know what was spent.
   const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let costUsd = 0;
@@ -273,9 +307,18 @@ export async function resumeRun(
  * The definition a run started with. A registered definition with the same hash brings its
  * TypeScript functions; otherwise the journaled snapshot runs as it is.
  */
+function reusable(step: StepRecord): boolean {
+  return (
+    step.status === 'succeeded' ||
+    step.status === 'skipped' ||
+    (step.status === 'failed' && step.note !== undefined)
+  );
+}
+
 function pinnedDefinition(
   services: EngineServices,
   record: RunRecord,
+  finished: ReadonlySet<string>,
   given?: WorkflowDefinition,
 ): WorkflowDefinition {
   const candidate = given ?? services.workflows.get(record.workflowName);
@@ -283,8 +326,11 @@ function pinnedDefinition(
   const pinned = { workflow: record.definition, functions: candidate?.functions ?? {} };
   // A workflow built in TypeScript names functions the journal cannot hold: say so now, not at
   // the first step that needs one.
-  const missing = validateWorkflow(pinned.workflow, pinned.functions).problems.filter((problem) =>
-    problem.message.startsWith('Function '),
+  // Only steps that will run again need theirs.
+  const missing = validateWorkflow(pinned.workflow, pinned.functions).problems.filter(
+    (problem) =>
+      problem.message.startsWith('Function ') &&
+      !finished.has(pinned.workflow.steps[Number(problem.path[1])]?.id ?? ''),
   );
   if (missing.length > 0) {
     throw new BatonError(

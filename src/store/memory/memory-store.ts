@@ -1,6 +1,7 @@
 import {
   type AttemptRecord,
   BatonError,
+  type CacheEntry,
   type RunFilter,
   type RunPatch,
   type RunRecord,
@@ -19,6 +20,7 @@ export class MemoryStore implements Store {
   private readonly attempts = new Map<string, AttemptRecord[]>();
   private readonly subCalls = new Map<string, SubCallRecord[]>();
   private readonly leases = new Map<string, { owner: string; until: number }>();
+  private readonly cache = new Map<string, CacheEntry>();
 
   async createRun(run: RunRecord): Promise<void> {
     if (this.runs.has(run.id)) {
@@ -114,6 +116,17 @@ export class MemoryStore implements Store {
 
   async releaseRun(runId: string, owner: string): Promise<void> {
     if (this.leases.get(runId)?.owner === owner) this.leases.delete(runId);
+  }
+
+  async readCache(key: string): Promise<CacheEntry | undefined> {
+    const entry = this.cache.get(key);
+    return entry && structuredClone(entry);
+  }
+
+  // A deep copy, unlike the records above: one cached value is handed to every later run that
+  // hits its key, so a run changing its copy must not change what the next run reads.
+  async writeCache(entry: CacheEntry): Promise<void> {
+    this.cache.set(entry.key, structuredClone(entry));
   }
 }
 

@@ -1,45 +1,55 @@
-import type { AttemptRecord, BatonError, StepRecord } from '../../core/index.js';
-import { attemptParameters, stepParameters } from './sqlite-records.js';
+import type { BatonError } from '../../core/index.js';
+import type { sqlStatements } from './sqlite-statements.js';
+import type { PutBlob } from './sqlite-values.js';
 
-/** One `writeStep` waiting for its commit: its parameters and blobs, encoded when it was called. */
-export interface PendingStepWrite {
-  step: unknown[];
-  attempt: unknown[] | undefined;
+/** The statements a queued write may run: the upserts the engine makes on its hot path. */
+export type QueuedStatement = keyof Pick<
+  typeof sqlStatements,
+  'upsertStep' | 'upsertAttempt' | 'upsertCache'
+>;
+
+/** One write waiting for its commit: its rows and blobs, encoded when it was called. */
+export interface PendingWrite {
+  rows: Array<[statement: QueuedStatement, parameters: unknown[]]>;
   blobs: Array<[hash: string, body: string]>;
 }
 
-interface Waiting extends PendingStepWrite {
+interface Waiting extends PendingWrite {
+  action: string;
   resolve(): void;
   reject(error: BatonError): void;
 }
 
 /**
- * Group commit for `writeStep`. A commit costs far more than a row (the WAL frames, and now and
- * then a checkpoint's fsync), and a fan-out of a thousand steps writes a thousand records in the
- * same tick; so writes made before the next microtask share one transaction. Each write is still
- * whole (its step and attempt, or nothing), its promise resolves only once it is committed, and
- * a write is encoded when it is called, so the caller may change its record straight away.
+ * Group commit for `writeStep` and `writeCache`. A commit costs far more than a row (the WAL
+ * frames, and now and then a checkpoint's fsync), and a fan-out of a thousand steps writes a
+ * thousand records (and as many cache entries) in the same tick; so writes made before the next
+ * microtask share one transaction. Each write is still whole (all its rows, or none), its promise
+ * resolves only once it is committed, and a write is encoded when it is called, so the caller may
+ * change its record straight away.
  */
-export class StepWriteQueue {
+export class WriteQueue {
   private pending: Waiting[] = [];
 
   constructor(
     /** Applies writes in one IMMEDIATE transaction, throwing if it rolled back. */
-    private readonly commit: (writes: readonly PendingStepWrite[]) => void,
-    private readonly failure: (error: unknown) => BatonError,
+    private readonly commit: (writes: readonly PendingWrite[]) => void,
+    /** The error a caller sees when `action` (such as 'write a step') failed. */
+    private readonly failure: (error: unknown, action: string) => BatonError,
   ) {}
 
-  write(step: StepRecord, attempt: AttemptRecord | undefined): Promise<void> {
-    let encoded: PendingStepWrite;
+  /** Queues the rows `encode` returns; `encode` runs now and adds each large value through `putBlob`. */
+  write(action: string, encode: (putBlob: PutBlob) => PendingWrite['rows']): Promise<void> {
+    let encoded: PendingWrite;
     try {
-      const blobs: PendingStepWrite['blobs'] = [];
-      const stepValues = stepParameters(step, (hash, body) => blobs.push([hash, body]));
-      encoded = { step: stepValues, attempt: attempt && attemptParameters(attempt), blobs };
+      const blobs: PendingWrite['blobs'] = [];
+      const rows = encode((hash, body) => blobs.push([hash, body]));
+      encoded = { rows, blobs };
     } catch (error) {
-      return Promise.reject(this.failure(error));
+      return Promise.reject(this.failure(error, action));
     }
     return new Promise((resolve, reject) => {
-      this.pending.push({ ...encoded, resolve, reject });
+      this.pending.push({ ...encoded, action, resolve, reject });
       if (this.pending.length === 1) queueMicrotask(() => this.flush());
     });
   }
@@ -55,7 +65,7 @@ export class StepWriteQueue {
       return;
     } catch (error) {
       if (batch.length === 1) {
-        batch[0]?.reject(this.failure(error));
+        batch[0]?.reject(this.failure(error, batch[0].action));
         return;
       }
     }
@@ -65,7 +75,7 @@ export class StepWriteQueue {
         this.commit([write]);
         write.resolve();
       } catch (error) {
-        write.reject(this.failure(error));
+        write.reject(this.failure(error, write.action));
       }
     }
   }

@@ -102,6 +102,23 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'create cache',
+    // WITHOUT ROWID: a TEXT primary key on a rowid table is a second B-tree, so every lookup and
+    // write would touch two. Values past the inline limit go to `blobs` like step outputs, which
+    // keeps rows small and stores a result cached under many keys once.
+    sql: `
+      CREATE TABLE cache (
+        key TEXT PRIMARY KEY,
+        value TEXT,
+        value_blob TEXT,
+        model TEXT,
+        usage TEXT,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -1,5 +1,6 @@
 import type {
   AttemptRecord,
+  CacheEntry,
   RunRecord,
   RunStatus,
   StepRecord,
@@ -222,4 +223,36 @@ export function toSubCallRecord(row: SubCallRow, getBlob: GetBlob): SubCallRecor
   const response = loadValue(row.response, row.response_blob, row.response_body, getBlob);
   if (response !== undefined) call.response = response;
   return call;
+}
+
+export interface CacheRow {
+  key: string;
+  value: string | null;
+  value_blob: string | null;
+  value_body: string | null;
+  model: string | null;
+  usage: string | null;
+  created_at: number;
+}
+
+/** Parameters of the cache upsert, in column order. */
+export function cacheParameters(entry: CacheEntry, putBlob: PutBlob): unknown[] {
+  return [
+    entry.key,
+    ...storeValue(entry.value, putBlob),
+    entry.model ?? null,
+    jsonOrNull(entry.usage),
+    entry.createdAt,
+  ];
+}
+
+export function toCacheEntry(row: CacheRow, getBlob: GetBlob): CacheEntry {
+  const entry: CacheEntry = {
+    key: row.key,
+    value: loadValue(row.value, row.value_blob, row.value_body, getBlob),
+    createdAt: row.created_at,
+  };
+  if (row.model !== null) entry.model = row.model;
+  if (row.usage !== null) entry.usage = JSON.parse(row.usage);
+  return entry;
 }

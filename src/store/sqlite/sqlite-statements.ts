@@ -1,3 +1,5 @@
+import type { RunFilter } from '../../core/index.js';
+
 /**
  * The SQL of the journal, prepared once per store. Column order of the inserts matches the
  * `*Parameters` functions of `sqlite-records.ts`.
@@ -62,4 +64,34 @@ export const sqlStatements = {
     ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
     WHERE leases.owner = excluded.owner OR leases.until <= ?`,
   releaseLease: 'DELETE FROM leases WHERE run_id = ? AND owner = ?',
+  upsertCache: `
+    INSERT INTO cache (key, value, value_blob, model, usage, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value, value_blob = excluded.value_blob,
+      model = excluded.model, usage = excluded.usage, created_at = excluded.created_at`,
+  selectCache: `
+    SELECT c.*, v.body AS value_body FROM cache c
+    LEFT JOIN blobs v ON v.hash = c.value_blob
+    WHERE c.key = ?`,
 } as const;
+
+/** The SQL of `listRuns` for a filter, and its parameters: the run query with the filter's conditions. */
+export function listRunsQuery(filter: RunFilter): { sql: string; values: unknown[] } {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  if (filter.workflowName !== undefined) {
+    conditions.push('r.workflow_name = ?');
+    values.push(filter.workflowName);
+  }
+  if (filter.status !== undefined) {
+    conditions.push('r.status = ?');
+    values.push(filter.status);
+  }
+  if (filter.since !== undefined) {
+    conditions.push('r.created_at >= ?');
+    values.push(filter.since);
+  }
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  values.push(filter.limit ?? -1);
+  const sql = `${sqlStatements.selectRun.replace('WHERE r.id = ?', where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`;
+  return { sql, values };
+}

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import {
   type AttemptRecord,
   BatonError,
+  type CacheEntry,
   type RunFilter,
   type RunPatch,
   type RunRecord,
@@ -12,21 +13,26 @@ import {
   type SubCallRecord,
 } from '../../core/index.js';
 import { storeFailure } from './sqlite-errors.js';
-import { type PendingStepWrite, StepWriteQueue } from './sqlite-group-commit.js';
+import { type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
 import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
 import {
   type AttemptRow,
+  attemptParameters,
+  type CacheRow,
+  cacheParameters,
   type RunRow,
   runParameters,
   type StepRow,
   type SubCallRow,
+  stepParameters,
   subCallParameters,
   toAttemptRecord,
+  toCacheEntry,
   toRunRecord,
   toStepRecord,
   toSubCallRecord,
 } from './sqlite-records.js';
-import { sqlStatements } from './sqlite-statements.js';
+import { listRunsQuery, sqlStatements } from './sqlite-statements.js';
 import { type GetBlob, type PutBlob, storeValue } from './sqlite-values.js';
 
 export interface SqliteStoreOptions {
@@ -39,8 +45,9 @@ type Statement = Database.Statement<unknown[]>;
 /**
  * The journal in one SQLite file, in WAL mode, so readers never wait for the writer and two
  * processes can share the file. Each `writeStep` commits whole, step and attempt together, before
- * its promise resolves; writes made in the same tick share one transaction. Claims are one
- * statement, so they are atomic across processes. Large values are stored once by content hash.
+ * its promise resolves; writes made in the same tick, cache entries included, share one
+ * transaction. Claims are one statement, so they are atomic across processes. Large values (step
+ * outputs, cached results) are stored once by content hash.
  *
  * @example
  * ```ts
@@ -58,7 +65,7 @@ export class SqliteStore implements Store {
   private readonly filtered = new Map<string, Statement>();
   private readonly putBlob: PutBlob;
   private readonly getBlob: GetBlob;
-  private readonly stepWrites: StepWriteQueue;
+  private readonly writes: WriteQueue;
   private readonly createRunOnce: (run: RunRecord) => void;
   private readonly writeSubCallOnce: (call: SubCallRecord) => void;
 
@@ -83,19 +90,18 @@ export class SqliteStore implements Store {
       this.database.close();
       throw storeFailure(error, 'open', this.path);
     }
-    const { insertBlob, selectBlob, upsertStep, upsertAttempt, insertRun, upsertSubCall } = this.statements;
+    const { insertBlob, selectBlob, insertRun, upsertSubCall } = this.statements;
     this.putBlob = (hash, body) => insertBlob.run(hash, body);
     this.getBlob = (hash) => selectBlob.pluck().get(hash) as string | undefined;
-    const commitSteps = this.database.transaction((writes: readonly PendingStepWrite[]) => {
+    const commitWrites = this.database.transaction((writes: readonly PendingWrite[]) => {
       for (const write of writes) {
         for (const [hash, body] of write.blobs) insertBlob.run(hash, body);
-        upsertStep.run(...write.step);
-        if (write.attempt) upsertAttempt.run(...write.attempt);
+        for (const [statement, parameters] of write.rows) this.statements[statement].run(...parameters);
       }
     });
     // IMMEDIATE takes the write lock first, so a writer waits (busy timeout) instead of failing.
-    this.stepWrites = new StepWriteQueue(commitSteps.immediate, (error) =>
-      storeFailure(error, 'write a step', this.path),
+    this.writes = new WriteQueue(commitWrites.immediate, (error, action) =>
+      storeFailure(error, action, this.path),
     );
     this.createRunOnce = this.database.transaction((run: RunRecord) => {
       insertRun.run(...runParameters(run, this.putBlob));
@@ -146,7 +152,7 @@ export class SqliteStore implements Store {
         const sql = columns.length
           ? `UPDATE runs SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`
           : 'UPDATE runs SET id = id WHERE id = ?';
-        return this.cached(sql).run(...values, runId).changes;
+        return this.prepared(sql).run(...values, runId).changes;
       });
       if (apply.immediate() === 0) {
         throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in the journal at ${this.path}.`, {
@@ -166,29 +172,17 @@ export class SqliteStore implements Store {
 
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     return this.execute('list runs', () => {
-      const conditions: string[] = [];
-      const values: unknown[] = [];
-      if (filter.workflowName !== undefined) {
-        conditions.push('r.workflow_name = ?');
-        values.push(filter.workflowName);
-      }
-      if (filter.status !== undefined) {
-        conditions.push('r.status = ?');
-        values.push(filter.status);
-      }
-      if (filter.since !== undefined) {
-        conditions.push('r.created_at >= ?');
-        values.push(filter.since);
-      }
-      const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-      values.push(filter.limit ?? -1);
-      const sql = `${sqlStatements.selectRun.replace('WHERE r.id = ?', where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`;
-      return (this.cached(sql).all(...values) as RunRow[]).map((row) => toRunRecord(row, this.getBlob));
+      const { sql, values } = listRunsQuery(filter);
+      return (this.prepared(sql).all(...values) as RunRow[]).map((row) => toRunRecord(row, this.getBlob));
     });
   }
 
   writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void> {
-    return this.stepWrites.write(step, attempt);
+    return this.writes.write('write a step', (putBlob) => {
+      const rows: PendingWrite['rows'] = [['upsertStep', stepParameters(step, putBlob)]];
+      if (attempt) rows.push(['upsertAttempt', attemptParameters(attempt)]);
+      return rows;
+    });
   }
 
   listSteps(runId: string): Promise<StepRecord[]> {
@@ -232,6 +226,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  readCache(key: string): Promise<CacheEntry | undefined> {
+    return this.execute('read a cache entry', () => {
+      const row = this.statements.selectCache.get(key) as CacheRow | undefined;
+      return row && toCacheEntry(row, this.getBlob);
+    });
+  }
+
+  /** Shares the group commit of `writeStep`: a fan-out caching each item's result pays one commit. */
+  writeCache(entry: CacheEntry): Promise<void> {
+    return this.writes.write('write a cache entry', (putBlob) => [
+      ['upsertCache', cacheParameters(entry, putBlob)],
+    ]);
+  }
+
   /** Closes the database; the WAL is checkpointed into the main file when no other process has it open. */
   close(): Promise<void> {
     return this.execute('close', () => {
@@ -242,14 +250,15 @@ export class SqliteStore implements Store {
   /** Runs synchronous database work and reports a failure as a rejected BatonError. */
   private execute<T>(action: string, work: () => T): Promise<T> {
     try {
-      this.stepWrites.flush();
+      this.writes.flush();
       return Promise.resolve(work());
     } catch (error) {
       return Promise.reject(storeFailure(error, action, this.path));
     }
   }
 
-  private cached(sql: string): Statement {
+  /** A statement whose text is built per call (a filter, a patch), prepared once per text. */
+  private prepared(sql: string): Statement {
     let statement = this.filtered.get(sql);
     if (!statement) {
       statement = this.database.prepare(sql);

@@ -171,3 +171,38 @@ describe('resume of a TypeScript workflow', () => {
     });
   });
 });
+
+describe('cancel', () => {
+  it('stops a run of this process at once, and one of another process at its next lease renewal', async () => {
+    const store = new MemoryStore();
+    const hold = deferred();
+    const definition = define({ steps: [{ id: 'wait', kind: 'tool', tool: 'wait' }] }, {});
+    const tools = {
+      wait: {
+        inputSchema: z.object({}),
+        execute: (_input: unknown, context: { abortSignal: AbortSignal }) =>
+          new Promise((_resolve, reject) => {
+            context.abortSignal.addEventListener('abort', () => reject(context.abortSignal.reason));
+            void hold.promise;
+          }),
+      },
+    };
+    const here = setup({ store, tools });
+    const local = here.engine.run(definition);
+    await vi.waitFor(async () => expect((await store.listRuns())[0]?.status).toBe('running'));
+    const [first] = await store.listRuns();
+    expect(await here.engine.cancel(first?.id ?? '')).toBe('stopped');
+    expect((await local).status).toBe('cancelled');
+
+    const remote = setup({ store, tools, leaseMs: 60 });
+    const running = remote.engine.run(definition);
+    await vi.waitFor(async () =>
+      expect((await store.listRuns()).filter((run) => run.status === 'running')).toHaveLength(1),
+    );
+    const [second] = (await store.listRuns()).filter((run) => run.status === 'running');
+    const elsewhere = setup({ store, tools });
+    expect(await elsewhere.engine.cancel(second?.id ?? '')).toBe('marked');
+    expect((await running).status).toBe('cancelled');
+    expect(await elsewhere.engine.cancel(second?.id ?? '')).toBe('ended');
+  });
+});

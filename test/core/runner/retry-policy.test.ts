@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatonError } from '../../../src/core/index.js';
 import { resolveRetryPolicy, retryDelay, shouldRetry } from '../../../src/core/runner/retry-policy.js';
-import { createScriptedModel } from '../../../src/testing/index.js';
+import { createScriptedModel, waitFor } from '../../../src/testing/index.js';
 import { define, setup } from '../fixtures.js';
 
 const retryable = new BatonError('MODEL_CALL_FAILED', 'flaky', { retryable: true });
@@ -54,9 +54,12 @@ describe('step retries', () => {
   it('retries a 429 after its Retry-After and then succeeds', async () => {
     const model = createScriptedModel([{ error: { status: 429, retryAfterSeconds: 2 } }, 'answer']);
     const { engine, ofType } = setup({ model });
+    const retrying = waitFor(engine, { type: 'attempt-retry' });
     const run = engine.run(
       define({ steps: [{ id: 'ask', kind: 'llm', prompt: 'hi', retry: { maxAttempts: 3 } }] }),
     );
+    // The first call loads the AI SDK, which takes real time, not timer time.
+    await retrying;
     await vi.advanceTimersByTimeAsync(1999);
     expect(ofType('step-start')).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { type ExitCode, exitCodeForError } from './exit-codes.js';
+import { type CliOutput, createOutput } from './output.js';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  json?: boolean;
+  db?: string;
+}
+
+/** Adds `--json` and `--db` to a command, so each command's `--help` lists them. */
+export function withCommonOptions(command: Command): Command {
+  return command
+    .option('--json', 'print one JSON document on stdout instead of text')
+    .option('--db <path>', 'the SQLite journal (default .baton/baton.db in the working directory)');
+}
+
+/**
+ * Sets a command's action: the handler returns an exit code; an error it throws is printed once
+ * (one line, or `{ "error": ... }` with `--json`) and mapped through the exit-code table.
+ */
+export function setAction<OPTIONS extends CommonOptions>(
+  command: Command,
+  handler: (context: { output: CliOutput; options: OPTIONS; args: string[] }) => Promise<ExitCode>,
+): Command {
+  return command.action(async (...received: unknown[]) => {
+    const self = received[received.length - 1] as Command;
+    const options = self.opts<OPTIONS>();
+    const output = createOutput({ json: options.json === true });
+    try {
+      process.exitCode = await handler({ output, options, args: received.slice(0, -2) as string[] });
+    } catch (error) {
+      output.error(error);
+      process.exitCode = exitCodeForError(error);
+    }
+  });
+}

@@ -1,0 +1,56 @@
+import { userInfo } from 'node:os';
+import { Command } from 'commander';
+import { setAction, withCommonOptions } from '../command-action.js';
+import { type ContinueOptions, continueRun, workflowOption } from '../continue-run.js';
+import { withModelOptions } from '../models/run-models.js';
+import { readJsonFile } from '../parse-options.js';
+
+interface ApproveCommandOptions extends ContinueOptions {
+  edit?: string;
+  comment?: string;
+  by?: string;
+}
+
+/**
+ * `baton approve <run> <step>`: approves a waiting approval step, optionally with an edited
+ * subject, and continues the run in the foreground.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(createApproveCommand());
+ * ```
+ */
+export function createApproveCommand(): Command {
+  const command = withModelOptions(
+    withCommonOptions(
+      new Command('approve')
+        .description('approve a waiting approval step (optionally with edits) and continue the run')
+        .argument('<run>', 'run id')
+        .argument('<step>', 'path of the waiting approval step')
+        .option('--edit <file.json>', 'approve this JSON instead of the subject as proposed')
+        .option('--comment <text>', 'a note kept with the decision')
+        .option('--by <name>', 'who decides (default: the user name)')
+        .option(...workflowOption),
+    ),
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  $ baton approve run_m1abc review\n  $ baton approve run_m1abc review --edit fixed.json --comment "fixed the total"',
+  );
+  return setAction<ApproveCommandOptions>(command, async ({ output, options, args }) => {
+    const [runId = '', path = ''] = args;
+    const edit = options.edit === undefined ? undefined : readJsonFile(options.edit, '--edit');
+    const decision = {
+      by: options.by ?? decider(),
+      ...(options.comment === undefined ? {} : { comment: options.comment }),
+      ...(edit === undefined ? {} : { edit }),
+    };
+    return continueRun(output, options, runId, (engine, run, session) =>
+      engine.approve(run.id, path, decision, session),
+    );
+  });
+}
+
+/** The person at the terminal, as journaled with a decision. */
+export function decider(): string {
+  return process.env.BATON_USER ?? userInfo().username;
+}

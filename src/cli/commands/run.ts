@@ -1,0 +1,76 @@
+import { Command } from 'commander';
+import { loadWorkflowFile } from '../../authoring/yaml/index.js';
+import { hashWorkflow } from '../../core/index.js';
+import { engineFor, noteMockModel } from '../cli-engine.js';
+import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { type ModelOptions, modelsForRun, withModelOptions } from '../models/run-models.js';
+import { openStore } from '../open-store.js';
+import { collectInput, parseBudget, runInput } from '../parse-options.js';
+import { runSession } from '../run-session.js';
+import { rememberWorkflowFile } from '../workflow-files.js';
+
+interface RunCommandOptions extends CommonOptions, ModelOptions {
+  input?: Record<string, unknown>;
+  inputFile?: string;
+  budget?: number;
+}
+
+const examples = `
+Examples:
+  $ baton run triage.yaml --input ticket="My invoice is wrong"
+  $ baton run report.yaml --input-file input.json --budget 0.50
+  $ baton run triage.yaml --model fast=openai:gpt-4o-mini --record triage.cassette.json
+  $ baton run triage.yaml --replay triage.cassette.json --json`;
+
+/**
+ * `baton run <workflow>`: runs a workflow file to its end, journaled in the store, with a live
+ * view on a terminal and one line per event otherwise.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(createRunCommand());
+ * ```
+ */
+export function createRunCommand(): Command {
+  const command = withModelOptions(
+    withCommonOptions(
+      new Command('run')
+        .description('run a workflow file and print its output')
+        .argument('<workflow>', 'YAML or JSON workflow file')
+        .option('--input <key=value>', 'an input field (JSON or text); repeat for more', collectInput)
+        .option('--input-file <file.json>', 'the input as a JSON object; --input fields override it')
+        .option('--budget <usd>', 'fail the run once its cost passes this many US dollars', parseBudget),
+    ),
+  ).addHelpText('after', examples);
+  return setAction<RunCommandOptions>(command, async ({ output, options, args }) => {
+    const definition = await loadWorkflowFile(args[0] ?? '');
+    const input = runInput(options);
+    const models = await modelsForRun(options);
+    noteMockModel(output, definition.workflow.steps, models.usesMock);
+    const opened = openStore({ db: options.db, create: true });
+    try {
+      rememberWorkflowFile(opened.path, hashWorkflow(definition.workflow), definition.file);
+      const engine = engineFor(opened, {
+        models: models.resolver,
+        tools: definition.tools,
+        workflows: { [definition.workflow.name]: definition },
+      });
+      const { exitCode } = await runSession({
+        output,
+        workflowName: definition.workflow.name,
+        steps: definition.workflow.steps,
+        start: (session) =>
+          engine.run(definition, {
+            ...session,
+            cache: models.cache,
+            ...(input === undefined ? {} : { input }),
+            ...(options.budget === undefined ? {} : { budget: { maxCostUsd: options.budget } }),
+          }),
+      });
+      return exitCode;
+    } finally {
+      models.finish();
+      await opened.close();
+    }
+  });
+}

@@ -1,0 +1,84 @@
+import { Command, Option } from 'commander';
+import type { RunFilter, RunStatus } from '../../core/index.js';
+import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { ExitCode } from '../exit-codes.js';
+import { openStore } from '../open-store.js';
+import { parsePositiveInteger, parseSince } from '../parse-options.js';
+import { formatCost, formatDuration, formatTime, formatUsage } from '../render/format.js';
+import { renderTable } from '../render/table.js';
+
+interface RunsCommandOptions extends CommonOptions {
+  workflow?: string;
+  status?: RunStatus;
+  since?: number;
+  limit: number;
+}
+
+const statuses: RunStatus[] = ['running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+
+/**
+ * `baton runs`: the journaled runs, newest first, with their status, duration, tokens and cost.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(createRunsCommand());
+ * ```
+ */
+export function createRunsCommand(): Command {
+  const command = withCommonOptions(
+    new Command('runs')
+      .description('list journaled runs, newest first')
+      .option('--workflow <name>', 'only runs of this workflow')
+      .addOption(new Option('--status <status>', 'only runs with this status').choices(statuses))
+      .option(
+        '--since <date>',
+        'only runs started after a date (2024-05-01) or within an age (12h, 7d)',
+        (value) => parseSince(value),
+      )
+      .option('--limit <n>', 'at most this many runs', parsePositiveInteger, 20),
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  $ baton runs --status failed --since 24h\n  $ baton runs --workflow triage --limit 5 --json',
+  );
+  return setAction<RunsCommandOptions>(command, async ({ output, options }) => {
+    const opened = openStore({ db: options.db, create: false });
+    try {
+      const filter: RunFilter = { limit: options.limit };
+      if (options.workflow !== undefined) filter.workflowName = options.workflow;
+      if (options.status !== undefined) filter.status = options.status;
+      if (options.since !== undefined) filter.since = options.since;
+      const runs = await opened.store.listRuns(filter);
+      if (output.json) {
+        output.data(
+          runs.map(({ definition: _definition, input: _input, output: _output, ...summary }) => ({
+            ...summary,
+            durationMs: summary.endedAt === undefined ? undefined : summary.endedAt - summary.createdAt,
+          })),
+        );
+        return ExitCode.ok;
+      }
+      if (runs.length === 0) {
+        output.line(opened.exists ? 'No runs match.' : `No runs yet (no journal at ${opened.path}).`);
+        return ExitCode.ok;
+      }
+      const rows = runs.map((run) => [
+        run.id,
+        run.workflowName,
+        run.status,
+        formatTime(run.createdAt),
+        run.endedAt === undefined ? '-' : formatDuration(run.endedAt - run.createdAt),
+        formatUsage(run.usage),
+        formatCost(run.costUsd),
+        run.error ? `${run.error.code}${run.error.stepPath ? ` at ${run.error.stepPath}` : ''}` : '',
+      ]);
+      for (const line of renderTable(
+        ['run', 'workflow', 'status', 'started', 'took', 'tokens', 'cost', ''],
+        rows,
+      ))
+        output.line(line);
+      return ExitCode.ok;
+    } finally {
+      await opened.close();
+    }
+  });
+}

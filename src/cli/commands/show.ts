@@ -1,0 +1,172 @@
+import { Command } from 'commander';
+import {
+  type AttemptRecord,
+  BatonError,
+  deserializeError,
+  type RunRecord,
+  type StepRecord,
+} from '../../core/index.js';
+import { buildRunReport } from '../../observe/run-report.js';
+import { requireRun } from '../cli-engine.js';
+import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { ExitCode } from '../exit-codes.js';
+import { openStore } from '../open-store.js';
+import type { CliOutput } from '../output.js';
+import {
+  formatBytes,
+  formatCost,
+  formatDuration,
+  formatTime,
+  formatUsage,
+  formatValue,
+} from '../render/format.js';
+import { stepTree } from '../render/step-tree.js';
+import { renderTable } from '../render/table.js';
+
+interface ShowCommandOptions extends CommonOptions {
+  step?: string;
+}
+
+/**
+ * `baton show <run>`: the run's step instances as a tree with status, attempts, duration, tokens,
+ * cost and output size, and cost per model; `--step` prints one instance's full input and output.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(createShowCommand());
+ * ```
+ */
+export function createShowCommand(): Command {
+  const command = withCommonOptions(
+    new Command('show')
+      .description('show a run: its step tree, attempts, tokens and cost; or one step in full')
+      .argument('<run>', 'run id (see `baton runs`)')
+      .option(
+        '--step <path>',
+        "print this step instance's input, output, attempts and error (e.g. review[2]/check)",
+      ),
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  $ baton show run_m1abc\n  $ baton show run_m1abc --step "review[2]/check"',
+  );
+  return setAction<ShowCommandOptions>(command, async ({ output, options, args }) => {
+    const opened = openStore({ db: options.db, create: false });
+    try {
+      const run = await requireRun(opened, args[0] ?? '');
+      const steps = await opened.store.listSteps(run.id);
+      if (options.step !== undefined) {
+        const step = steps.find((candidate) => candidate.path === options.step);
+        if (!step) {
+          throw new BatonError('RUN_NOT_FOUND', `Run ${run.id} has no step instance "${options.step}".`, {
+            hint: `Step instances: ${steps.map((candidate) => candidate.path).join(', ') || 'none'}.`,
+          });
+        }
+        const attempts = await opened.store.listAttempts(run.id, step.path);
+        if (output.json) output.data({ step, attempts });
+        else printStep(output, step, attempts);
+        return ExitCode.ok;
+      }
+      if (output.json) {
+        const { definition: _definition, ...summary } = run;
+        output.data({ run: summary, steps, models: buildRunReport(run, steps).models });
+        return ExitCode.ok;
+      }
+      printRun(output, run, steps);
+      return ExitCode.ok;
+    } finally {
+      await opened.close();
+    }
+  });
+}
+
+function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void {
+  const took = run.endedAt === undefined ? 'not ended' : formatDuration(run.endedAt - run.createdAt);
+  output.line(`Run ${run.id} · workflow ${run.workflowName} · ${run.status}`);
+  output.line(
+    `started ${formatTime(run.createdAt)} · took ${took} · ${formatUsage(run.usage)} · ${formatCost(run.costUsd)}`,
+  );
+  if (run.parentRunId !== undefined) output.line(`replayed from ${run.parentRunId}`);
+  if (run.error) output.line(`error: ${deserializeError(run.error).describe()}`);
+  output.line('');
+  const nodes = stepTree(
+    steps,
+    run.definition.steps.map((step) => step.id),
+  );
+  const rows = nodes.map(({ record, label, depth }) => [
+    `${'  '.repeat(depth)}${label}`,
+    record?.kind ?? '',
+    record?.status ?? '',
+    record ? String(record.attempt) : '',
+    record
+      ? formatDuration(
+          record.endedAt === undefined || record.startedAt === undefined
+            ? undefined
+            : record.endedAt - record.startedAt,
+        )
+      : '',
+    record ? formatUsage(record.usage) : '',
+    record?.costUsd === undefined ? '' : formatCost(record.costUsd),
+    record?.outputSize === undefined ? '' : formatBytes(record.outputSize),
+    [
+      record?.model,
+      record?.cached ? 'cached' : undefined,
+      record?.note,
+      record?.error && record.status === 'failed' ? record.error.code : undefined,
+    ]
+      .filter(Boolean)
+      .join('  '),
+  ]);
+  for (const line of renderTable(
+    ['step', 'kind', 'status', 'attempts', 'took', 'tokens', 'cost', 'output', ''],
+    rows,
+  ))
+    output.line(line);
+  const { models } = buildRunReport(run, steps);
+  if (models.length > 0) {
+    output.line('');
+    const modelRows = models.map((entry) => [
+      entry.model,
+      String(entry.steps),
+      entry.usage.inputTokens.toLocaleString('en-US'),
+      entry.usage.outputTokens.toLocaleString('en-US'),
+      formatCost(entry.costUsd),
+    ]);
+    for (const line of renderTable(['model', 'steps', 'in tok', 'out tok', 'cost'], modelRows))
+      output.line(line);
+  }
+  output.line('');
+  output.line(`Details of one step: baton show ${run.id} --step <path>`);
+}
+
+function printStep(output: CliOutput, step: StepRecord, attempts: AttemptRecord[]): void {
+  const took =
+    step.endedAt === undefined || step.startedAt === undefined ? undefined : step.endedAt - step.startedAt;
+  output.line(
+    `Step ${step.path} (${step.kind}) · ${step.status} · ${step.attempt} attempt(s) · took ${formatDuration(took)}`,
+  );
+  const facts = [
+    step.model && `model ${step.model}`,
+    step.usage && formatUsage(step.usage),
+    step.costUsd !== undefined && formatCost(step.costUsd),
+    step.note,
+  ];
+  const line = facts.filter(Boolean).join(' · ');
+  if (line) output.line(line);
+  for (const attempt of attempts) {
+    const span =
+      attempt.endedAt === undefined ? 'running' : formatDuration(attempt.endedAt - attempt.startedAt);
+    output.line(
+      `  attempt ${attempt.attempt}: ${attempt.status} after ${span}${attempt.error ? ` · ${attempt.error.code}: ${attempt.error.message}` : ''}`,
+    );
+  }
+  output.line('');
+  output.line('Input:');
+  output.line(formatValue(step.input));
+  output.line('');
+  output.line('Output:');
+  output.line(formatValue(step.output));
+  if (step.error) {
+    output.line('');
+    output.line(`Error: ${deserializeError(step.error).describe()}`);
+  }
+}

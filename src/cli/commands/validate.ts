@@ -1,0 +1,77 @@
+import { relative } from 'node:path';
+import { Command } from 'commander';
+import { loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
+import { BatonError, type Step } from '../../core/index.js';
+import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { ExitCode } from '../exit-codes.js';
+import { describeError } from '../output.js';
+
+/**
+ * `baton validate <workflow>`: every static problem of a workflow file at once, each at its
+ * file:line:column, without running anything.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(createValidateCommand());
+ * ```
+ */
+export function createValidateCommand(): Command {
+  const command = withCommonOptions(
+    new Command('validate')
+      .description('check a workflow file and list every problem with its file:line:column')
+      .argument('<workflow>', 'YAML or JSON workflow file'),
+  ).addHelpText('after', '\nExample:\n  $ baton validate triage.yaml');
+  return setAction<CommonOptions>(command, async ({ output, args }) => {
+    const file = args[0] ?? '';
+    try {
+      const definition = await loadWorkflowFile(file);
+      const steps = countSteps(definition.workflow.steps);
+      const missingTools = toolNames(definition.workflow.steps).filter((name) => !(name in definition.tools));
+      const warnings = missingTools.map(
+        (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
+      );
+      if (output.json) {
+        output.data({
+          valid: true,
+          file: definition.file,
+          workflow: definition.workflow.name,
+          steps,
+          warnings,
+          ...(definition.modulePath ? { module: definition.modulePath } : {}),
+        });
+      } else {
+        output.line(
+          `✓ ${definition.file} is valid: workflow "${definition.workflow.name}", ${steps} step(s)${definition.modulePath ? `, module ${relative(process.cwd(), definition.modulePath)}` : ''}`,
+        );
+        for (const warning of warnings) output.note(`warning: ${warning}`);
+      }
+      return ExitCode.ok;
+    } catch (error) {
+      if (!BatonError.is(error, 'WORKFLOW_INVALID')) throw error;
+      const problems = (error.details?.problems ?? []) as WorkflowFileProblem[];
+      if (output.json) output.data({ valid: false, file, problems });
+      else output.note(describeError(error));
+      return ExitCode.usage;
+    }
+  });
+}
+
+function countSteps(steps: readonly Step[]): number {
+  return steps.reduce(
+    (count, step) => count + 1 + (step.kind === 'map' || step.kind === 'loop' ? countSteps(step.steps) : 0),
+    0,
+  );
+}
+
+function toolNames(steps: readonly Step[]): string[] {
+  return [
+    ...new Set(
+      steps.flatMap((step) => {
+        if (step.kind === 'tool') return [step.tool];
+        if (step.kind === 'agent') return step.tools;
+        if (step.kind === 'map' || step.kind === 'loop') return toolNames(step.steps);
+        return [];
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,55 @@
+import type { Engine, ResumeOptions, RunRecord, RunResult } from '../core/index.js';
+import { engineFor, noteMockModel, requireRun } from './cli-engine.js';
+import type { CommonOptions } from './command-action.js';
+import type { ExitCode } from './exit-codes.js';
+import { type ModelOptions, modelsForRun } from './models/run-models.js';
+import { openStore } from './open-store.js';
+import type { CliOutput } from './output.js';
+import { runSession } from './run-session.js';
+import { definitionForRun } from './workflow-files.js';
+
+/** Options of the commands that continue a journaled run. */
+export interface ContinueOptions extends CommonOptions, ModelOptions {
+  workflow?: string;
+}
+
+/**
+ * Continues a journaled run in the foreground (resume, approve, reject, replay): finds its
+ * definition and module, builds the engine, and runs `action` in a run session.
+ */
+export async function continueRun(
+  output: CliOutput,
+  options: ContinueOptions,
+  runId: string,
+  action: (engine: Engine, run: RunRecord, session: ResumeOptions) => Promise<RunResult>,
+): Promise<ExitCode> {
+  const models = await modelsForRun(options);
+  const opened = openStore({ db: options.db, create: false });
+  try {
+    const run = await requireRun(opened, runId);
+    const { definition, tools, source } = await definitionForRun(opened.path, run, options.workflow);
+    if (source.startsWith('the journaled definition')) output.note(`Continuing with ${source}.`);
+    noteMockModel(output, definition.workflow.steps, models.usesMock);
+    const engine = engineFor(opened, {
+      models: models.resolver,
+      tools,
+      workflows: { [definition.workflow.name]: definition },
+    });
+    const { exitCode } = await runSession({
+      output,
+      workflowName: definition.workflow.name,
+      steps: definition.workflow.steps,
+      start: (session) => action(engine, run, { ...session, definition, cache: models.cache }),
+    });
+    return exitCode;
+  } finally {
+    models.finish();
+    await opened.close();
+  }
+}
+
+/** Adds `--workflow`, for a run whose workflow file moved or whose module the journal cannot name. */
+export const workflowOption = [
+  '--workflow <file>',
+  'the workflow file the run was started from, to load its functions and tools',
+] as const;

@@ -1,0 +1,135 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+} from '@ai-sdk/provider';
+import { BatonError, type ModelResolver, type ResolvedModel } from '../../core/index.js';
+import { type Cassette, hashModelRequest } from './cassette.js';
+
+/**
+ * Wraps a resolver so every model call is written to `cassette` (request and answer) as it
+ * happens. The models answer as they would without it.
+ *
+ * @example
+ * ```ts
+ * const cassette: Cassette = { version: 1, models: {}, calls: [] };
+ * const models = recordingResolver(resolver, cassette);
+ * await createBaton({ models }).run(definition);
+ * writeCassette('run.cassette.json', cassette);
+ * ```
+ */
+export function recordingResolver(inner: ModelResolver, cassette: Cassette): ModelResolver {
+  return {
+    resolve(name, stepPath) {
+      const resolved = inner.resolve(name, stepPath);
+      cassette.models[name ?? ''] = resolved.pricing
+        ? { id: resolved.id, pricing: resolved.pricing }
+        : { id: resolved.id };
+      const model = resolved.model;
+      if (typeof model === 'string') {
+        throw new BatonError(
+          'MODEL_NOT_FOUND',
+          `Model "${model}" of step "${stepPath}" is a plain id and cannot be recorded.`,
+          {
+            stepPath,
+            hint: 'Configure the model through a provider (baton.config.yaml or --model alias=provider:model).',
+          },
+        );
+      }
+      const inner4 = model as LanguageModelV4;
+      const recording: LanguageModelV4 = {
+        specificationVersion: inner4.specificationVersion,
+        provider: inner4.provider,
+        modelId: inner4.modelId,
+        supportedUrls: inner4.supportedUrls,
+        async doGenerate(options) {
+          const result = await inner4.doGenerate(options);
+          const { hash, request } = hashModelRequest(options as unknown as Record<string, unknown>);
+          const { request: _sent, response: _received, ...kept } = result;
+          cassette.calls.push({
+            model: resolved.id,
+            stepPath,
+            requestHash: hash,
+            specificationVersion: inner4.specificationVersion,
+            request,
+            result: JSON.parse(JSON.stringify(kept)) as unknown,
+          });
+          return result;
+        },
+        // The engine calls generateText only; a streaming call is passed through unrecorded.
+        doStream: (options) => inner4.doStream(options),
+      };
+      return { ...resolved, model: recording };
+    },
+  };
+}
+
+/**
+ * A resolver that answers every call from a cassette, with no provider. A call the cassette
+ * does not hold is an error naming the step, so a changed prompt is never answered silently
+ * with a stale response. Identical calls are answered in the order they were recorded.
+ *
+ * @example
+ * ```ts
+ * const models = replayingResolver(readCassette('run.cassette.json'));
+ * await createBaton({ models }).run(definition); // no network
+ * ```
+ */
+export function replayingResolver(cassette: Cassette, file: string): ModelResolver {
+  const used = new Map<string, number>();
+  return {
+    resolve(name, stepPath): ResolvedModel {
+      const recorded = cassette.models[name ?? ''];
+      const id = recorded?.id ?? name;
+      if (id === undefined) {
+        throw new BatonError(
+          'MODEL_NOT_FOUND',
+          `Cassette ${file} has no default model for step "${stepPath}".`,
+          {
+            stepPath,
+            hint: 'Record the cassette again with `baton run <workflow> --record <file>`.',
+          },
+        );
+      }
+      const [provider = 'cassette', ...rest] = id.split(':');
+      const model: LanguageModelV4 = {
+        specificationVersion: 'v4',
+        provider,
+        modelId: rest.join(':') || id,
+        supportedUrls: {},
+        async doGenerate(options: LanguageModelV4CallOptions) {
+          const { hash } = hashModelRequest(options as unknown as Record<string, unknown>);
+          const matches = cassette.calls.filter((call) => call.model === id && call.requestHash === hash);
+          const key = `${id}\u0000${hash}`;
+          const index = used.get(key) ?? 0;
+          const call = matches[Math.min(index, matches.length - 1)];
+          if (!call) {
+            throw new BatonError(
+              'MODEL_CALL_FAILED',
+              `Cassette ${file} holds no answer of model ${id} for the prompt of step "${stepPath}" (request ${hash}).`,
+              {
+                stepPath,
+                retryable: false,
+                hint: 'The prompt or the model changed since recording: record again with --record.',
+                details: { model: id, requestHash: hash, file },
+              },
+            );
+          }
+          used.set(key, index + 1);
+          return call.result as LanguageModelV4GenerateResult;
+        },
+        async doStream() {
+          throw new BatonError(
+            'MODEL_CALL_FAILED',
+            `Cassette ${file} cannot replay a streaming call (step "${stepPath}").`,
+            {
+              stepPath,
+              hint: 'Cassettes hold generate calls only.',
+            },
+          );
+        },
+      };
+      return recorded?.pricing ? { id, model, pricing: recorded.pricing } : { id, model };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { createApproveCommand } from './commands/approve.js';
+import { createCancelCommand } from './commands/cancel.js';
+import { createModelsCommand } from './commands/models.js';
+import { createPlanCommand } from './commands/plan.js';
+import { createRejectCommand } from './commands/reject.js';
+import { createReplayCommand } from './commands/replay.js';
+import { createResumeCommand } from './commands/resume.js';
+import { createRunCommand } from './commands/run.js';
+import { createRunsCommand } from './commands/runs.js';
+import { createShowCommand } from './commands/show.js';
+import { createValidateCommand } from './commands/validate.js';
+
+/**
+ * The `baton` program: every subcommand with its options and `--help`.
+ *
+ * @example
+ * ```ts
+ * await createProgram().parseAsync(['node', 'baton', 'validate', 'triage.yaml']);
+ * ```
+ */
+export function createProgram(): Command {
+  const program = new Command('baton')
+    .description('Run, inspect and resume multi-step LLM workflows.')
+    .version(packageVersion(), '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for approval, 130 cancelled.',
+    );
+  const commands = [
+    createRunCommand(),
+    createValidateCommand(),
+    createPlanCommand(),
+    createRunsCommand(),
+    createShowCommand(),
+    createResumeCommand(),
+    createCancelCommand(),
+    createReplayCommand(),
+    createApproveCommand(),
+    createRejectCommand(),
+    createModelsCommand(),
+  ];
+  for (const command of commands) program.addCommand(command);
+  return program;
+}
+
+// The package root is two levels up from both src/cli and dist/cli.
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
