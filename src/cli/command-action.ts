@@ -25,7 +25,8 @@ export function setAction<OPTIONS extends CommonOptions>(
 ): Command {
   return command.action(async (...received: unknown[]) => {
     const self = received[received.length - 1] as Command;
-    const options = self.opts<OPTIONS>();
+    // With globals: a subcommand (`models pull`) sees `--json` given to its parent too.
+    const options = self.optsWithGlobals<OPTIONS>();
     const output = createOutput({ json: options.json === true });
     try {
       process.exitCode = await handler({ output, options, args: received.slice(0, -2) as string[] });

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeWorkspace, runCli } from './cli-harness.js';
 
@@ -69,5 +73,40 @@ describe('baton --help', () => {
     const result = await runCli(['launch'], { cwd: makeWorkspace() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown command 'launch'");
+  });
+});
+
+describe('baton models pull', () => {
+  it('downloads a GGUF file from a server into the given folder, with progress on stderr', async () => {
+    const body = Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(64 * 1024, 7)]);
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-length': String(body.length) });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const cwd = makeWorkspace();
+      const result = await runCli(
+        ['models', 'pull', '--url', `http://127.0.0.1:${port}/tiny.gguf`, '--to', cwd, '--json'],
+        { cwd },
+      );
+      expect(result.code).toBe(0);
+      const { path } = JSON.parse(result.stdout) as { path: string };
+      expect(path).toBe(join(cwd, 'tiny.gguf'));
+      expect(readFileSync(path).equals(body)).toBe(true);
+      expect(result.stderr).toContain('0.1 / 0.1 MB');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fails at once with a clear message when there is no network', async () => {
+    const cwd = makeWorkspace();
+    const result = await runCli(['models', 'pull', '--url', 'http://127.0.0.1:9/model.gguf', '--to', cwd], {
+      cwd,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Could not download the model http:\/\/127\.0\.0\.1:9\/model\.gguf/);
   });
 });

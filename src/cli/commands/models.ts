@@ -4,6 +4,7 @@ import { ExitCode } from '../exit-codes.js';
 import { createCliModels } from '../models/cli-models.js';
 import { collectModel } from '../parse-options.js';
 import { renderTable } from '../render/table.js';
+import { createModelsPullCommand } from './models-pull.js';
 
 interface ModelsCommandOptions extends CommonOptions {
   model?: Record<string, string>;
@@ -33,6 +34,7 @@ export function createModelsCommand(): Command {
     'after',
     '\nExamples:\n  $ baton models\n  $ baton models --model fast=openai:gpt-4o-mini --json',
   );
+  command.addCommand(createModelsPullCommand());
   return setAction<ModelsCommandOptions>(command, async ({ output, options }) => {
     const models = await createCliModels({ cwd: process.cwd(), overrides: options.model ?? {} });
     const names = [...new Set(models.entries.flatMap((entry) => entry.chain))];

@@ -4,6 +4,7 @@ import { compileExpression } from '../expressions/evaluate-expression.js';
 import { templateExpressions } from '../expressions/render-template.js';
 import { compileGraph } from './compile-graph.js';
 import type { Computed, Step } from './step.js';
+import { StepSchema } from './step.js';
 import { inputReferences, stepReferences } from './step-references.js';
 import { type Workflow, type WorkflowDefinition, WorkflowSchema } from './workflow.js';
 
@@ -24,7 +25,10 @@ export function validateWorkflow(
   functions?: WorkflowDefinition['functions'],
 ): { workflow?: Workflow; problems: WorkflowProblem[] } {
   const parsed = WorkflowSchema.safeParse(document);
-  if (!parsed.success) return { problems: parsed.error.issues.map((issue) => fromZodIssue(issue, document)) };
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => fromZodIssue(issue, document));
+    return { problems: [...problems, ...graphProblemsDespiteShape(document, functions)] };
+  }
   const workflow = parsed.data;
   const problems: WorkflowProblem[] = [];
   const seen = new Map<string, string>();
@@ -32,6 +36,39 @@ export function validateWorkflow(
   if (workflow.input) checkSchema(workflow.input, ['input'], undefined, problems);
   checkLevel(workflow.steps, ['steps'], new Set(), { seen, declaredInputs, functions, problems });
   return problems.length === 0 ? { workflow, problems } : { problems };
+}
+
+/**
+ * The graph problems of a document whose shape is wrong, so every problem shows at once: steps
+ * that do not parse stand in as placeholders with their id (references to them still resolve),
+ * and problems at the placeholders themselves are left to the shape errors.
+ */
+function graphProblemsDespiteShape(
+  document: unknown,
+  functions: WorkflowDefinition['functions'] | undefined,
+): WorkflowProblem[] {
+  const raw = document as { name?: unknown; steps?: unknown } | null;
+  if (typeof raw !== 'object' || raw === null || !Array.isArray(raw.steps)) return [];
+  const placeholders = new Set<number>();
+  const steps = raw.steps.map((step: unknown, index) => {
+    if (StepSchema.safeParse(step).success) return step;
+    placeholders.add(index);
+    const id = (step as { id?: unknown } | null)?.id;
+    return {
+      id: typeof id === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(id) ? id : `_invalid${index}`,
+      kind: 'transform',
+      value: 'null',
+    };
+  });
+  const patched = {
+    ...raw,
+    name: typeof raw.name === 'string' && raw.name !== '' ? raw.name : 'workflow',
+    steps,
+  };
+  if (!WorkflowSchema.safeParse(patched).success) return [];
+  return validateWorkflow(patched, functions).problems.filter(
+    (problem) => !(problem.path[0] === 'steps' && placeholders.has(Number(problem.path[1]))),
+  );
 }
 
 /** Like {@link validateWorkflow}, but throws one `WORKFLOW_INVALID` error listing the problems. */
@@ -328,8 +365,8 @@ function fromZodIssue(issue: z.core.$ZodIssue, document: unknown): WorkflowProbl
   const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
   const last = path[path.length - 1];
   const missing =
-    typeof last === 'string' && friendly[last] !== undefined && valueAt(document, path) === undefined;
-  const message = missing ? (friendly[last as string] as string) : issue.message;
+    typeof last === 'string' && valueAt(document, path) === undefined && issue.code !== 'unrecognized_keys';
+  const message = missing ? (friendly[last as string] ?? `Missing required field "${last}".`) : issue.message;
   const stepId = stepIdAt(document, path);
   return stepId ? { path, stepId, message } : { path, message };
 }

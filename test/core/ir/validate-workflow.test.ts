@@ -165,3 +165,20 @@ describe('validateWorkflow', () => {
     expect((error as BatonError).message).toContain('steps[0]: Step "a" reads steps.b');
   });
 });
+
+describe('validateWorkflow with shape errors', () => {
+  it('still reports the graph problems of the steps that parse', () => {
+    expect(
+      messages({
+        name: 'both',
+        steps: [
+          { id: 'a', kind: 'llm' },
+          { id: 'b', kind: 'transform', value: 'steps.a', needs: ['ghost'] },
+        ],
+      }),
+    ).toEqual([
+      'Missing required field "prompt".',
+      'Unknown step "ghost" in needs of "b".',
+    ]);
+  });
+});
