@@ -176,9 +176,6 @@ describe('validateWorkflow with shape errors', () => {
           { id: 'b', kind: 'transform', value: 'steps.a', needs: ['ghost'] },
         ],
       }),
-    ).toEqual([
-      'Missing required field "prompt".',
-      'Unknown step "ghost" in needs of "b".',
-    ]);
+    ).toEqual(['Missing required field "prompt".', 'Unknown step "ghost" in needs of "b".']);
   });
 });
