@@ -1,5 +1,13 @@
-import jsonata from 'jsonata';
+import { createRequire } from 'node:module';
+import type jsonata from 'jsonata';
 import { BatonError } from '../errors.js';
+
+// JSONata is loaded on the first expression: a workflow of TypeScript functions never pays for it.
+let jsonataModule: typeof jsonata | undefined;
+function parseJsonata(expression: string): jsonata.Expression {
+  jsonataModule ??= createRequire(import.meta.url)('jsonata') as typeof jsonata;
+  return jsonataModule(expression);
+}
 
 /** What expressions and templates can read: `{ input, steps, item, index, iteration, previous, error, run }`. */
 export type ExpressionScope = Record<string, unknown>;
@@ -17,7 +25,7 @@ export function compileExpression(expression: string, stepPath?: string): jsonat
   let parsed = compiled.get(expression);
   if (parsed === undefined) {
     try {
-      parsed = jsonata(expression);
+      parsed = parseJsonata(expression);
     } catch (error) {
       const { message, position } = error as { message: string; position?: number };
       throw new BatonError('EXPRESSION_FAILED', `Cannot parse expression \`${expression}\`: ${message}`, {

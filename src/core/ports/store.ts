@@ -96,7 +96,8 @@ export interface RunFilter {
 /**
  * The journal. The runner writes a step's record before any dependent starts, so a run can be
  * resumed from the store alone. Adapters implement these few methods; `baton/testing` has the
- * conformance suite every adapter runs.
+ * conformance suite every adapter runs. Writes of one run must take effect in the order they were
+ * called: the runner queues an attempt's end behind its start without waiting in between.
  */
 export interface Store {
   /** Records a new run; rejects with `STORE_CONFLICT` when its id is taken. */

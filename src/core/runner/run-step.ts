@@ -68,13 +68,17 @@ export async function runStep(
     const attempt = record.attempt;
     for (const gate of gates) await gate.acquire(frame.signal);
     const attemptStart = services.clock.now();
-    await services.store.writeStep(record, {
+    // The start of an attempt is written without waiting: nothing depends on it but the journal's
+    // view of what is running. It is awaited before the attempt's end is written, so a quick step
+    // commits both in one transaction, and a failed write still fails the step.
+    const started = services.store.writeStep(record, {
       runId: run.id,
       path,
       attempt,
       status: 'running',
       startedAt: attemptStart,
     });
+    started.catch(() => {});
     run.emit({
       type: 'step-start',
       runId: run.id,
@@ -121,6 +125,7 @@ export async function runStep(
         deadline ? [work, frame.aborted, deadline.expired] : [work, frame.aborted],
       );
       if (outcome.waiting) {
+        await started;
         deadline?.clear();
         for (const gate of gates) gate.release();
         record.status = 'waiting';
@@ -148,7 +153,8 @@ export async function runStep(
         status: 'succeeded',
         endedAt,
       });
-      await services.store.writeStep(record, {
+      // Queued after the start (stores keep the order of writes), committed together when quick.
+      const ended = services.store.writeStep(record, {
         runId: run.id,
         path,
         attempt,
@@ -156,9 +162,11 @@ export async function runStep(
         startedAt: attemptStart,
         endedAt,
       });
+      await Promise.all([started, ended]);
       emitEnd(run, record, 'succeeded');
       return { outcome: 'succeeded', output };
     } catch (thrown) {
+      await started.catch(() => {});
       deadline?.clear();
       for (const gate of gates) gate.release();
       const error = frame.signal.aborted

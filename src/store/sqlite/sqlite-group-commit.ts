@@ -23,8 +23,9 @@ interface Waiting extends PendingWrite {
 /**
  * Group commit for `writeStep` and `writeCache`. A commit costs far more than a row (the WAL
  * frames, and now and then a checkpoint's fsync), and a fan-out of a thousand steps writes a
- * thousand records (and as many cache entries) in the same tick; so writes made before the next
- * microtask share one transaction. Each write is still whole (all its rows, or none), its promise
+ * thousand records (and as many cache entries) in the same tick; so writes made before the event
+ * loop turns (`setImmediate`) share one transaction. That also lets a quick step's start and end
+ * commit together. Each write is still whole (all its rows, or none), its promise
  * resolves only once it is committed, and a write is encoded when it is called, so the caller may
  * change its record straight away.
  */
@@ -50,7 +51,7 @@ export class WriteQueue {
     }
     return new Promise((resolve, reject) => {
       this.pending.push({ ...encoded, action, resolve, reject });
-      if (this.pending.length === 1) queueMicrotask(() => this.flush());
+      if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
 
