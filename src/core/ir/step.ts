@@ -75,22 +75,27 @@ export const TransformStepSchema = z
   .object({ ...base, kind: z.literal('transform'), value: ComputedSchema })
   .strict();
 
+/** What `llm` and `agent` steps send to their model. */
+const modelCall = {
+  model: modelField.optional(),
+  system: ComputedSchema.optional(),
+  prompt: ComputedSchema,
+  temperature: z.number().min(0).max(2).optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  maxRepairs: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .optional()
+    .describe('Repair calls for an answer that breaks `output`; default 2'),
+};
+
 export const LlmStepSchema = z
   .object({
     ...base,
     kind: z.literal('llm'),
-    model: modelField.optional(),
-    system: ComputedSchema.optional(),
-    prompt: ComputedSchema,
-    temperature: z.number().min(0).max(2).optional(),
-    maxOutputTokens: z.number().int().positive().optional(),
-    maxRepairs: z
-      .number()
-      .int()
-      .min(0)
-      .max(5)
-      .optional()
-      .describe('Repair calls for an answer that breaks `output`; default 2'),
+    ...modelCall,
   })
   .strict();
 
@@ -146,20 +151,9 @@ export const AgentStepSchema = z
   .object({
     ...base,
     kind: z.literal('agent'),
-    model: modelField.optional(),
-    system: ComputedSchema.optional(),
-    prompt: ComputedSchema,
     tools: z.array(z.string()),
     maxIterations: z.number().int().min(1).max(1000),
-    temperature: z.number().min(0).max(2).optional(),
-    maxOutputTokens: z.number().int().positive().optional(),
-    maxRepairs: z
-      .number()
-      .int()
-      .min(0)
-      .max(5)
-      .optional()
-      .describe('Repair calls for an answer that breaks `output`; default 2'),
+    ...modelCall,
   })
   .strict();
 
