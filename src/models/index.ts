@@ -32,4 +32,3 @@ export { defaultPricing, priceOfModel } from './pricing.js';
 export { type PullModelOptions, type PullProgress, pullModel } from './pull-model.js';
 export { RateLimiter, RateLimiterPool, type RatePermit } from './rate-limiter.js';
 export { createResilientModel, type ModelRetry, type ResilienceOptions } from './resilient-model.js';
-export { retryAfterOf } from './retry-delay.js';

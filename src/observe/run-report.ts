@@ -7,7 +7,7 @@ import type {
   Store,
   Usage,
 } from '../core/index.js';
-import { BatonError } from '../core/index.js';
+import { requireRun } from '../core/index.js';
 
 export interface StepReport {
   path: string;
@@ -60,12 +60,7 @@ export interface RunReport {
  * ```
  */
 export async function createRunReport(store: Store, runId: string): Promise<RunReport> {
-  const run = await store.getRun(runId);
-  if (!run)
-    throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this store.`, {
-      hint: 'List runs with `baton runs`.',
-    });
-  return buildRunReport(run, await store.listSteps(runId));
+  return buildRunReport(await requireRun(store, runId), await store.listSteps(runId));
 }
 
 /** The report of a run record and its step records. */

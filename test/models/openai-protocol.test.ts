@@ -1,13 +1,12 @@
 import { APICallError, generateText, streamText } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BatonError } from '../../src/core/index.js';
+import { BatonError, retryAfterOf } from '../../src/core/index.js';
 import {
   createModelRegistry,
   type ModelRetry,
   type ProviderConfig,
   RateLimiterPool,
-  retryAfterOf,
 } from '../../src/models/index.js';
 import { startFixtureServer } from './fixture-server.js';
 import { scaledClock } from './scaled-clock.js';

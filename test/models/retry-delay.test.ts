@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterOf } from '../../src/models/index.js';
+import { retryAfterOf } from '../../src/core/index.js';
 import { backoffDelay, defaultRetryOptions } from '../../src/models/retry-delay.js';
 
 describe('retryAfterOf', () => {

@@ -4,6 +4,7 @@ import { stepIdOf } from '../ir/step-path.js';
 import { type ApprovalDecision, latestApproval } from '../steps/approval-step.js';
 import { canonicalJson } from './canonical-json.js';
 import { checkAgainstSchema } from './output-schema.js';
+import { requireRun } from './require-run.js';
 import type { EngineServices } from './run-state.js';
 
 export type ApprovalInput =
@@ -21,11 +22,7 @@ export async function decideApproval(
   path: string,
   input: ApprovalInput,
 ): Promise<ApprovalDecision> {
-  const run = await services.store.getRun(runId);
-  if (!run)
-    throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this store.`, {
-      hint: 'List runs with `baton runs`.',
-    });
+  const run = await requireRun(services.store, runId);
   const steps = await services.store.listSteps(runId);
   const waiting = steps
     .filter((step) => step.status === 'waiting' && step.kind === 'approval')

@@ -2,6 +2,7 @@ import { BatonError } from '../errors.js';
 import { compileGraph } from '../ir/compile-graph.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { StepRecord } from '../ports/store.js';
+import { requireRun } from './require-run.js';
 import type { EngineServices } from './run-state.js';
 import { continueRun, createRunRecord, type RunOptions, type RunResult } from './run-workflow.js';
 
@@ -22,11 +23,7 @@ export async function replayRun(
   parentId: string,
   options: ReplayOptions,
 ): Promise<RunResult> {
-  const parent = await services.store.getRun(parentId);
-  if (!parent)
-    throw new BatonError('RUN_NOT_FOUND', `No run with id "${parentId}" in this store.`, {
-      hint: 'List runs with `baton runs`.',
-    });
+  const parent = await requireRun(services.store, parentId);
   const definition = options.definition ??
     services.workflows.get(parent.workflowName) ?? { workflow: parent.definition, functions: {} };
   const graph = compileGraph(definition.workflow.steps);

@@ -54,3 +54,28 @@ export function retryDelay(
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
   return Math.floor(random() * ceiling);
 }
+
+/**
+ * How long the server asked us to wait: `retry-after-ms` (milliseconds, OpenAI), else
+ * `retry-after` in seconds or as an HTTP date. `now` comes from the clock so dates work under
+ * fake time.
+ *
+ * @example
+ * ```ts
+ * retryAfterOf({ 'retry-after': '2' }, Date.now()); // 2000
+ * ```
+ */
+export function retryAfterOf(
+  headers: Readonly<Record<string, string>> | undefined,
+  now: number,
+): number | undefined {
+  if (!headers) return undefined;
+  const lower = Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
+  const milliseconds = Number.parseFloat(lower['retry-after-ms'] ?? '');
+  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
+  const value = lower['retry-after']?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number.parseFloat(value) * 1_000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -8,6 +8,7 @@ import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js'
 import { canonicalJson } from './canonical-json.js';
 import { executeGraph } from './execute-graph.js';
 import { checkAgainstSchema } from './output-schema.js';
+import { requireRun } from './require-run.js';
 import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
 
 export interface RunOptions {
@@ -260,11 +261,7 @@ export async function cancelRun(
     );
     return 'stopped';
   }
-  const run = await services.store.getRun(runId);
-  if (!run)
-    throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this store.`, {
-      hint: 'List runs with `baton runs`.',
-    });
+  const run = await requireRun(services.store, runId);
   if (run.status !== 'running' && run.status !== 'waiting') return 'ended';
   await services.store.updateRun(runId, { status: 'cancelled', endedAt: services.clock.now() });
   return 'marked';
@@ -276,12 +273,7 @@ export async function resumeRun(
   runId: string,
   options: Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition } = {},
 ): Promise<RunResult> {
-  const record = await services.store.getRun(runId);
-  if (!record) {
-    throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this store.`, {
-      hint: 'List runs with `baton runs`; check that you point at the same .baton directory or database.',
-    });
-  }
+  const record = await requireRun(services.store, runId);
   const steps = await services.store.listSteps(runId);
   const finished = new Set(
     steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),

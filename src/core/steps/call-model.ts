@@ -4,6 +4,7 @@ import type { JsonSchema } from '../ir/step.js';
 import type { Usage } from '../ports/store.js';
 import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
+import { retryAfterOf } from '../runner/retry-policy.js';
 import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk, loadedAiSdk } from './ai-sdk.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
@@ -268,7 +269,7 @@ export function fromModelError(error: unknown, stepPath: string, model: string):
         cause: error,
         stepPath,
         retryable: error.isRetryable,
-        retryAfterMs: retryAfterMs(error.responseHeaders),
+        retryAfterMs: retryAfterOf(error.responseHeaders, Date.now()),
         hint: limited
           ? 'Lower concurrency or set a rate limit for this provider.'
           : 'Check the provider status and your key.',
@@ -297,17 +298,4 @@ export function fromModelError(error: unknown, stepPath: string, model: string):
     retryable,
     details: { model },
   });
-}
-
-/** `retry-after-ms` (milliseconds) or `retry-after` (seconds, or an HTTP date). */
-export function retryAfterMs(headers: Record<string, string> | undefined): number | undefined {
-  if (!headers) return undefined;
-  const ms = Number.parseFloat(headers['retry-after-ms'] ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers['retry-after'];
-  if (value === undefined) return undefined;
-  const seconds = Number.parseFloat(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

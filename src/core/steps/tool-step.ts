@@ -50,6 +50,16 @@ export async function invokeTool(
     input,
     time: run.services.clock.now(),
   });
+  const result = (outcome: { output: unknown } | { error: BatonError }) =>
+    run.emit({
+      type: 'tool-result',
+      runId: run.id,
+      path,
+      tool: name,
+      sequence,
+      ...('error' in outcome ? { error: serializeError(outcome.error) } : outcome),
+      time: run.services.clock.now(),
+    });
   try {
     const args = parseToolInput(tool, name, input, path);
     const output = await tool.execute(args, {
@@ -58,27 +68,11 @@ export async function invokeTool(
       idempotencyKey: `${run.id}:${path}:${sequence}`,
       abortSignal: context.signal,
     });
-    run.emit({
-      type: 'tool-result',
-      runId: run.id,
-      path,
-      tool: name,
-      sequence,
-      output,
-      time: run.services.clock.now(),
-    });
+    result({ output });
     return output;
   } catch (thrown) {
     const error = BatonError.is(thrown) ? thrown : toBatonError(thrown, 'TOOL_FAILED', path);
-    run.emit({
-      type: 'tool-result',
-      runId: run.id,
-      path,
-      tool: name,
-      sequence,
-      error: serializeError(error),
-      time: run.services.clock.now(),
-    });
+    result({ error });
     throw error;
   }
 }
