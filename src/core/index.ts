@@ -16,6 +16,7 @@ export {
 export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';
+export { fromModels, type ModelsByName } from './from-models.js';
 export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
 export { toMilliseconds } from './ir/duration.js';
 export * from './ir/step.js';

@@ -12,6 +12,11 @@ export interface ResolvedModel {
   id: string;
   model: LanguageModel;
   pricing?: ModelPricing;
+  /**
+   * Separates this model's cached answers from those of other models with the same id, e.g. two
+   * scripted models whose answers come from different scripts. Default: the id alone.
+   */
+  cacheScope?: string;
 }
 
 /** Turns a step's model name (an alias, `provider:model`, or none for the default) into a model. */

@@ -1,6 +1,7 @@
 import type { JSONSchema7, ModelMessage, ToolSet } from 'ai';
 import { BatonError, serializeError } from '../errors.js';
 import type { JsonSchema } from '../ir/step.js';
+import type { ResolvedModel } from '../ports/model-resolver.js';
 import type { Usage } from '../ports/store.js';
 import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
@@ -106,7 +107,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       maxOutputTokens: call.maxOutputTokens,
       pricing: resolved.pricing,
     });
-    const key = context.cache ? modelCallKey(resolved.id, call) : undefined;
+    const key = context.cache ? modelCallKey(resolved, call) : undefined;
     const cached = key === undefined ? undefined : await run.services.store.readCache?.(key);
     if (cached) {
       context.countCacheHit(true);
@@ -204,7 +205,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
  * The cache key of a model call: the model that answers and everything sent to it. Tools count by
  * name, description and input schema (they carry functions, which have no content to hash).
  */
-function modelCallKey(model: string, call: ModelCall): string {
+function modelCallKey(resolved: ResolvedModel, call: ModelCall): string {
   const tools = Object.entries(call.tools ?? {}).map(([name, tool]) => [
     name,
     tool.description,
@@ -213,7 +214,8 @@ function modelCallKey(model: string, call: ModelCall): string {
   const { system, messages, schema, temperature, maxOutputTokens } = call;
   return contentKey({
     kind: 'model-call',
-    model,
+    model: resolved.id,
+    ...(resolved.cacheScope !== undefined ? { scope: resolved.cacheScope } : {}),
     system,
     messages,
     tools,
