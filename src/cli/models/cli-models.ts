@@ -73,6 +73,7 @@ export async function createCliModels(options: {
   };
   const resolver: ModelResolver = {
     resolve: (name, stepPath): ResolvedModel => registry.resolve(stand(name), stepPath),
+    aliasChain: (name) => registry.aliasChain(stand(name)),
   };
   const entries: ModelEntry[] = [
     { alias: '(default)', chain: registry.aliasChain(defaultModel.name), source: defaultModel.source },

@@ -22,4 +22,10 @@ export interface ResolvedModel {
 /** Turns a step's model name (an alias, `provider:model`, or none for the default) into a model. */
 export interface ModelResolver {
   resolve(name: string | undefined, stepPath: string): ResolvedModel;
+  /**
+   * The names a step's model name stands for, in fallback order (an alias of several models, with
+   * aliases inside it expanded); undefined asks for the default model's. The engine tries them in
+   * turn. Without this method a name stands for itself.
+   */
+  aliasChain?(name: string | undefined): string[];
 }

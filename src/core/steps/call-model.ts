@@ -1,7 +1,7 @@
 import type { JSONSchema7, ModelMessage, ToolSet } from 'ai';
 import { BatonError, serializeError } from '../errors.js';
 import type { JsonSchema } from '../ir/step.js';
-import type { ResolvedModel } from '../ports/model-resolver.js';
+import type { ModelResolver, ResolvedModel } from '../ports/model-resolver.js';
 import type { Usage } from '../ports/store.js';
 import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
@@ -96,8 +96,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       hint: 'Pass `models` to createBaton(), or configure providers in baton.config.yaml.',
     });
   }
-  const names = call.model ?? run.definition.workflow.defaults?.model;
-  const chain = Array.isArray(names) ? names : [names];
+  const chain = modelChain(resolver, call.model ?? run.definition.workflow.defaults?.model);
   const promptCharacters = charactersOf(call);
   const ai = await loadAiSdk();
   for (let index = 0; ; index++) {
@@ -199,6 +198,23 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       });
     }
   }
+}
+
+/**
+ * The models to try in order: each name of a list, each alias expanded into the models it stands
+ * for, repeats dropped. `[smart, fast]` with `smart: [a, b]` gives `a, b, fast`.
+ */
+function modelChain(
+  resolver: ModelResolver,
+  names: string | string[] | undefined,
+): Array<string | undefined> {
+  const requested = Array.isArray(names) ? names : [names];
+  if (!resolver.aliasChain) return requested;
+  const chain: Array<string | undefined> = [];
+  for (const name of requested) {
+    for (const entry of resolver.aliasChain(name)) if (!chain.includes(entry)) chain.push(entry);
+  }
+  return chain.length > 0 ? chain : requested;
 }
 
 /**
