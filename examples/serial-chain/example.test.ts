@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, MemoryStore, validateWorkflow, type WorkflowDefinition } from 'baton';
+import { createScriptedModel } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore, validateWorkflow, type WorkflowDefinition } from '../../src/index.js';
-import { createScriptedModel } from '../../src/testing/index.js';
 import { loadExample, workflowFiles } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { promptChain, serialChain } from './typed-serial-chain.js';
