@@ -19,7 +19,21 @@ export interface LocalModelOptions extends LlamaSettings {
    * Default `auto`: chat when the GGUF file carries a chat template.
    */
   promptFormat?: 'auto' | 'chat' | 'completion';
+  /**
+   * Output tokens of a call that sets no `maxOutputTokens`. Default {@link defaultLocalOutputTokens}:
+   * a model that is not tuned for instructions may never stop on its own.
+   */
+  maxOutputTokens?: number;
+  /** Text that ends an answer, besides the chat template's own end of turn. */
+  stopSequences?: string[];
 }
+
+/** Output tokens of a local call that sets no limit. */
+export const defaultLocalOutputTokens = 512;
+
+// Without a chat template, the prompt's messages are separated by blank lines (local-prompt.ts),
+// so a blank line is where the model's turn ends.
+const completionStopSequences = ['\n\n'];
 
 interface Prepared {
   runtime: LoadedLlama;
@@ -74,13 +88,21 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
     return runtime.exclusive(async () => {
       call.abortSignal?.throwIfAborted();
       let outputTokens = 0;
+      const format = options.promptFormat ?? 'auto';
+      const chat = format === 'chat' || (format === 'auto' && runtime.hasChatTemplate);
+      // A chat template ends the turn itself; plain text continues until a blank line.
+      const stops = [
+        ...(call.stopSequences ?? []),
+        ...(options.stopSequences ?? []),
+        ...(chat || grammar ? [] : completionStopSequences),
+      ];
       const settings = {
-        ...(call.maxOutputTokens !== undefined ? { maxTokens: call.maxOutputTokens } : {}),
+        maxTokens: call.maxOutputTokens ?? options.maxOutputTokens ?? defaultLocalOutputTokens,
         ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
         ...(call.topK !== undefined ? { topK: call.topK } : {}),
         ...(call.topP !== undefined ? { topP: call.topP } : {}),
         ...(call.seed !== undefined ? { seed: call.seed } : {}),
-        ...(call.stopSequences?.length ? { customStopTriggers: call.stopSequences } : {}),
+        ...(stops.length > 0 ? { customStopTriggers: stops } : {}),
         ...(call.abortSignal ? { signal: call.abortSignal } : {}),
         ...(grammar ? { grammar } : {}),
         ...(onText ? { onTextChunk: onText } : {}),
@@ -88,10 +110,9 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
           outputTokens += tokens.length;
         },
       };
-      const format = options.promptFormat ?? 'auto';
       const cached = evaluators.get(runtime) ?? {};
       evaluators.set(runtime, cached);
-      if (format === 'chat' || (format === 'auto' && runtime.hasChatTemplate)) {
+      if (chat) {
         const history = toChatHistory(call.prompt);
         cached.chat ??= new runtime.module.LlamaChat({
           contextSequence: runtime.sequence,

@@ -51,6 +51,10 @@ export interface ProviderConfig {
   threads?: number;
   /** Local only: use a GPU (Metal, CUDA, Vulkan) when node-llama-cpp has a build for it. Default false. */
   gpu?: boolean;
+  /** Local only: output tokens of a step that sets no `maxOutputTokens`. Default 512. */
+  maxOutputTokens?: number;
+  /** Local only: text that ends an answer, besides the chat template's end of turn. */
+  stopSequences?: string[];
 }
 
 /**
@@ -105,6 +109,8 @@ const providerSchema = z.strictObject({
   contextSize: z.number().int().positive().optional(),
   threads: z.number().int().positive().optional(),
   gpu: z.boolean().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  stopSequences: z.array(z.string().min(1)).optional(),
 });
 
 const modelName = z.string().min(1);

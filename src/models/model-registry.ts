@@ -58,6 +58,8 @@ export interface ModelRegistry extends ModelResolver {
 }
 
 const defaultTimeoutMs = 120_000;
+/** A local model answers on this machine's CPU: slower than an API, but a call never takes this long. */
+const defaultLocalTimeoutMs = 600_000;
 
 /**
  * Creates the model resolver of the engine: names are `provider:model` (`openai:gpt-4o-mini`,
@@ -162,7 +164,10 @@ export function createModelRegistry(
         id,
         stepPath,
         retry: { ...config.retry, ...entry.retry },
-        timeoutMs: entry.timeoutMs ?? config.timeoutMs ?? (entry.type === 'local' ? 0 : defaultTimeoutMs),
+        timeoutMs:
+          entry.timeoutMs ??
+          config.timeoutMs ??
+          (entry.type === 'local' ? defaultLocalTimeoutMs : defaultTimeoutMs),
         clock,
         ...(entry.rateLimit
           ? { limiter: pool.get(`${entry.name} ${entry.baseURL ?? ''}`, entry.rateLimit, clock) }

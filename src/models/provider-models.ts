@@ -148,6 +148,8 @@ export function createProviderModel(
         ...(entry.contextSize !== undefined ? { contextSize: entry.contextSize } : {}),
         ...(entry.threads !== undefined ? { threads: entry.threads } : {}),
         ...(entry.gpu !== undefined ? { gpu: entry.gpu } : {}),
+        ...(entry.maxOutputTokens !== undefined ? { maxOutputTokens: entry.maxOutputTokens } : {}),
+        ...(entry.stopSequences !== undefined ? { stopSequences: entry.stopSequences } : {}),
       });
     case 'mock': {
       const latency = Number(settings.options.latencyMs ?? entry.latencyMs ?? 0);
