@@ -26,6 +26,8 @@ export async function ensureBuilt(): Promise<void> {
     }
     try {
       if (!existsSync(buildStamp)) {
+        // Files of removed sources would otherwise ship.
+        rmSync(join(root, 'dist'), { recursive: true, force: true });
         execFileSync(
           process.execPath,
           [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
