@@ -11,8 +11,18 @@ export interface RateLimits {
   tokensPerMinute?: number;
   /** Requests in flight at once. */
   concurrency?: number;
-  /** The length of the "minute" in milliseconds (60,000); tests shrink it. */
+  /**
+   * The length of the provider's "minute" in milliseconds: the window `requestsPerMinute` and
+   * `tokensPerMinute` are counted over. Default 60,000; set it to the provider's own window if it
+   * counts per second or per hour (e.g. 1,000 with the per-second limit in `requestsPerMinute`).
+   */
   windowMs?: number;
+  /**
+   * How long after Baton starts a request it may take to reach the server. A request counts from
+   * then (or from its end, if sooner) until a window later. Default 1% of the window, at least
+   * 200 ms; raise it for slow uplinks or a busy process.
+   */
+  sendAllowanceMs?: number;
 }
 
 /** Retries of one model call on 429, 5xx, timeouts and connection errors. */
@@ -100,6 +110,7 @@ const providerSchema = z.strictObject({
       tokensPerMinute: positive.optional(),
       concurrency: z.number().int().positive().optional(),
       windowMs: positive.optional(),
+      sendAllowanceMs: count.optional(),
     })
     .optional(),
   retry: retrySchema.optional(),

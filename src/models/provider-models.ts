@@ -5,6 +5,7 @@ import { createLocalModel } from './local-model.js';
 import { createMockModel } from './mock-model.js';
 import type { ProviderConfig, ProviderType } from './model-config.js';
 import { configInvalid } from './model-errors.js';
+import { currentPermit, watchSentRequests } from './rate-limiter.js';
 
 const providerTypes = 'openai, anthropic, together, openai-compatible, local or mock';
 
@@ -109,11 +110,17 @@ export function createProviderModel(
   const baseURL =
     entry.baseURL ??
     (providerEnvironment[entry.type] ? env[providerEnvironment[entry.type]?.baseURL ?? ''] : undefined);
+  const send = settings.fetch ?? globalThis.fetch;
   const common = {
     ...(apiKey ? { apiKey } : {}),
     ...(baseURL ? { baseURL } : {}),
     ...(entry.headers ? { headers: entry.headers } : {}),
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    // Tells the rate limiter when the request really goes out (see RatePermit.markSent).
+    fetch: ((input, init) => {
+      watchSentRequests();
+      currentPermit.getStore()?.markSent();
+      return send(input, init);
+    }) as typeof globalThis.fetch,
   };
   switch (entry.type) {
     case 'openai':

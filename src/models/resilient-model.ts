@@ -9,7 +9,7 @@ import {
 import { BatonError, type Clock, systemClock } from '../core/index.js';
 import { estimateCallTokens } from './estimate-tokens.js';
 import type { RetryOptions } from './model-config.js';
-import type { RateLimiter } from './rate-limiter.js';
+import { currentPermit, type RateLimiter } from './rate-limiter.js';
 import { backoffDelay, defaultRetryOptions, isRetryableError, retryAfterOfError } from './retry-delay.js';
 
 /** What a resilient model reports before it waits to try again. */
@@ -126,7 +126,9 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
         const permit = await options.limiter?.acquire(estimateCallTokens(call), call.abortSignal);
         try {
           const result = await withTimeout(call.abortSignal, (signal) =>
-            model.doGenerate(withSignal(call, signal)),
+            permit
+              ? currentPermit.run(permit, () => model.doGenerate(withSignal(call, signal)))
+              : model.doGenerate(withSignal(call, signal)),
           );
           permit?.release(totalTokens(result.usage));
           return result;
@@ -143,7 +145,11 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
           ? AbortSignal.any([call.abortSignal, attempt.signal])
           : attempt.signal;
         try {
-          const result = await withTimeout(signal, (inner) => model.doStream(withSignal(call, inner)));
+          const result = await withTimeout(signal, (inner) =>
+            permit
+              ? currentPermit.run(permit, () => model.doStream(withSignal(call, inner)))
+              : model.doStream(withSignal(call, inner)),
+          );
           const stream = watchStream(result.stream, {
             clock,
             timeoutMs,

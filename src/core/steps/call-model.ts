@@ -67,9 +67,14 @@ export async function callModel(
   const maxRepairs = request.maxRepairs ?? defaultMaxRepairs;
   const answers: string[] = [];
   for (let repairs = 0; ; repairs++) {
-    const turn = await generateTurn(context, call);
+    // Cached only once it fits the schema: a retry, a resume or another workflow asking the same
+    // must reach the model again rather than get the invalid answer back.
+    const turn = await generateTurn(context, call, { cacheWhen: 'accepted' });
     const checked = checkAnswer(turn.text, schema);
-    if (checked.ok) return { value: checked.value, model: turn.model, repairs };
+    if (checked.ok) {
+      await turn.accept?.();
+      return { value: checked.value, model: turn.model, repairs };
+    }
     answers.push(turn.text);
     if (repairs >= maxRepairs) {
       throw invalidAnswer(context.path, turn.model, turn.text, checked.issues, { repairs, answers });
@@ -87,7 +92,11 @@ export async function callModel(
  * `model-call`, and turns provider errors into BatonErrors whose retryability comes from the
  * provider's own error. Tool calls are returned, never executed.
  */
-export async function generateTurn(context: StepContext, call: ModelCall): Promise<ModelTurn> {
+export async function generateTurn(
+  context: StepContext,
+  call: ModelCall,
+  options: { cacheWhen?: 'answered' | 'accepted' } = {},
+): Promise<ModelTurn & { accept?: () => Promise<void> }> {
   const { run, path } = context;
   const resolver = run.services.models;
   if (!resolver) {
@@ -178,7 +187,12 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       if (key !== undefined) {
         context.countCacheHit(false);
         const { usage: _usage, costUsd: _cost, ...value } = turn;
-        await run.services.store.writeCache?.({ key, value, model: resolved.id, usage, createdAt: time });
+        const save = async () => {
+          await run.services.store.writeCache?.({ key, value, model: resolved.id, usage, createdAt: time });
+        };
+        // `accepted`: the caller checks the answer first and calls `accept` for one that passed.
+        if (options.cacheWhen === 'accepted') return { ...turn, accept: save };
+        await save();
       }
       return turn;
     } catch (thrown) {
