@@ -33,8 +33,9 @@ export {
   type WorkflowFunction,
   WorkflowSchema,
 } from './ir/workflow.js';
+export { type ModelFailure, markModelFailure, modelFailureOf } from './model-failure.js';
 export { type Clock, systemClock } from './ports/clock.js';
-export type { ModelPricing, ModelResolver, ResolvedModel } from './ports/model-resolver.js';
+export type { ModelPricing, ModelResolver, ResolvedModel, ResolveHooks } from './ports/model-resolver.js';
 export type {
   AttemptRecord,
   CacheEntry,

@@ -106,7 +106,7 @@ export function createModelRegistry(
     providers: providerNames,
     aliasChain: (name) => expandName(name ?? defaultModel.name),
     describeDefault: () => defaultModel,
-    resolve(name, stepPath): ResolvedModel {
+    resolve(name, stepPath, hooks): ResolvedModel {
       const requested = name ?? defaultModel.name;
       const first = expandName(requested)[0] ?? requested;
       const parsed = parseModelName(first);
@@ -163,6 +163,7 @@ export function createModelRegistry(
       const model = createResilientModel(base, {
         id,
         stepPath,
+        provider: entry.name,
         retry: { ...config.retry, ...entry.retry },
         timeoutMs:
           entry.timeoutMs ??
@@ -173,8 +174,13 @@ export function createModelRegistry(
           ? { limiter: pool.get(`${entry.name} ${entry.baseURL ?? ''}`, entry.rateLimit, clock) }
           : {}),
         ...(options.random ? { random: options.random } : {}),
-        ...(options.onRetry
-          ? { onRetry: (retry: ModelRetry) => options.onRetry?.({ ...retry, stepPath }) }
+        ...(options.onRetry || hooks?.onRetry
+          ? {
+              onRetry: (retry: ModelRetry) => {
+                options.onRetry?.({ ...retry, stepPath });
+                hooks?.onRetry?.(retry);
+              },
+            }
           : {}),
       });
       const pricing = priceOfModel(id, {

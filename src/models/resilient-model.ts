@@ -6,7 +6,7 @@ import {
   type LanguageModelV4StreamResult,
   type LanguageModelV4Usage,
 } from '@ai-sdk/provider';
-import { BatonError, type Clock, systemClock } from '../core/index.js';
+import { BatonError, type Clock, markModelFailure, systemClock } from '../core/index.js';
 import { estimateCallTokens } from './estimate-tokens.js';
 import type { RetryOptions } from './model-config.js';
 import { currentPermit, type RateLimiter } from './rate-limiter.js';
@@ -35,6 +35,8 @@ export interface ResilienceOptions {
   /** Random numbers in [0, 1) for the backoff jitter. */
   random?: () => number;
   onRetry?: (retry: ModelRetry) => void;
+  /** The provider's configured name, for the hints of a final error. Default: the model's provider. */
+  provider?: string;
 }
 
 /**
@@ -71,14 +73,27 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
       },
     );
 
+  const giveUp = (error: unknown, attempts: number, retryAfterMs: number | undefined, overCap: boolean) =>
+    markModelFailure(error, {
+      attempts,
+      provider: options.provider ?? model.provider,
+      rateLimited: options.limiter !== undefined,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(overCap ? { maxRetryAfterMs: retry.maxRetryAfterMs } : {}),
+    });
+
   async function withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
     for (let count = 0; ; count++) {
       try {
         return await attempt();
       } catch (error) {
-        if (signal?.aborted || count >= retry.maxRetries || !isRetryableError(error)) throw error;
         const retryAfter = retryAfterOfError(error, clock.now());
-        if (retryAfter !== undefined && retryAfter > retry.maxRetryAfterMs) throw error;
+        if (signal?.aborted || count >= retry.maxRetries || !isRetryableError(error)) {
+          throw giveUp(error, count + 1, retryAfter, false);
+        }
+        if (retryAfter !== undefined && retryAfter > retry.maxRetryAfterMs) {
+          throw giveUp(error, count + 1, retryAfter, true);
+        }
         // Every caller of this provider backs off, not just the one that was told to.
         if (retryAfter !== undefined && APICallError.isInstance(error) && error.statusCode === 429) {
           options.limiter?.pause(retryAfter);

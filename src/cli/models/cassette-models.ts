@@ -30,8 +30,8 @@ export function recordingResolver(inner: ModelResolver, cassette: Cassette): Mod
           },
         }
       : {}),
-    resolve(name, stepPath) {
-      const resolved = inner.resolve(name, stepPath);
+    resolve(name, stepPath, hooks) {
+      const resolved = inner.resolve(name, stepPath, hooks);
       cassette.models[name ?? ''] = resolved.pricing
         ? { id: resolved.id, pricing: resolved.pricing }
         : { id: resolved.id };

@@ -76,7 +76,7 @@ export async function createCliModels(options: {
     return first.replace(/\?.*$/, '');
   };
   const resolver: ModelResolver = {
-    resolve: (name, stepPath): ResolvedModel => registry.resolve(stand(name), stepPath),
+    resolve: (name, stepPath, hooks): ResolvedModel => registry.resolve(stand(name), stepPath, hooks),
     aliasChain: (name) => registry.aliasChain(stand(name)),
   };
   const entries: ModelEntry[] = [

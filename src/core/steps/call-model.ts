@@ -5,9 +5,9 @@ import type { ModelResolver, ResolvedModel } from '../ports/model-resolver.js';
 import type { Usage } from '../ports/store.js';
 import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
-import { retryAfterOf } from '../runner/retry-policy.js';
 import type { StepContext } from '../runner/run-state.js';
-import { loadAiSdk, loadedAiSdk } from './ai-sdk.js';
+import { loadAiSdk } from './ai-sdk.js';
+import { fromModelError } from './model-error.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 
 export { priceOf } from '../runner/budget.js';
@@ -109,7 +109,22 @@ export async function generateTurn(
   const promptCharacters = charactersOf(call);
   const ai = await loadAiSdk();
   for (let index = 0; ; index++) {
-    const resolved = resolver.resolve(chain[index], path);
+    const resolved = resolver.resolve(chain[index], path, {
+      onRetry: (retry) => {
+        const statusCode = (retry.error as { statusCode?: unknown } | null)?.statusCode;
+        run.emit({
+          type: 'model-retry',
+          runId: run.id,
+          path,
+          model: retry.model,
+          retry: retry.retry,
+          ...(typeof statusCode === 'number' ? { statusCode } : {}),
+          delayMs: retry.delayMs,
+          time: run.services.clock.now(),
+          error: serializeError(fromModelError(retry.error, path, retry.model)),
+        });
+      },
+    });
     const estimate = estimateCall({
       promptCharacters,
       maxOutputTokens: call.maxOutputTokens,
@@ -286,48 +301,4 @@ export function toUsage(usage: {
     outputTokens: usage.outputTokens ?? 0,
     cachedInputTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0,
   };
-}
-
-/** Maps AI SDK errors; a 429 becomes RATE_LIMITED with the server's Retry-After. */
-export function fromModelError(error: unknown, stepPath: string, model: string): BatonError {
-  if (BatonError.is(error)) return error;
-  const ai = loadedAiSdk();
-  if (ai?.APICallError.isInstance(error)) {
-    const limited = error.statusCode === 429;
-    return new BatonError(
-      limited ? 'RATE_LIMITED' : 'MODEL_CALL_FAILED',
-      `Model ${model} failed in step "${stepPath}"${error.statusCode ? ` with HTTP ${error.statusCode}` : ''}: ${error.message}`,
-      {
-        cause: error,
-        stepPath,
-        retryable: error.isRetryable,
-        retryAfterMs: retryAfterOf(error.responseHeaders, Date.now()),
-        hint: limited
-          ? 'Lower concurrency or set a rate limit for this provider.'
-          : 'Check the provider status and your key.',
-        details: { model, statusCode: error.statusCode, responseBody: error.responseBody },
-      },
-    );
-  }
-  if (ai?.NoObjectGeneratedError.isInstance(error)) {
-    return new BatonError(
-      'OUTPUT_INVALID',
-      `Model ${model} did not return a valid object in step "${stepPath}": ${error.message}`,
-      {
-        cause: error,
-        stepPath,
-        retryable: true,
-        hint: 'Simplify the output schema or describe the expected shape in the prompt.',
-        details: { model, text: error.text, finishReason: error.finishReason },
-      },
-    );
-  }
-  const message = errorMessage(error);
-  const retryable = (error as { isRetryable?: unknown } | null)?.isRetryable === true;
-  return new BatonError('MODEL_CALL_FAILED', `Model ${model} failed in step "${stepPath}": ${message}`, {
-    cause: error,
-    stepPath,
-    retryable,
-    details: { model },
-  });
 }
