@@ -82,6 +82,18 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
       ...(overCap ? { maxRetryAfterMs: retry.maxRetryAfterMs } : {}),
     });
 
+  const cutOffError = () =>
+    new BatonError(
+      'MODEL_CALL_FAILED',
+      `The stream of model ${options.id} ended before the model finished its answer${options.stepPath ? ` in step "${options.stepPath}"` : ''}.`,
+      {
+        stepPath: options.stepPath,
+        retryable: true,
+        hint: 'The connection was closed early (a proxy or the server): try again, or give the step a fallback model.',
+        details: { model: options.id },
+      },
+    );
+
   async function withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
     for (let count = 0; ; count++) {
       try {
@@ -169,6 +181,7 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
             clock,
             timeoutMs,
             timeoutError,
+            cutOffError,
             onEnd: (usage) => permit?.release(usage ? totalTokens(usage) : undefined),
             onIdle: (error) => attempt.abort(error),
           });
@@ -205,6 +218,7 @@ function watchStream(
     clock: Clock;
     timeoutMs: number;
     timeoutError: () => BatonError;
+    cutOffError: () => BatonError;
     onEnd: (usage: LanguageModelV4Usage | undefined) => void;
     onIdle: (error: BatonError) => void;
   },
@@ -212,6 +226,8 @@ function watchStream(
   const reader = source.getReader();
   let usage: LanguageModelV4Usage | undefined;
   let ended = false;
+  let finished = false;
+  let failed = false;
   const end = () => {
     if (ended) return;
     ended = true;
@@ -244,12 +260,27 @@ function watchStream(
           return;
         }
         if (next.done) {
+          // A stream that ends without the provider's finish was cut off, however cleanly the
+          // connection closed: say so, after the text that arrived.
+          if (!finished && !failed) controller.enqueue({ type: 'error', error: options.cutOffError() });
           controller.close();
           end();
           return;
         }
-        if (next.value.type === 'finish') usage = next.value.usage;
-        controller.enqueue(next.value);
+        let part = next.value;
+        if (part.type === 'error') failed = true;
+        if (part.type === 'finish') {
+          finished = true;
+          usage = part.usage;
+          // The provider saw the stream end before the model's own finish: an error, not a stop.
+          if ((part.finishReason.unified as string) === 'interrupted' && !failed) {
+            controller.enqueue({ type: 'error', error: options.cutOffError() });
+            failed = true;
+          }
+          // A provider that reported a broken chunk must not then claim a normal stop.
+          if (failed) part = { ...part, finishReason: { unified: 'error', raw: part.finishReason.raw } };
+        }
+        controller.enqueue(part);
       } catch (error) {
         // As an error part, like providers report errors inside a stream: streamText hands it
         // to onError and ends the stream, keeping what arrived before.
