@@ -287,6 +287,8 @@ export async function resumeRun(
   const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let costUsd = 0;
   for (const step of steps) {
+    // An agent that runs again replays its journaled turns, which add their usage back.
+    if (step.kind === 'agent' && !reusable(step)) continue;
     usage.inputTokens += step.usage?.inputTokens ?? 0;
     usage.outputTokens += step.usage?.outputTokens ?? 0;
     usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
