@@ -1,0 +1,29 @@
+import type { Engine, RunOptions, RunResult, Store, WorkflowDefinition } from '../core/index.js';
+
+/**
+ * Runs a definition under a fixed run id, or reuses the journaled run of that id: an ended run is
+ * read back (no model call), a run that was interrupted is resumed without redoing finished steps.
+ * This is what makes an eval resumable and a second run of it free.
+ */
+export async function runOrReuse(
+  services: { engine: Engine; store: Store },
+  definition: WorkflowDefinition,
+  runId: string,
+  options: Omit<RunOptions, 'runId'>,
+): Promise<RunResult> {
+  const existing = await services.store.getRun(runId);
+  if (existing === undefined) return services.engine.run(definition, { ...options, runId, cache: false });
+  if (existing.status === 'succeeded' || existing.status === 'failed' || existing.status === 'waiting') {
+    return {
+      runId,
+      status: existing.status,
+      ...(existing.output === undefined ? {} : { output: existing.output }),
+      ...(existing.error === undefined ? {} : { error: existing.error }),
+      usage: existing.usage,
+      costUsd: existing.costUsd,
+      durationMs: (existing.endedAt ?? existing.createdAt) - existing.createdAt,
+    };
+  }
+  const { input: _input, ...rest } = options;
+  return services.engine.resume(runId, { ...rest, definition, takeover: true, cache: false });
+}
