@@ -60,6 +60,10 @@ export async function judgePair(
   variantAnswer: unknown,
   baselineAnswer: unknown,
 ): Promise<PairwiseOutcome> {
+  // The same answer cannot be better than itself: a tie, with no judge call.
+  if (canonicalJson(variantAnswer) === canonicalJson(baselineAnswer)) {
+    return { score: { value: 0.5, pass: false }, flipped: false, calls: [] };
+  }
   const workflow = judgeWorkflow(scorer.id, model, ['1', '2', 'tie']);
   const promptFor = (first: unknown, second: unknown) =>
     [

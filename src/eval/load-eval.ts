@@ -170,8 +170,8 @@ function fromCsvRecord(record: Record<string, string>): Record<string, unknown> 
     } else if (rest.length === 0) {
       row[head] = value;
     } else {
-      const target = (row[head] ??= Object.create(null)) as Record<string, unknown>;
-      target[rest.join('.')] = value;
+      if (row[head] === undefined) row[head] = Object.create(null);
+      (row[head] as Record<string, unknown>)[rest.join('.')] = value;
     }
   }
   return { ...row };

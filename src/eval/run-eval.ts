@@ -266,7 +266,7 @@ export async function journaledEvalPlan(
   evalId: string,
 ): Promise<EvalPlan & { repeats: number }> {
   const record = await store.getRun(evalId);
-  if (!record || !record.workflowName.startsWith('eval:')) {
+  if (!record?.workflowName.startsWith('eval:')) {
     throw new BatonError('RUN_NOT_FOUND', `No eval "${evalId}" in the journal.`, {
       hint: 'List evals with `baton runs --workflow eval:<name>`; eval ids start with eval_.',
     });
@@ -352,4 +352,11 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
     }
   });
   await Promise.all(lanes);
+}
+
+// A judge run shared by two cells (the same question) was paid for once.
+function totalCost(scored: readonly ScoredCell[]): number {
+  const judges = new Map(scored.flatMap((entry) => entry.judgeCalls.map((call) => [call.runId, call.costUsd] as const)));
+  const cells = scored.reduce((sum, entry) => sum + entry.result.costUsd, 0);
+  return cells + [...judges.values()].reduce((sum, cost) => sum + cost, 0);
 }

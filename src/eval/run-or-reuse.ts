@@ -5,7 +5,23 @@ import type { Engine, RunOptions, RunResult, Store, WorkflowDefinition } from '.
  * read back (no model call), a run that was interrupted is resumed without redoing finished steps.
  * This is what makes an eval resumable and a second run of it free.
  */
-export async function runOrReuse(
+export function runOrReuse(
+  services: { engine: Engine; store: Store },
+  definition: WorkflowDefinition,
+  runId: string,
+  options: Omit<RunOptions, 'runId'>,
+): Promise<RunResult> {
+  // Two cells can ask the same judge the same question at once: they share one run.
+  const running = inFlight.get(runId);
+  if (running) return running;
+  const result = startOrReuse(services, definition, runId, options).finally(() => inFlight.delete(runId));
+  inFlight.set(runId, result);
+  return result;
+}
+
+const inFlight = new Map<string, Promise<RunResult>>();
+
+async function startOrReuse(
   services: { engine: Engine; store: Store },
   definition: WorkflowDefinition,
   runId: string,
