@@ -8,6 +8,7 @@ import {
   type Step,
   type Store,
   stepIdOf,
+  type Workflow,
   type WorkflowDefinition,
 } from '../core/index.js';
 import type { DatasetRow } from './eval-file.js';
@@ -46,11 +47,12 @@ const maxDecisionRounds = 20;
  * `waiting`, which fails every check of its output.
  */
 export async function runCell(
-  services: { engine: Engine; store: Store; models: ModelResolver },
+  services: { engine: Engine; store: Store },
   definition: WorkflowDefinition,
   row: DatasetRow,
   runId: string,
   budget: number | undefined,
+  unpricedModels: string[],
 ): Promise<CellResult> {
   let result = await runOrReuse(services, definition, runId, {
     input: row.input ?? {},
@@ -61,7 +63,7 @@ export async function runCell(
     if (decided === undefined) break;
     result = decided;
   }
-  return toCellResult(services, definition, result);
+  return toCellResult(services, result, unpricedModels);
 }
 
 async function decideFromRow(
@@ -95,21 +97,13 @@ async function decideFromRow(
 }
 
 async function toCellResult(
-  services: { store: Store; models: ModelResolver },
-  definition: WorkflowDefinition,
+  services: { store: Store },
   result: RunResult,
+  unpricedModels: string[],
 ): Promise<CellResult> {
   // Timings come from the journal, so a reused cell reports what the run that made it took.
   const record = await services.store.getRun(result.runId);
   const durationMs = record ? (record.endedAt ?? record.createdAt) - record.createdAt : result.durationMs;
-  const unpricedModels = modelNamesOf(definition.workflow.steps).flatMap((name) => {
-    try {
-      const resolved = services.models.resolve(name, 'eval');
-      return resolved.pricing === undefined ? [resolved.id] : [];
-    } catch {
-      return [name ?? '(default)'];
-    }
-  });
   return {
     runId: result.runId,
     status: result.status,
@@ -121,6 +115,21 @@ async function toCellResult(
     tokens: result.usage.inputTokens + result.usage.outputTokens,
     ...(result.error ? { errorCode: result.error.code } : {}),
   };
+}
+
+/**
+ * The models a workflow calls that have no price: their cost is unknown, never $0. Judged by the
+ * resolver at the time the eval runs; the eval's journal keeps the answer for re-analysis.
+ */
+export function unpricedModelsOf(models: ModelResolver, workflow: Workflow): string[] {
+  return modelNamesOf(workflow.steps).flatMap((name) => {
+    try {
+      const resolved = models.resolve(name, 'eval');
+      return resolved.pricing === undefined ? [resolved.id] : [];
+    } catch {
+      return [name ?? '(default)'];
+    }
+  });
 }
 
 /** The model names a workflow's steps call (the first of each fallback chain; `undefined` is the default). */

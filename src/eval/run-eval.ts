@@ -17,7 +17,7 @@ import { analyzeEval, type ScoredCell, type VariantReport } from './analyze-eval
 import { applyVariant, isolateStep } from './apply-variant.js';
 import type { DatasetRow, EvalFile } from './eval-file.js';
 import { judgeAnswer, judgePair } from './judge.js';
-import { type Cell, cellRunId, runCell } from './run-cell.js';
+import { type Cell, cellRunId, runCell, unpricedModelsOf } from './run-cell.js';
 import { type CellResult, isDeterministic, type Score, scoreDeterministic } from './score-cell.js';
 
 /** What an eval runs: the spec, its rows, and the workflow each variant runs. */
@@ -28,6 +28,8 @@ export interface EvalPlan {
   workflows: Record<string, Workflow>;
   functions?: WorkflowDefinition['functions'];
   file?: string;
+  /** For re-analysis: the unpriced models of each cell, as the eval that ran it found them. */
+  unpriced?: Record<string, string[]>;
 }
 
 export interface EvaluateOptions {
@@ -68,7 +70,9 @@ export interface EvalReport {
     variantRunId: string;
     baselineRunId: string;
   }>;
-  cells: Array<Cell & { status: string; scores: Record<string, Score>; judgeRunIds: string[] }>;
+  cells: Array<
+    Cell & { status: string; scores: Record<string, Score>; judgeRunIds: string[]; unpricedModels: string[] }
+  >;
   stoppedByBudget: boolean;
   costUsd: number;
 }
@@ -124,7 +128,8 @@ export async function evaluate(plan: EvalPlan, options: EvaluateOptions): Promis
   await pool(cells, options.concurrency ?? 4, async ({ cell, row, definition }) => {
     if (stoppedByBudget) return;
     const remaining = options.budgetUsd === undefined ? undefined : Math.max(0, options.budgetUsd - spent);
-    const result = await runCell(services, definition, row, cell.runId, remaining);
+    const unpriced = plan.unpriced?.[cell.runId] ?? unpricedModelsOf(options.models, definition.workflow);
+    const result = await runCell(services, definition, row, cell.runId, remaining, unpriced);
     spent += result.costUsd;
     if (result.errorCode === 'BUDGET_EXCEEDED') stoppedByBudget = true;
     results.set(cell.runId, result);
@@ -200,6 +205,7 @@ export async function evaluate(plan: EvalPlan, options: EvaluateOptions): Promis
       status: entry.result.status,
       scores: entry.scores,
       judgeRunIds: entry.judgeCalls.map((call) => call.runId),
+      unpricedModels: entry.result.unpricedModels,
     })),
     stoppedByBudget,
     costUsd: scored.reduce(
@@ -356,7 +362,9 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
 
 // A judge run shared by two cells (the same question) was paid for once.
 function totalCost(scored: readonly ScoredCell[]): number {
-  const judges = new Map(scored.flatMap((entry) => entry.judgeCalls.map((call) => [call.runId, call.costUsd] as const)));
+  const judges = new Map(
+    scored.flatMap((entry) => entry.judgeCalls.map((call) => [call.runId, call.costUsd] as const)),
+  );
   const cells = scored.reduce((sum, entry) => sum + entry.result.costUsd, 0);
   return cells + [...judges.values()].reduce((sum, cost) => sum + cost, 0);
 }

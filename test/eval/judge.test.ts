@@ -12,7 +12,9 @@ const judged = (garbage: (index: number) => boolean) =>
   });
 
 const judgeSpec = specOf({
-  scorers: [{ id: 'quality', type: 'judge', model: 'judge', rubric: 'Is it right?', choices: { good: 1, bad: 0 } }],
+  scorers: [
+    { id: 'quality', type: 'judge', model: 'judge', rubric: 'Is it right?', choices: { good: 1, bad: 0 } },
+  ],
   primary: 'quality',
 });
 
@@ -20,9 +22,15 @@ describe('judges', () => {
   it('counts replies that do not parse as unscored and leaves them out', async () => {
     // Garbage for 5 of 100 cases, on the variant's answers only (the judge sees the answer text).
     const judge = promptModel((prompt) =>
-      /Answer to grade:\nwrong/.test(prompt) ? 'no JSON here' : JSON.stringify({ choice: 'good', reason: 'ok' }),
+      /Answer to grade:\nwrong/.test(prompt)
+        ? 'no JSON here'
+        : JSON.stringify({ choice: 'good', reason: 'ok' }),
     );
-    const models = resolverOf({ strong: answering(() => false), cheap: answering((index) => index < 5), judge });
+    const models = resolverOf({
+      strong: answering(() => false),
+      cheap: answering((index) => index < 5),
+      judge,
+    });
     const report = await evaluate(planOf(judgeSpec, rows(100)), { store: new MemoryStore(), models });
     const cheap = report.variants.find((variant) => variant.id === 'cheap');
     expect(cheap?.unscored).toBe(5);
@@ -33,9 +41,15 @@ describe('judges', () => {
 
   it('makes the verdict inconclusive when more than 5% of replies are unscored', async () => {
     const judge = promptModel((prompt) =>
-      /Answer to grade:\nwrong/.test(prompt) ? 'no JSON here' : JSON.stringify({ choice: 'good', reason: 'ok' }),
+      /Answer to grade:\nwrong/.test(prompt)
+        ? 'no JSON here'
+        : JSON.stringify({ choice: 'good', reason: 'ok' }),
     );
-    const models = resolverOf({ strong: answering(() => false), cheap: answering((index) => index < 12), judge });
+    const models = resolverOf({
+      strong: answering(() => false),
+      cheap: answering((index) => index < 12),
+      judge,
+    });
     const report = await evaluate(planOf(judgeSpec, rows(100)), { store: new MemoryStore(), models });
     const cheap = report.variants.find((variant) => variant.id === 'cheap');
     expect(cheap?.unscored).toBe(12);
@@ -46,11 +60,21 @@ describe('judges', () => {
 
   it('skips the judge for a case that failed a deterministic check', async () => {
     const judge = judged(() => false);
-    const models = resolverOf({ strong: answering(() => false), cheap: answering((index) => index < 3), judge });
+    const models = resolverOf({
+      strong: answering(() => false),
+      cheap: answering((index) => index < 3),
+      judge,
+    });
     const spec = specOf({
       scorers: [
         { id: 'correct', type: 'equals' },
-        { id: 'quality', type: 'judge', model: 'judge', rubric: 'Is it right?', choices: { good: 1, bad: 0 } },
+        {
+          id: 'quality',
+          type: 'judge',
+          model: 'judge',
+          rubric: 'Is it right?',
+          choices: { good: 1, bad: 0 },
+        },
       ],
     });
     await evaluate(planOf(spec, rows(10)), { store: new MemoryStore(), models });
@@ -70,9 +94,9 @@ describe('judges', () => {
     const report = await evaluate(planOf(spec, rows(10)), { store: new MemoryStore(), models });
     const cheap = report.variants.find((variant) => variant.id === 'cheap');
     expect(cheap?.flipRate).toBe(1);
-    expect(report.cells.filter((cell) => cell.variant === 'cheap').map((cell) => cell.scores.preferred)).toEqual(
-      Array(10).fill({ value: 0.5, pass: false }),
-    );
+    expect(
+      report.cells.filter((cell) => cell.variant === 'cheap').map((cell) => cell.scores.preferred),
+    ).toEqual(Array(10).fill({ value: 0.5, pass: false }));
     expect(cheap?.comparison?.mean).toBe(0);
     expect(judge.count).toBe(20);
   });
@@ -82,7 +106,11 @@ describe('judges', () => {
       const first = /Answer 1:\n(\S+)/.exec(prompt)?.[1] ?? '';
       return JSON.stringify({ choice: first.startsWith('right') ? '1' : '2', reason: 'right beats wrong' });
     });
-    const models = resolverOf({ strong: answering((index) => index < 4), cheap: answering(() => false), judge });
+    const models = resolverOf({
+      strong: answering((index) => index < 4),
+      cheap: answering(() => false),
+      judge,
+    });
     const spec = specOf({
       scorers: [{ id: 'preferred', type: 'pairwise', model: 'judge', rubric: 'Which is right?' }],
       primary: 'preferred',
@@ -107,7 +135,11 @@ describe('step mode and approvals', () => {
         { id: 'summary', kind: 'llm', model: 'm', prompt: 'Summarise {{ steps.draft }}' },
       ],
     } as Workflow;
-    const spec = specOf({ step: 'summary', scorers: [{ id: 'mentions', type: 'contains', value: 'the draft' }], primary: 'mentions' });
+    const spec = specOf({
+      step: 'summary',
+      scorers: [{ id: 'mentions', type: 'contains', value: 'the draft' }],
+      primary: 'mentions',
+    });
     const dataset = [{ id: 'a', input: { q: 'x' }, steps: { draft: 'the draft text' } }];
     const models = resolverOf({ up: upstream, strong, cheap: strong });
     const report = await evaluate(planOf(spec, dataset, workflow), { store: new MemoryStore(), models });
@@ -134,7 +166,12 @@ describe('step mode and approvals', () => {
     ];
     const models = resolverOf({ strong, cheap: strong });
     const report = await evaluate(planOf(spec, dataset, workflow), { store: new MemoryStore(), models });
-    expect(report.cells.map((cell) => cell.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(report.cells.map((cell) => cell.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
     expect(report.variants[0]?.passRate).toBe(1);
   });
 });
