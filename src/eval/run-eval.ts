@@ -284,11 +284,14 @@ export async function journaledEvalPlan(
     repeats: number;
     file: string | null;
   };
+  const report = record.output as EvalReport | undefined;
+  const unpriced = Object.fromEntries((report?.cells ?? []).map((cell) => [cell.runId, cell.unpricedModels]));
   return {
     spec: input.spec,
     rows: input.rows,
     workflows: input.workflows,
     repeats: input.repeats,
+    unpriced,
     ...(input.file ? { file: input.file } : {}),
   };
 }

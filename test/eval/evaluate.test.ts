@@ -112,3 +112,23 @@ describe('evaluate', () => {
     expect(xml).toMatch(/^<\?xml version="1.0"/);
   });
 });
+
+describe('evaluate with a budget', () => {
+  it('stops before the call that would cross the budget, then resumes where it stopped', async () => {
+    const strong = answering(() => false);
+    const cheap = answering(() => false);
+    const models = resolverOf({ strong, cheap });
+    const store = new MemoryStore();
+    const plan = planOf(specOf(), rows(10));
+    // A strong call costs about $0.00012 (100 input at $1/M, 10 output at $2/M); allow about four.
+    const stopped = await evaluate(plan, { store, models, budgetUsd: 0.0005, concurrency: 1 });
+    expect(stopped.stoppedByBudget).toBe(true);
+    expect(stopped.costUsd).toBeLessThanOrEqual(0.0005);
+    const made = strong.count + cheap.count;
+    expect(made).toBeLessThan(20);
+    const finished = await evaluate(plan, { store, models, concurrency: 1 });
+    expect(finished.stoppedByBudget).toBe(false);
+    expect(strong.count + cheap.count).toBe(20);
+    expect(finished.cells.every((cell) => cell.status === 'succeeded')).toBe(true);
+  });
+});
