@@ -15,15 +15,16 @@ export const evalSchemaFile = fileURLToPath(new URL('./eval.schema.json', import
  * ```
  */
 export function renderEvalJsonSchema(): string {
-  const { $schema, ...rest } = z.toJSONSchema(EvalFileSchema, { target: 'draft-2020-12', io: 'input' }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema, ...rest } = z.toJSONSchema(EvalFileSchema, {
+    target: 'draft-2020-12',
+    io: 'input',
+  }) as Record<string, unknown>;
   const schema = {
     $schema,
     $id: 'urn:baton:schema:eval',
     title: 'Baton eval',
-    description: 'A Baton eval file: workflow variants over a dataset, compared with a baseline. See docs/eval.md.',
+    description:
+      'A Baton eval file: workflow variants over a dataset, compared with a baseline. See docs/eval.md.',
     ...rest,
   };
   return `${JSON.stringify(schema, null, 2)}\n`;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type Engine, type Store, type Workflow } from '../core/index.js';
+import type { EvalBudget } from './eval-budget.js';
 import type { DatasetRow, Scorer } from './eval-file.js';
 import { runOrReuse } from './run-or-reuse.js';
 import type { Score } from './score-cell.js';
@@ -28,7 +29,7 @@ export interface PairwiseOutcome {
  * temperature 0 with no repair turn: a reply that does not parse is unscored, never scored 0.
  */
 export async function judgeAnswer(
-  services: { engine: Engine; store: Store },
+  services: { engine: Engine; store: Store; budget?: EvalBudget },
   scorer: JudgeScorer,
   model: string,
   row: DatasetRow,
@@ -53,7 +54,7 @@ export async function judgeAnswer(
  * orders agree; otherwise it is a tie, and a disagreement is counted as a flip.
  */
 export async function judgePair(
-  services: { engine: Engine; store: Store },
+  services: { engine: Engine; store: Store; budget?: EvalBudget },
   scorer: PairwiseScorer,
   model: string,
   row: DatasetRow,
@@ -116,12 +117,17 @@ function judgeWorkflow(id: string, model: string, choices: string[]): Workflow {
 
 // A judge run's id is a hash of what it was asked: asking again reuses the journaled answer.
 async function ask(
-  services: { engine: Engine; store: Store },
+  services: { engine: Engine; store: Store; budget?: EvalBudget },
   workflow: Workflow,
   prompt: string,
 ): Promise<{ output: { choice: string; reason: string } | undefined; call: JudgeCall }> {
   const runId = `judge_${createHash('sha256').update(canonicalJson({ workflow, prompt })).digest('hex').slice(0, 24)}`;
-  const result = await runOrReuse(services, { workflow, functions: {} }, runId, { input: { prompt } });
+  const grant = services.budget?.grant();
+  const result = await runOrReuse(services, { workflow, functions: {} }, runId, {
+    input: { prompt },
+    ...(grant?.maxCostUsd === undefined ? {} : { budget: { maxCostUsd: grant.maxCostUsd } }),
+  });
+  grant?.settle(result.costUsd, result.error?.code === 'BUDGET_EXCEEDED');
   const call = {
     runId,
     costUsd: result.costUsd,

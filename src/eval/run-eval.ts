@@ -15,6 +15,7 @@ import {
 } from '../core/index.js';
 import { analyzeEval, type ScoredCell, type VariantReport } from './analyze-eval.js';
 import { applyVariant, isolateStep } from './apply-variant.js';
+import { EvalBudget } from './eval-budget.js';
 import type { DatasetRow, EvalFile } from './eval-file.js';
 import { judgeAnswer, judgePair } from './judge.js';
 import { type Cell, cellRunId, runCell, unpricedModelsOf } from './run-cell.js';
@@ -97,11 +98,9 @@ export async function evaluate(plan: EvalPlan, options: EvaluateOptions): Promis
     models: options.models,
     tools: { ...(options.tools ?? {}) },
   });
-  const services = {
-    engine: guarded(engine, options.journalOnly === true),
-    store: options.store,
-    models: options.models,
-  };
+  const concurrency = options.concurrency ?? 4;
+  const budget = new EvalBudget(options.budgetUsd, concurrency);
+  const services = { engine: guarded(engine, options.journalOnly === true), store: options.store, budget };
   const evalId = evalIdOf(plan, repeats);
   const baseline = spec.variants.find((variant) => variant.baseline)?.id ?? '';
   const cells: Array<{ cell: Cell; row: DatasetRow; definition: WorkflowDefinition }> = [];
@@ -122,22 +121,19 @@ export async function evaluate(plan: EvalPlan, options: EvaluateOptions): Promis
     }
   }
   const results = new Map<string, CellResult>();
-  let spent = 0;
-  let stoppedByBudget = false;
   let done = 0;
-  await pool(cells, options.concurrency ?? 4, async ({ cell, row, definition }) => {
-    if (stoppedByBudget) return;
-    const remaining = options.budgetUsd === undefined ? undefined : Math.max(0, options.budgetUsd - spent);
+  await pool(cells, concurrency, async ({ cell, row, definition }) => {
+    if (budget.exhausted) return;
     const unpriced = plan.unpriced?.[cell.runId] ?? unpricedModelsOf(options.models, definition.workflow);
-    const result = await runCell(services, definition, row, cell.runId, remaining, unpriced);
-    spent += result.costUsd;
-    if (result.errorCode === 'BUDGET_EXCEEDED') stoppedByBudget = true;
+    const grant = budget.grant();
+    const result = await runCell(services, definition, row, cell.runId, grant.maxCostUsd, unpriced);
+    grant.settle(result.costUsd, result.errorCode === 'BUDGET_EXCEEDED');
     results.set(cell.runId, result);
     options.onProgress?.({ done: ++done, total: cells.length, cell });
   });
   const scored: ScoredCell[] = [];
   const judgeModel = spec.judge?.model;
-  await pool(cells, options.concurrency ?? 4, async ({ cell, row }) => {
+  await pool(cells, concurrency, async ({ cell, row }) => {
     const result = results.get(cell.runId);
     if (result === undefined) return;
     const entry: ScoredCell = { ...cell, result, scores: {}, judgeCalls: [], flips: 0, pairwise: 0 };
@@ -152,7 +148,7 @@ export async function evaluate(plan: EvalPlan, options: EvaluateOptions): Promis
           entry.scores[scorer.id] = { value: Math.min(...Object.values(scorer.choices)), pass: false };
           continue;
         }
-        if (stoppedByBudget && options.journalOnly !== true) continue;
+        if (budget.exhausted) continue;
         const answer = await pickOutput(result.output, scorer.path);
         const judged = await judgeAnswer(services, scorer, scorer.model ?? judgeModel ?? '', row, answer);
         entry.scores[scorer.id] = judged.score;
@@ -207,7 +203,7 @@ export async function evaluate(plan: EvalPlan, options: EvaluateOptions): Promis
       judgeRunIds: entry.judgeCalls.map((call) => call.runId),
       unpricedModels: entry.result.unpricedModels,
     })),
-    stoppedByBudget,
+    stoppedByBudget: budget.exhausted,
     costUsd: scored.reduce(
       (sum, entry) =>
         sum + entry.result.costUsd + entry.judgeCalls.reduce((inner, call) => inner + call.costUsd, 0),

@@ -30,8 +30,13 @@ async function startOrReuse(
   const existing = await services.store.getRun(runId);
   if (existing === undefined) return services.engine.run(definition, { ...options, runId, cache: false });
   // A cell stopped by the eval's budget or a cancel did not finish: it is resumed, not reused.
-  const unfinished = existing.status === 'failed' && (existing.error?.code === 'BUDGET_EXCEEDED' || existing.error?.code === 'RUN_CANCELLED');
-  if (!unfinished && (existing.status === 'succeeded' || existing.status === 'failed' || existing.status === 'waiting')) {
+  const unfinished =
+    existing.status === 'failed' &&
+    (existing.error?.code === 'BUDGET_EXCEEDED' || existing.error?.code === 'RUN_CANCELLED');
+  if (
+    !unfinished &&
+    (existing.status === 'succeeded' || existing.status === 'failed' || existing.status === 'waiting')
+  ) {
     return {
       runId,
       status: existing.status,

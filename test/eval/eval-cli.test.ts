@@ -12,13 +12,18 @@ describe('baton eval', () => {
     const first = await runCli(['eval', routing, '--junit', 'eval.xml', '--markdown', 'eval.md'], { cwd });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/routed\s+48\s+0\s+95\.8%\s+95\.83\s+-4\.17 \[-8\.91, \+0\.58\]\s+non-inferior, no measurable degradation/);
+    expect(first.stdout).toMatch(
+      /routed\s+48\s+0\s+95\.8%\s+95\.83\s+-4\.17 \[-8\.91, \+0\.58\]\s+non-inferior, no measurable degradation/,
+    );
     expect(first.stdout).toMatch(/McNemar b = 2, c = 0/);
     const junit = readFileSync(join(cwd, 'eval.xml'), 'utf8');
     expect(junit).toMatch(/<testsuite name="model-routing-quality" tests="97" failures="2">/);
     expect(readFileSync(join(cwd, 'eval.md'), 'utf8')).toContain('| routed |');
     const again = await runCli(['eval', routing, '--json'], { cwd });
-    const report = JSON.parse(again.stdout) as { evalId: string; variants: Array<{ id: string; costPerCase: number }> };
+    const report = JSON.parse(again.stdout) as {
+      evalId: string;
+      variants: Array<{ id: string; costPerCase: number }>;
+    };
     const evalId = /\((eval_[0-9a-f]+)\)/.exec(first.stdout)?.[1];
     expect(report.evalId).toBe(evalId);
     const routed = report.variants.find((variant) => variant.id === 'routed');
