@@ -132,3 +132,19 @@ describe('evaluate with a budget', () => {
     expect(finished.cells.every((cell) => cell.status === 'succeeded')).toBe(true);
   });
 });
+
+describe('EvalBudget', () => {
+  it('never grants more than is neither spent nor granted, however many runs are in flight', async () => {
+    const { EvalBudget } = await import('../../src/eval/eval-budget.js');
+    const budget = new EvalBudget(1, 4);
+    const grants = [budget.grant(), budget.grant(), budget.grant(), budget.grant()];
+    const total = grants.reduce((sum, grant) => sum + (grant.maxCostUsd ?? 0), 0);
+    expect(total).toBeLessThanOrEqual(1);
+    grants[0]?.settle(0.1, false);
+    const next = budget.grant();
+    const outstanding = grants.slice(1).reduce((sum, grant) => sum + (grant.maxCostUsd ?? 0), 0);
+    expect(0.1 + outstanding + (next.maxCostUsd ?? 0)).toBeLessThanOrEqual(1 + 1e-12);
+    next.settle(0, true);
+    expect(budget.exhausted).toBe(true);
+  });
+});
