@@ -19,7 +19,12 @@ export class EvalBudget {
   /** The grant of a run about to start (undefined: no limit), with the function that settles it. */
   grant(): { maxCostUsd: number | undefined; settle(costUsd: number, stopped: boolean): void } {
     if (this.limitUsd === undefined) {
-      return { maxCostUsd: undefined, settle: (costUsd) => void (this.spent += costUsd) };
+      return {
+        maxCostUsd: undefined,
+        settle: (costUsd) => {
+          this.spent += costUsd;
+        },
+      };
     }
     const free = Math.max(0, this.limitUsd - this.spent - this.outstanding);
     const share = free / Math.max(1, this.slots - this.running);

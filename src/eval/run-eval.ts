@@ -204,11 +204,7 @@ export async function evaluate(plan: EvalPlan, options: EvaluateOptions): Promis
       unpricedModels: entry.result.unpricedModels,
     })),
     stoppedByBudget: budget.exhausted,
-    costUsd: scored.reduce(
-      (sum, entry) =>
-        sum + entry.result.costUsd + entry.judgeCalls.reduce((inner, call) => inner + call.costUsd, 0),
-      0,
-    ),
+    costUsd: totalCost(scored),
   };
   if (options.journalOnly !== true) await journalEval(options.store, plan, report);
   return report;

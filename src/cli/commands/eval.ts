@@ -47,7 +47,8 @@ missed, 2 usage, 4 inconclusive.`;
 
 const positive = (what: string) => (value: string) => {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1 for ${what}.`);
+  if (!Number.isInteger(number) || number < 1)
+    throw new InvalidArgumentError(`expected a whole number ≥ 1 for ${what}.`);
   return number;
 };
 
@@ -66,11 +67,21 @@ export function createEvalCommand(): Command {
     withModelOptions(
       withCommonOptions(
         new Command('eval')
-          .description('evaluate workflow variants over a dataset, with a paired verdict against the baseline')
+          .description(
+            'evaluate workflow variants over a dataset, with a paired verdict against the baseline',
+          )
           .argument('<file>', 'an eval file (*.eval.yaml)')
           .option('--concurrency <n>', 'cells run at once (default 4)', positive('--concurrency'))
-          .option('--repeats <n>', "runs per case and variant (default: the file's repeats, else 1)", positive('--repeats'))
-          .option('--budget <usd>', 'stop before the model call that would make the eval cost more', parseBudget)
+          .option(
+            '--repeats <n>',
+            "runs per case and variant (default: the file's repeats, else 1)",
+            positive('--repeats'),
+          )
+          .option(
+            '--budget <usd>',
+            'stop before the model call that would make the eval cost more',
+            parseBudget,
+          )
           .option('--seed <n>', 'use seeded paired-bootstrap intervals', positive('--seed')),
       ),
     ),
@@ -78,7 +89,9 @@ export function createEvalCommand(): Command {
   setAction<EvalOptions>(command, async ({ output, options, args }) => {
     const loaded = await loadEvalFile(args[0] ?? '');
     const prepared = await prepareEval(loaded);
-    const models = loaded.paths.models ? await modelsFromModule(loaded.paths.models) : await modelsForRun(options);
+    const models = loaded.paths.models
+      ? await modelsFromModule(loaded.paths.models)
+      : await modelsForRun(options);
     const opened = openStore({ db: options.db, create: true });
     try {
       const report = await evaluate(prepared, {
@@ -139,7 +152,9 @@ function createPlanSubcommand(): Command {
   return setAction<EvalOptions>(command, async ({ output, options, args }) => {
     const loaded = await loadEvalFile(args[0] ?? '');
     const prepared = await prepareEval(loaded);
-    const models = loaded.paths.models ? await modelsFromModule(loaded.paths.models) : await modelsForRun(options);
+    const models = loaded.paths.models
+      ? await modelsFromModule(loaded.paths.models)
+      : await modelsForRun(options);
     const opened = openStore({ db: options.db, create: false });
     try {
       const estimate = await estimateEval(prepared, {
@@ -148,7 +163,9 @@ function createPlanSubcommand(): Command {
         ...(options.repeats === undefined ? {} : { repeats: options.repeats }),
       });
       output.data(estimate);
-      output.line(`${estimate.cells} cells: ${estimate.modelCalls} model calls, ${estimate.judgeCalls} judge calls`);
+      output.line(
+        `${estimate.cells} cells: ${estimate.modelCalls} model calls, ${estimate.judgeCalls} judge calls`,
+      );
       output.line(
         estimate.estimatedCostUsd === null
           ? `Estimated cost: unknown (no price for ${estimate.unpricedModels.join(', ')})`
@@ -170,7 +187,9 @@ function createPlanSubcommand(): Command {
 function createShowSubcommand(): Command {
   const command = withReportOptions(
     withCommonOptions(
-      new Command('show').description('analyse a journaled eval again, with no model call').argument('<evalId>', 'eval id (eval_…)'),
+      new Command('show')
+        .description('analyse a journaled eval again, with no model call')
+        .argument('<evalId>', 'eval id (eval_…)'),
     ),
   ).option('--seed <n>', 'use seeded paired-bootstrap intervals', positive('--seed'));
   return setAction<EvalOptions>(command, async ({ output, options, args }) => {
@@ -219,12 +238,22 @@ function createCompareSubcommand(): Command {
         const right = b.variants.find((variant) => variant.id === id);
         return {
           variant: id,
-          a: { primary: left?.means[a.primary] ?? null, verdict: left?.verdict ?? null, costPerCase: left?.costPerCase ?? null },
-          b: { primary: right?.means[b.primary] ?? null, verdict: right?.verdict ?? null, costPerCase: right?.costPerCase ?? null },
+          a: {
+            primary: left?.means[a.primary] ?? null,
+            verdict: left?.verdict ?? null,
+            costPerCase: left?.costPerCase ?? null,
+          },
+          b: {
+            primary: right?.means[b.primary] ?? null,
+            verdict: right?.verdict ?? null,
+            costPerCase: right?.costPerCase ?? null,
+          },
         };
       });
       output.data({ a: a.evalId, b: b.evalId, variants: rows });
-      output.line(`${a.evalId} (${a.name}, ${a.cases} cases) vs ${b.evalId} (${b.name}, ${b.cases} cases), primary ${a.primary}`);
+      output.line(
+        `${a.evalId} (${a.name}, ${a.cases} cases) vs ${b.evalId} (${b.name}, ${b.cases} cases), primary ${a.primary}`,
+      );
       for (const row of rows) {
         const fmt = (side: (typeof row)['a']) =>
           `${side.primary === null ? '—' : side.primary.toFixed(2)} ${side.verdict ?? ''} ${side.costPerCase === null ? '' : `$${side.costPerCase.toFixed(6)}/case`}`.trim();
@@ -239,7 +268,10 @@ function createCompareSubcommand(): Command {
 
 /** The models an eval file names: a module exporting `models` (name → model or { model, pricing }). */
 async function modelsFromModule(path: string): Promise<{ resolver: ModelResolver; finish(): void }> {
-  const exports = (await import(pathToFileURL(path).href)) as { models?: unknown; default?: { models?: unknown } };
+  const exports = (await import(pathToFileURL(path).href)) as {
+    models?: unknown;
+    default?: { models?: unknown };
+  };
   const models = exports.models ?? exports.default?.models;
   if (typeof models !== 'object' || models === null) {
     throw new BatonError('INPUT_INVALID', `${path} does not export \`models\` (name → model).`, {
