@@ -26,11 +26,13 @@ function commandsOf(readme: string): string[] {
     .map((line) => line.replace(/^(baton|npm run baton --) /, ''));
 }
 
-/** Splits a command line as a shell would (quotes, no expansions). */
+/** Splits a command line as a shell would: quotes may open inside a word (`a="b c"`); no expansions. */
 function argumentsOf(line: string): string[] {
-  return Array.from(
-    line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g),
-    (match) => match[1] ?? match[2] ?? match[3] ?? '',
+  return Array.from(line.matchAll(/(?:"[^"]*"|'[^']*'|[^\s"']+)+/g), (match) =>
+    match[0].replace(
+      /"([^"]*)"|'([^']*)'/g,
+      (_quoted, double?: string, single?: string) => double ?? single ?? '',
+    ),
   );
 }
 
