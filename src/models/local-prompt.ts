@@ -16,7 +16,7 @@ export function toCompletionText(prompt: LanguageModelV4Prompt): string {
 
 /**
  * The prompt as chat history for a model with a chat template. Tool results become user turns,
- * since local models here are not offered tools. The history ends with the model's turn, empty or
+ * written out as text. The history ends with the model's turn, empty or
  * holding the assistant text the prompt already began (a prefill).
  * @internal
  */
