@@ -130,7 +130,8 @@ describe('baton run', () => {
     expect(here).toHaveLength(1);
     expect(there).toHaveLength(1);
     expect(readFileSync(join(cwd, '.baton/baton.db')).subarray(0, 15).toString()).toBe('SQLite format 3');
-  });
+    // Four processes in a row: on a busy machine each takes seconds to start.
+  }, 60_000);
 
   it('cancels on Ctrl-C, journals the run as cancelled, says how to resume and exits 130', async () => {
     const cwd = makeWorkspace({
