@@ -38,6 +38,7 @@ const exitCodeByErrorCode = {
   FUNCTION_NOT_FOUND: ExitCode.failed,
   TOOL_NOT_FOUND: ExitCode.failed,
   TOOL_FAILED: ExitCode.failed,
+  MISSING_INPUT: ExitCode.failed,
   MODEL_CALL_FAILED: ExitCode.failed,
   RATE_LIMITED: ExitCode.failed,
   BUDGET_EXCEEDED: ExitCode.failed,

@@ -9,6 +9,7 @@ export type BatonErrorCode =
   | 'WORKFLOW_NOT_FOUND'
   | 'CONFIG_INVALID'
   | 'INPUT_INVALID'
+  | 'MISSING_INPUT'
   | 'OUTPUT_INVALID'
   | 'EXPRESSION_FAILED'
   | 'STEP_FAILED'

@@ -1,14 +1,15 @@
-import { z } from 'zod';
-import type {
-  Computed,
-  JsonSchema,
-  OnError,
-  RetryPolicy,
-  Step,
-  Workflow,
-  WorkflowDefinition,
-  WorkflowFunction,
+import type { z } from 'zod';
+import {
+  BatonError,
+  type Computed,
+  type OnError,
+  type RetryPolicy,
+  type Step,
+  type Workflow,
+  type WorkflowDefinition,
+  type WorkflowFunction,
 } from '../../core/index.js';
+import { showableSchema, type UnshowableSchema } from './showable-schema.js';
 
 /** What a step's TypeScript functions receive: the input, and only the steps it needs. */
 export interface Scope<INPUT, STEPS> {
@@ -45,7 +46,19 @@ export interface StepOptions<OUT extends Outputs, NEEDS extends readonly (keyof 
   onError?: OnError;
   cache?: boolean;
   limit?: string;
+  /**
+   * Checks the output after the step ends: `true`, or a message (or messages) saying what is
+   * wrong; a failure is `OUTPUT_INVALID`, which a model step turns into a repair. A string is a
+   * JSONata expression with `output` in scope.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the output type is the step's, checked by its schema
+  validate?: string | ((output: any, scope: Scope<unknown, unknown>) => Validation | Promise<Validation>);
+  /** Render a `{{ }}` reference that yields nothing as empty text instead of failing. */
+  allowMissing?: boolean;
 }
+
+/** What a `validate` function returns: `true` (or nothing) when the output is right. */
+export type Validation = true | string | string[] | undefined;
 
 type Base = Record<string, unknown>;
 
@@ -66,6 +79,7 @@ type Base = Record<string, unknown>;
 export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, EXTRA = unknown> {
   private readonly steps: Step[] = [];
   private readonly functions: Record<string, WorkflowFunction> = {};
+  private readonly unshowable: UnshowableSchema[] = [];
   private outputMapping: unknown;
 
   constructor(
@@ -109,7 +123,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const step: Step = { ...this.base(id, rest), kind: 'llm', prompt: this.computed(id, 'prompt', prompt) };
     if (system !== undefined) step.system = this.computed(id, 'system', system);
     if (model !== undefined) step.model = model;
-    if (output !== undefined) step.output = toJsonSchema(output);
+    if (output !== undefined) step.output = this.schema(id, 'output', output);
     if (temperature !== undefined) step.temperature = temperature;
     if (maxOutputTokens !== undefined) step.maxOutputTokens = maxOutputTokens;
     return this.add(step);
@@ -133,7 +147,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     if (input !== undefined) {
       step.input = typeof input === 'function' ? this.mapping(id, 'input', input) : input;
     }
-    if (output !== undefined) step.output = toJsonSchema(output);
+    if (output !== undefined) step.output = this.schema(id, 'output', output);
     return this.add(step);
   }
 
@@ -183,6 +197,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const { items, concurrency, each, result, onItemError, ...rest } = options;
     const inner = each(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
+    this.unshowable.push(...inner.unshowable);
     const step: Step = {
       ...this.base(id, rest),
       kind: 'map',
@@ -228,11 +243,12 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const { maxIterations, output, body, result, until, onStuck, ...rest } = options;
     const inner = body(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
+    this.unshowable.push(...inner.unshowable);
     const step: Step = {
       ...this.base(id, rest),
       kind: 'loop',
       maxIterations,
-      output: toJsonSchema(output),
+      output: this.schema(id, 'output', output),
       steps: inner.steps,
       result: this.computed(id, 'result', result),
       until: this.computed(id, 'until', until),
@@ -261,7 +277,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
       ...this.base(id, rest),
       kind: 'approval',
       subject: this.mapping(id, 'subject', subject),
-      output: toJsonSchema(output),
+      output: this.schema(id, 'output', output),
     };
     if (instructions !== undefined) step.instructions = instructions;
     if (expires !== undefined) step.expires = expires;
@@ -277,10 +293,22 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
 
   /** The workflow as IR plus the functions it names, ready to run or to print as JSON. */
   build(): WorkflowDefinition & { workflow: Workflow } {
+    if (this.unshowable.length > 0) {
+      throw new BatonError(
+        'WORKFLOW_INVALID',
+        `Workflow "${this.name}" has schemas a model or an editor cannot be shown: ${this.unshowable
+          .map((entry) => `${entry.where}: ${entry.reason}`)
+          .join('; ')}`,
+        {
+          details: { problems: this.unshowable },
+          hint: 'Use JSON types (z.string() for a date, z.number() for a bigint) and turn them into richer values in a later step.',
+        },
+      );
+    }
     const workflow: Workflow = { name: this.name, steps: this.steps };
     if (this.options.description !== undefined) workflow.description = this.options.description;
     if (this.options.version !== undefined) workflow.version = this.options.version;
-    if (this.options.input !== undefined) workflow.input = toJsonSchema(this.options.input);
+    if (this.options.input !== undefined) workflow.input = this.schema('$input', 'input', this.options.input);
     if (this.outputMapping !== undefined) workflow.output = this.outputMapping;
     return { workflow, functions: { ...this.functions } };
   }
@@ -294,7 +322,26 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const step: Record<string, unknown> = { id };
     for (const [key, value] of Object.entries(options))
       if (value !== undefined) step[key] = key === 'needs' ? [...value] : value;
+    const validate = options.validate;
+    if (typeof validate === 'function') {
+      step.validate = this.computed(id, 'validate', (scope: Scope<unknown, unknown> & { output: unknown }) =>
+        validate(scope.output, scope),
+      );
+    }
     return step as Pick<Step, 'id'>;
+  }
+
+  /**
+   * The JSON Schema a model or an editor is shown for a Zod schema; the Zod schema itself is kept
+   * for the checks. One that cannot be shown is reported by `build()`.
+   */
+  private schema(id: string, field: string, zod: z.ZodType): Record<string, unknown> {
+    const shown = showableSchema(zod, id === '$input' ? 'input' : `${this.prefix}${id}.${field}`);
+    if ('reason' in shown) {
+      this.unshowable.push(shown);
+      return {};
+    }
+    return shown.schema;
   }
 
   private computed(id: string, field: string, value: Value<never>): Computed {
@@ -322,9 +369,4 @@ export function workflow<INPUT = Record<string, unknown>>(
   options: { input?: z.ZodType<INPUT>; description?: string; version?: string | number } = {},
 ): WorkflowBuilder<INPUT> {
   return new WorkflowBuilder<INPUT>(name, options);
-}
-
-function toJsonSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _, ...json } = z.toJSONSchema(schema) as JsonSchema;
-  return json;
 }

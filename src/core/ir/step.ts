@@ -62,6 +62,15 @@ const base = {
   timeout: DurationSchema.optional(),
   output: JsonSchemaSchema.optional().describe('JSON Schema the output must satisfy'),
   onError: OnErrorSchema.optional(),
+  validate: ComputedSchema.optional().describe(
+    'Checked after the step ends, with `output` in scope: true, or a message (or list of messages) saying what is wrong',
+  ),
+  allowMissing: z
+    .boolean()
+    .optional()
+    .describe(
+      'Render a `{{ }}` reference that yields nothing as empty text instead of failing with MISSING_INPUT',
+    ),
   cache: z.boolean().optional(),
   limit: z
     .string()

@@ -127,7 +127,13 @@ export function createEngine(options: EngineOptions): Engine {
     run: (definition, runOptions) => wake(runWorkflow(services, definition, runOptions), undefined),
     resume: (runId, resumeOptions) => wake(resumeRun(services, runId, resumeOptions), resumeOptions),
     async approve(runId, path, decision = {}, resumeOptions) {
-      await decideApproval(services, runId, path, { action: 'approve', ...decision });
+      await decideApproval(
+        services,
+        runId,
+        path,
+        { action: 'approve', ...decision },
+        resumeOptions?.definition,
+      );
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
     },
     async reject(runId, path, decision, resumeOptions) {

@@ -4,6 +4,15 @@ import type { JsonSchema } from '../ir/step.js';
 
 const compiled = new WeakMap<JsonSchema, z.ZodType>();
 
+/**
+ * Keeps the Zod schema a JSON Schema was made from, so checks against that JSON Schema run the
+ * original (refinements and transforms included): the JSON Schema is only what a model or an
+ * editor is shown.
+ */
+export function keepZodSchema(schema: JsonSchema, zod: z.ZodType): void {
+  compiled.set(schema, zod);
+}
+
 /** The Zod form of a JSON Schema, built once per schema object. */
 export function zodFromJsonSchema(schema: JsonSchema): z.ZodType {
   let zod = compiled.get(schema);

@@ -1,5 +1,6 @@
 import type { EventListener } from '../events.js';
 import type { ExpressionScope } from '../expressions/evaluate-expression.js';
+import type { TemplateContext } from '../expressions/render-template.js';
 import type { Step } from '../ir/step.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { Clock } from '../ports/clock.js';
@@ -84,6 +85,8 @@ export interface StepOutcome {
   costUsd?: number;
   cached?: boolean;
   note?: string;
+  /** The step checked its output against `output` and `validate` itself (a model step, as repairs). */
+  checked?: boolean;
 }
 
 export interface StepContext {
@@ -95,6 +98,11 @@ export interface StepContext {
   signal: AbortSignal;
   /** Records what the step works on (a rendered prompt, tool arguments) for the journal and errors. */
   setInput(input: unknown): void;
+  /**
+   * How this step renders its templates and expressions: its path, its functions, the record of
+   * the references it read (journaled with its input), and whether a reference may yield nothing.
+   */
+  expressions: TemplateContext & { stepPath: string };
   /** Runs a sub-graph (a map item, a loop iteration, a called workflow) under `prefix`. */
   runGraph(
     steps: readonly Step[],

@@ -8,6 +8,8 @@ import { stepCacheKey } from './cache-key.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
 import type { Frame, RunState, StepContext, StepHandler, StepOutcome, Waiting } from './run-state.js';
+import { readsOf, withReads } from './step-reads.js';
+import { refusedOutput, validateOutput } from './validate-output.js';
 
 /** How a step instance ended, as the graph sees it. */
 export type StepResult =
@@ -93,6 +95,7 @@ export async function runStep(
     let cacheHits = 0;
     let cacheMisses = 0;
     const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
+    const reads = readsOf(step, frame.scope);
     const context: StepContext = {
       run,
       path,
@@ -102,6 +105,12 @@ export async function runStep(
       signal: deadline?.signal ?? frame.signal,
       setInput: (input) => {
         record.input = input;
+      },
+      expressions: {
+        stepPath: path,
+        functions: frame.functions,
+        reads,
+        required: step.allowMissing !== true,
       },
       runGraph,
       addUsage: (callUsage, callCost) => {
@@ -142,12 +151,11 @@ export async function runStep(
         });
         return { outcome: 'waiting', waiting: outcome.waiting };
       }
-      const output = step.output
-        ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', path)
-        : outcome.output;
+      const output = await checkOutput(step, outcome, context);
       deadline?.clear();
       for (const gate of gates) gate.release();
       const endedAt = services.clock.now();
+      record.input = withReads(record.input, reads);
       const fromCache = outcome.cached === true || (cacheHits > 0 && cacheMisses === 0);
       Object.assign(record, finished({ ...outcome, cached: fromCache }, output, usage, costUsd), {
         status: 'succeeded',
@@ -175,6 +183,7 @@ export async function runStep(
       const serialized = serializeError(error);
       const retry = error.code !== 'RUN_CANCELLED' && shouldRetry(policy, attempt, error);
       const endedAt = services.clock.now();
+      record.input = withReads(record.input, reads);
       record.error = serialized;
       if (!retry) {
         record.status = error.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
@@ -214,6 +223,22 @@ export async function runStep(
       }
     }
   }
+}
+
+/**
+ * The output as the step's checks leave it: its `output` schema (the original Zod schema when the
+ * workflow was built in TypeScript, so refinements and transforms run), then its `validate`. A
+ * model step has run both already, turning failures into repairs.
+ */
+async function checkOutput(step: Step, outcome: StepOutcome, context: StepContext): Promise<unknown> {
+  if (outcome.checked) return outcome.output;
+  const output = step.output
+    ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', context.path)
+    : outcome.output;
+  if (step.validate === undefined) return output;
+  const messages = await validateOutput(step.validate, output, context.scope, context.expressions);
+  if (messages.length > 0) throw refusedOutput(context.path, messages, output);
+  return output;
 }
 
 async function settleFailure(
