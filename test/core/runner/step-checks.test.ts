@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { workflow } from '../../../src/authoring/builder/workflow-builder.js';
+import { validateWorkflow } from '../../../src/core/index.js';
 import { createScriptedModel } from '../../../src/testing/index.js';
 import { define, setup } from '../fixtures.js';
 
@@ -55,6 +56,33 @@ describe('missing inputs', () => {
     expect(promptsOf(model).join('\n')).toContain('Summary: none');
     expect(promptsOf(model).join('\n')).toContain('no x');
     expect(promptsOf(model).join('\n')).toContain('diff: .');
+  });
+});
+
+describe('validateWorkflow and output fields', () => {
+  it('flags a read of a field the output schema does not declare, and warns on an optional one', () => {
+    const output = {
+      type: 'object',
+      properties: { files: { type: 'array' }, summary: { type: 'string' } },
+      required: ['files'],
+    };
+    const { problems, warnings } = validateWorkflow({
+      name: 'fields',
+      steps: [
+        { id: 'extract', kind: 'llm', prompt: 'x', output },
+        { id: 'review', kind: 'llm', prompt: '{{ steps.extract.functions }} {{ steps.extract.files }}' },
+        { id: 'sum', kind: 'llm', prompt: '{{ steps.extract.summary }}' },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: ['steps', 1, 'prompt'],
+        message: expect.stringContaining('has no field "functions" (it has: files, summary)'),
+      }),
+    ]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ path: ['steps', 2, 'prompt'], message: expect.stringContaining('optional') }),
+    ]);
   });
 });
 
