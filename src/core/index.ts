@@ -64,7 +64,7 @@ export type {
   StepOutcome,
   Waiting,
 } from './runner/run-state.js';
-export { hashWorkflow, type RunOptions, type RunResult } from './runner/run-workflow.js';
+export { hashWorkflow, isUnpriced, type RunOptions, type RunResult } from './runner/run-workflow.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';
 export type { ApprovalDecision, ApprovalRequest } from './steps/approval-step.js';

@@ -34,6 +34,11 @@ export interface EngineServices {
 export interface Budget {
   maxCostUsd?: number;
   maxTokens?: number;
+  /**
+   * Start model calls that have no price despite `maxCostUsd` (their cost cannot be counted).
+   * Default false: such a call is refused with `BUDGET_EXCEEDED`.
+   */
+  allowUnpriced?: boolean;
 }
 
 /** One run in progress. */
@@ -47,6 +52,8 @@ export interface RunState {
   emit: EventListener;
   usage: Usage;
   costUsd: number;
+  /** Whether a model call of this run had no price, so `costUsd` is less than it cost. */
+  unpriced: boolean;
   budget: Budget | undefined;
   /** Whether this run reads and writes the cache (`RunOptions.cache`, default true). */
   cache: boolean;
@@ -110,8 +117,8 @@ export interface StepContext {
     scope: Frame['scope'],
     functions?: Frame['functions'],
   ): Promise<GraphResult>;
-  /** Adds a model call's usage and cost to the step and the run. */
-  addUsage(usage: Usage, costUsd: number): void;
+  /** Adds a model call's usage and cost to the step and the run; `unpriced` when it has no price. */
+  addUsage(usage: Usage, costUsd: number, unpriced?: boolean): void;
   /** Whether this step's model calls may be answered from the cache (unless `cache: false`). */
   cache: boolean;
   /** Counts a model call answered from the cache (`true`) or by the model (`false`). */

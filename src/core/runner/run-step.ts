@@ -92,6 +92,7 @@ export async function runStep(
     });
     let usage: Usage | undefined;
     let costUsd = 0;
+    let unpriced = false;
     let cacheHits = 0;
     let cacheMisses = 0;
     const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
@@ -113,9 +114,13 @@ export async function runStep(
         required: step.allowMissing !== true,
       },
       runGraph,
-      addUsage: (callUsage, callCost) => {
+      addUsage: (callUsage, callCost, noPrice) => {
         usage = addUsage(usage, callUsage);
         costUsd += callCost;
+        if (noPrice) {
+          unpriced = true;
+          run.unpriced = true;
+        }
         run.usage = addUsage(run.usage, callUsage);
         run.costUsd += callCost;
       },
@@ -157,10 +162,14 @@ export async function runStep(
       const endedAt = services.clock.now();
       record.input = withReads(record.input, reads);
       const fromCache = outcome.cached === true || (cacheHits > 0 && cacheMisses === 0);
-      Object.assign(record, finished({ ...outcome, cached: fromCache }, output, usage, costUsd), {
-        status: 'succeeded',
-        endedAt,
-      });
+      Object.assign(
+        record,
+        finished({ ...outcome, cached: fromCache }, output, usage, unpriced ? undefined : costUsd),
+        {
+          status: 'succeeded',
+          endedAt,
+        },
+      );
       // Queued after the start (stores keep the order of writes), committed together when quick.
       const ended = services.store.writeStep(record, {
         runId: run.id,
@@ -189,6 +198,7 @@ export async function runStep(
         record.status = error.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
         record.endedAt = endedAt;
         if (usage) record.usage = usage;
+        if (usage && !unpriced) record.costUsd = costUsd;
       }
       const attemptRecord = {
         runId: run.id,
@@ -310,17 +320,18 @@ function replay(run: RunState, step: Step, record: StepRecord): StepResult {
   return { outcome: 'failed', error: toBatonError(error, error.code, step.id) };
 }
 
+// A step with usage but no cost had a model call without a price: it is unpriced, never $0.
 function finished(
   outcome: StepOutcome,
   output: unknown,
   usage: Usage | undefined,
-  costUsd: number,
+  costUsd: number | undefined,
 ): Partial<StepRecord> {
   const done: Partial<StepRecord> = { output, outputSize: sizeOf(output) };
   if (outcome.model !== undefined) done.model = outcome.model;
   if (usage) {
     done.usage = usage;
-    done.costUsd = costUsd;
+    if (costUsd !== undefined) done.costUsd = costUsd;
   }
   if (outcome.cached) done.cached = true;
   if (outcome.note !== undefined) done.note = outcome.note;
@@ -343,10 +354,12 @@ function emitEnd(run: RunState, record: StepRecord, status: 'succeeded' | 'faile
   };
   if (record.usage) event.usage = record.usage;
   if (record.costUsd !== undefined) event.costUsd = record.costUsd;
+  else if (record.usage && record.usage.inputTokens + record.usage.outputTokens > 0) event.unpriced = true;
   if (record.model !== undefined) event.model = record.model;
   if (record.cached) event.cached = true;
   if (record.note !== undefined) event.note = record.note;
   if (replayed) event.replayed = true;
+  if (record.output !== undefined) event.output = record.output;
   run.emit(event);
 }
 

@@ -35,6 +35,8 @@ export interface RunResult {
   waiting?: Waiting;
   usage: Usage;
   costUsd: number;
+  /** Some model calls had no price: `costUsd` counts only the priced ones. */
+  unpriced?: boolean;
   durationMs: number;
 }
 
@@ -163,6 +165,7 @@ async function executeRun(
     emit,
     usage: { ...record.usage },
     costUsd: record.costUsd,
+    unpriced: [...replay.values()].some(isUnpriced),
     budget: options.budget,
     cache: options.cache !== false,
   };
@@ -231,6 +234,7 @@ async function executeRun(
   if (output !== undefined) result.output = output;
   if (error !== undefined) result.error = error;
   if (waiting !== undefined) result.waiting = waiting;
+  if (run.unpriced) result.unpriced = true;
   emit({
     type: 'run-end',
     runId: run.id,
@@ -239,6 +243,7 @@ async function executeRun(
     durationMs: ended - started,
     usage: run.usage,
     costUsd: run.costUsd,
+    ...(run.unpriced ? { unpriced: true } : {}),
     ...(error ? { error } : {}),
   });
   return result;
@@ -346,6 +351,15 @@ export function hashWorkflow(workflow: Workflow): string {
     hashes.set(workflow, hash);
   }
   return hash;
+}
+
+/** Whether a step made model calls that had no price (it has usage but no cost). */
+export function isUnpriced(step: StepRecord): boolean {
+  return (
+    step.costUsd === undefined &&
+    step.usage !== undefined &&
+    step.usage.inputTokens + step.usage.outputTokens > 0
+  );
 }
 
 /** Run ids sort by creation time: a base-36 timestamp and random bytes. */

@@ -133,7 +133,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         costUsd: 0,
       };
     }
-    const release = reserveBudget(run, path, resolved.id, estimate);
+    const release = reserveBudget(run, path, resolved.id, estimate, resolved.pricing !== undefined);
     const started = run.services.clock.now();
     try {
       const result = await ai.generateText({
@@ -149,7 +149,8 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       });
       const usage = toUsage(result.usage);
       const costUsd = priceOf(resolved.pricing, usage);
-      context.addUsage(usage, costUsd);
+      const unpriced = resolved.pricing === undefined;
+      context.addUsage(usage, costUsd, unpriced);
       release();
       const time = run.services.clock.now();
       run.emit({
@@ -161,6 +162,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         durationMs: time - started,
         usage,
         costUsd,
+        ...(unpriced ? { unpriced: true } : {}),
         cached: false,
       });
       // `output` is a getter that throws when the model answered with tool calls only.
