@@ -161,6 +161,8 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
         prompt: Text<Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA>;
         model?: string | string[];
         threshold?: number;
+        temperature?: number;
+        maxOutputTokens?: number;
       };
     },
   ): WorkflowBuilder<INPUT, OUT & Record<ID, { route: ROUTE; confidence?: number; reason?: string }>, EXTRA> {
@@ -171,6 +173,8 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
       step.classify = { prompt: this.computed(id, 'classify', classify.prompt) };
       if (classify.model !== undefined) step.classify.model = classify.model;
       if (classify.threshold !== undefined) step.classify.threshold = classify.threshold;
+      if (classify.temperature !== undefined) step.classify.temperature = classify.temperature;
+      if (classify.maxOutputTokens !== undefined) step.classify.maxOutputTokens = classify.maxOutputTokens;
     }
     return this.add(step);
   }

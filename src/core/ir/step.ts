@@ -132,6 +132,13 @@ export const BranchStepSchema = z
         model: modelField.optional(),
         system: ComputedSchema.optional(),
         threshold: z.number().min(0).max(1).optional(),
+        temperature: z.number().min(0).max(2).optional(),
+        maxOutputTokens: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Cap on the answer (route, confidence, reason); also what a budget reserves'),
       })
       .strict()
       .optional()
