@@ -30,6 +30,7 @@ const exitCodeByErrorCode = {
   MODEL_NOT_FOUND: ExitCode.usage,
   RUN_NOT_FOUND: ExitCode.usage,
   APPROVAL_NOT_PENDING: ExitCode.usage,
+  QUESTION_NOT_PENDING: ExitCode.usage,
   OUTPUT_INVALID: ExitCode.failed,
   EXPRESSION_FAILED: ExitCode.failed,
   STEP_FAILED: ExitCode.failed,

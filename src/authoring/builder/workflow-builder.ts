@@ -1,15 +1,17 @@
 import type { z } from 'zod';
 import {
   BatonError,
+  type CodeContext,
   type Computed,
   type OnError,
   type RetryPolicy,
   type Step,
+  showableSchema,
+  type UnshowableSchema,
   type Workflow,
   type WorkflowDefinition,
   type WorkflowFunction,
 } from '../../core/index.js';
-import { showableSchema, type UnshowableSchema } from './showable-schema.js';
 
 /** What a step's TypeScript functions receive: the input, and only the steps it needs. */
 export interface Scope<INPUT, STEPS> {
@@ -32,7 +34,7 @@ export interface IterationScope<INPUT, STEPS, RESULT> extends Scope<INPUT, STEPS
 
 type Outputs = Record<string, unknown>;
 type Needed<OUT extends Outputs, NEEDS extends readonly (keyof OUT)[]> = Pick<OUT, NEEDS[number]>;
-type Value<SCOPE> = string | ((scope: SCOPE) => unknown);
+type Value<SCOPE> = string | ((scope: SCOPE, ctx: never) => unknown);
 type Text<SCOPE> = string | ((scope: SCOPE) => string | Promise<string>);
 
 /** Fields every step may carry. `needs` names the steps its functions read. */
@@ -96,7 +98,8 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
   transform<ID extends string, const NEEDS extends readonly (keyof OUT & string)[] = [], RESULT = unknown>(
     id: ID,
     options: StepOptions<OUT, NEEDS> & {
-      run: ((scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA) => RESULT) | string;
+      /** The step's function; `ctx` asks a person (`interrupt`), runs side effects `once`, calls a model (`generate`). */
+      run: ((scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA, ctx: CodeContext) => RESULT) | string;
     },
   ): WorkflowBuilder<INPUT, OUT & Record<ID, Awaited<RESULT>>, EXTRA> {
     const { run, ...rest } = options;

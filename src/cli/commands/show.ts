@@ -6,6 +6,7 @@ import {
   isUnpriced,
   type RunRecord,
   type StepRecord,
+  type Store,
 } from '../../core/index.js';
 import { buildRunReport } from '../../observe/run-report.js';
 import { requireRun } from '../cli-engine.js';
@@ -21,6 +22,7 @@ import {
   formatTime,
   formatUsage,
   formatValue,
+  formatValueLine,
 } from '../render/format.js';
 import { stepTree } from '../render/step-tree.js';
 import { renderTable } from '../render/table.js';
@@ -67,7 +69,10 @@ export function createShowCommand(): Command {
         }
         const attempts = await opened.store.listAttempts(run.id, step.path);
         if (output.json) output.data({ step, attempts });
-        else printStep(output, step, attempts);
+        else {
+          printStep(output, step, attempts);
+          await printQuestions(output, opened.store, run.id, [step]);
+        }
         return ExitCode.ok;
       }
       if (output.json) {
@@ -76,6 +81,7 @@ export function createShowCommand(): Command {
         return ExitCode.ok;
       }
       printRun(output, run, steps);
+      await printQuestions(output, opened.store, run.id, steps);
       return ExitCode.ok;
     } finally {
       await opened.close();
@@ -168,6 +174,29 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
   }
   output.line('');
   output.line(`Details of one step: baton show ${run.id} --step <path>`);
+}
+
+/** The questions code steps asked (`ctx.interrupt`), each with its answer, who gave it and when. */
+async function printQuestions(output: CliOutput, store: Store, runId: string, steps: StepRecord[]) {
+  const lines: string[] = [];
+  for (const step of steps) {
+    if (step.kind !== 'transform' && step.kind !== 'tool') continue;
+    const calls = await store.listSubCalls(runId, step.path);
+    for (const asked of calls.filter((call) => call.kind === 'interrupt')) {
+      const prompt = (asked.request as { prompt?: string } | undefined)?.prompt ?? '';
+      const answer = calls.find((call) => call.kind === 'answer' && call.sequence === asked.sequence + 1);
+      const given = answer?.response as { value: unknown; by: string; at: number } | undefined;
+      lines.push(
+        given
+          ? `  ${step.path} · ${asked.name}: ${prompt} → ${formatValueLine(given.value, 120)} (by ${given.by}, ${formatTime(given.at)})`
+          : `  ${step.path} · ${asked.name}: ${prompt} → waiting since ${formatTime(asked.createdAt)}: baton answer ${runId} ${step.path} --value '<json>'`,
+      );
+    }
+  }
+  if (lines.length === 0) return;
+  output.line('');
+  output.line('Questions:');
+  for (const line of lines) output.line(line);
 }
 
 function printStep(output: CliOutput, step: StepRecord, attempts: AttemptRecord[]): void {

@@ -26,13 +26,23 @@ export function printRunSummary(output: CliOutput, style: Style, result: RunResu
       output.line(formatValue(result.output));
       break;
     case 'waiting': {
-      const paths = result.waiting?.paths ?? [];
-      output.line(
-        `${style.yellow('⏸')} Run ${id} is waiting for approval of ${paths.join(', ') || 'a step'} (${totals})`,
-      );
+      const questions = result.waiting?.questions ?? [];
+      const asking = new Set(questions.map((question) => question.path));
+      const paths = (result.waiting?.paths ?? []).filter((path) => !asking.has(path));
+      if (paths.length > 0 || questions.length === 0) {
+        output.line(
+          `${style.yellow('⏸')} Run ${id} is waiting for approval of ${paths.join(', ') || 'a step'} (${totals})`,
+        );
+      }
       for (const path of paths) {
         output.line(`  approve: baton approve ${id} ${path}`);
         output.line(`  reject:  baton reject ${id} ${path} --reason "..."`);
+      }
+      for (const question of questions) {
+        output.line(
+          `${style.yellow('⏸')} Run ${id} asks (${question.path}, ${question.key}): ${question.prompt}`,
+        );
+        output.line(`  answer: baton answer ${id} ${question.path} --value '<json>'`);
       }
       break;
     }

@@ -22,6 +22,8 @@ export function templateExpressions(template: string): string[] {
 export interface TemplateContext extends ExpressionContext {
   reads?: Record<string, unknown> | undefined;
   required?: boolean | undefined;
+  /** The second argument of a step's own TypeScript function (`ctx`: interrupt, once, generate). */
+  code?: unknown;
 }
 
 /**
@@ -101,7 +103,7 @@ export async function computeValue(
   context: TemplateContext & { asTemplate: boolean },
 ): Promise<unknown> {
   if (typeof value !== 'string')
-    return callFunction(context.functions ?? {}, value.function, scope, context.stepPath);
+    return callFunction(context.functions ?? {}, value.function, scope, context.stepPath, context.code);
   return context.asTemplate
     ? renderTemplate(value, scope, context)
     : evaluateExpression(value, scope, context);

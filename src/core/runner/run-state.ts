@@ -8,6 +8,8 @@ import type { ModelResolver } from '../ports/model-resolver.js';
 import type { StepRecord, Store, Usage } from '../ports/store.js';
 import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+import type { PendingAnswer } from './code-context.js';
+import type { Question } from './pause.js';
 
 /** What the engine holds for every run in the process. */
 export interface EngineServices {
@@ -57,6 +59,8 @@ export interface RunState {
   budget: Budget | undefined;
   /** Whether this run reads and writes the cache (`RunOptions.cache`, default true). */
   cache: boolean;
+  /** An answer `engine.answer` brings to a waiting question, checked by the question's schema. */
+  answer?: PendingAnswer | undefined;
 }
 
 /** A level of the graph being run: the top of the workflow, one map item, one loop iteration. */
@@ -74,6 +78,8 @@ export interface Frame {
 export interface Waiting {
   paths: string[];
   wakeAt?: number;
+  /** The waiting paths that asked a question (`ctx.interrupt`), with the question. */
+  questions?: Question[];
 }
 
 /** What a graph level ended with: its outputs by step id, or the steps it is waiting on. */

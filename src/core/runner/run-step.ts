@@ -143,6 +143,8 @@ export async function runStep(
         deadline?.clear();
         for (const gate of gates) gate.release();
         record.status = 'waiting';
+        // What its model calls spent so far shows while it waits.
+        if (usage) Object.assign(record, { usage }, unpriced ? {} : { costUsd });
         await services.store.writeStep(record);
         const time = services.clock.now();
         const wakeAt = outcome.waiting.wakeAt;

@@ -6,6 +6,7 @@ import { assertValidWorkflow, validateWorkflow } from '../ir/validate-workflow.j
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
+import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
@@ -23,6 +24,8 @@ export interface RunOptions {
   budget?: Budget;
   runId?: string;
   parentRunId?: string;
+  /** An answer to a waiting question, brought by `engine.answer`. */
+  answer?: PendingAnswer;
 }
 
 /** What a run ended with. A failed run names the step, its attempts, the error and the step's input. */
@@ -168,6 +171,7 @@ async function executeRun(
     unpriced: [...replay.values()].some(isUnpriced),
     budget: options.budget,
     cache: options.cache !== false,
+    answer: options.answer,
   };
   const started = services.clock.now();
   emit({
@@ -292,6 +296,8 @@ export async function resumeRun(
   const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let costUsd = 0;
   for (const step of steps) {
+    // A waiting step runs again and counts what its journaled calls spent then.
+    if (step.status === 'waiting') continue;
     usage.inputTokens += step.usage?.inputTokens ?? 0;
     usage.outputTokens += step.usage?.outputTokens ?? 0;
     usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
