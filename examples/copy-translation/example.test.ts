@@ -49,7 +49,8 @@ describe('copy → translation example', () => {
     // Each translation call (the German repair included) got the copy itself.
     expect(model.calls).toHaveLength(4);
     expect(sent.filter((text) => text.includes('Workflows that survive a crash'))).toHaveLength(3);
-    expect(sent[3]).toContain('Your answer is not valid');
-    expect(sent[3]).toContain('call_to_action');
+    expect(
+      sent.some((text) => text.includes('Your answer is not valid') && text.includes('call_to_action')),
+    ).toBe(true);
   });
 });
