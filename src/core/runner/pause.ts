@@ -18,12 +18,12 @@ export interface Question {
   prompt: string;
 }
 
-/** Thrown through user code when a step must wait; the step handler turns it into `waiting`. */
-export class PauseSignal extends Error {
-  constructor(readonly question: Question) {
-    super(`Step "${question.path}" waits for an answer to "${question.key}".`);
-    this.name = 'PauseSignal';
-  }
+/**
+ * Thrown through user code when a step must wait; the step handler turns it into `waiting`. Not
+ * an error: nothing failed, and code that catches errors to wrap them must let it pass.
+ */
+export class PauseSignal {
+  constructor(readonly question: Question) {}
 }
 
 /** The request at `sequence` and its decision, among a step's sub-calls. */
