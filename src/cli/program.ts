@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createAnswerCommand } from './commands/answer.js';
 import { createApproveCommand } from './commands/approve.js';
 import { createCancelCommand } from './commands/cancel.js';
+import { createEvalCommand } from './commands/eval.js';
 import { createModelsCommand } from './commands/models.js';
 import { createPlanCommand } from './commands/plan.js';
 import { createRejectCommand } from './commands/reject.js';
@@ -28,7 +29,7 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for a person, 130 cancelled.',
+      '\nExit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for a person, 4 eval inconclusive, 130 cancelled.',
     );
   const commands = [
     createRunCommand(),
@@ -43,6 +44,7 @@ export function createProgram(): Command {
     createRejectCommand(),
     createAnswerCommand(),
     createModelsCommand(),
+    createEvalCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;

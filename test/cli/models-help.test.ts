@@ -50,12 +50,14 @@ describe('baton --help', () => {
       'replay',
       'approve',
       'reject',
+      'answer',
       'models',
+      'eval',
     ]) {
       expect(result.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
     }
     expect(result.stdout).toContain(
-      'Exit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for a person, 130 cancelled.',
+      'Exit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for a person, 4 eval inconclusive, 130 cancelled.',
     );
   });
 
