@@ -113,6 +113,22 @@ describe('validate', () => {
     expect(routed.output).toMatchObject({ fallback: 'capped' });
   });
 
+  it('waits for the steps a validate expression reads', async () => {
+    const { engine } = setup();
+    const steps = (limit: number) => [
+      { id: 'draft', kind: 'transform' as const, value: '"abc"', validate: '$length(output) <= steps.limit' },
+      // The limit comes at the end of a chain, later than the draft would without the dependency.
+      { id: 'a', kind: 'transform' as const, value: String(limit) },
+      { id: 'b', kind: 'transform' as const, value: 'steps.a' },
+      { id: 'c', kind: 'transform' as const, value: 'steps.b' },
+      { id: 'limit', kind: 'transform' as const, value: 'steps.c' },
+    ];
+    // Without the dependency `steps.limit` would be nothing yet, and the check would fail.
+    expect((await engine.run(define({ steps: steps(5) }))).status).toBe('succeeded');
+    const failed = await engine.run(define({ steps: steps(2) }));
+    expect(failed.error).toMatchObject({ code: 'OUTPUT_INVALID', stepPath: 'draft' });
+  });
+
   it('sends a YAML validate message back to the model as a repair', async () => {
     const model = createScriptedModel(['Short.', 'A title that is long enough']);
     const { engine } = setup({ model });
