@@ -37,6 +37,7 @@ export type { ModelPricing, ModelResolver, ResolvedModel } from './ports/model-r
 export type {
   AttemptRecord,
   CacheEntry,
+  Fence,
   RunFilter,
   RunPatch,
   RunRecord,
@@ -47,6 +48,7 @@ export type {
   SubCallRecord,
   Usage,
 } from './ports/store.js';
+export { leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';

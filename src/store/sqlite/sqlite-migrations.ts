@@ -119,6 +119,26 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'lease epochs',
+    // The fence of every journal write. Existing leases start at epoch 1; a released lease keeps
+    // its row (until 0) so the epoch is never reset.
+    sql: `ALTER TABLE leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;`,
+  },
+  {
+    version: 4,
+    name: 'create workflow files',
+    // Which file a journaled definition came from, so a resume finds its module. One row per
+    // definition hash: concurrent registrations are separate upserts and cannot lose each other.
+    sql: `
+      CREATE TABLE workflow_files (
+        workflow_hash TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**
