@@ -50,6 +50,7 @@ export type {
 } from './ports/store.js';
 export { leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
+export { type Backoff, backoffDelay } from './runner/backoff.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
 export { createEngine, type Engine, type EngineOptions, type ResumeOptions } from './runner/engine.js';

@@ -39,11 +39,12 @@ export async function decideApproval(
     );
   }
   const { request, decision: earlier } = latestApproval(await services.store.listSubCalls(runId, path));
-  if (!request || earlier) {
-    throw new BatonError('APPROVAL_NOT_PENDING', `Step "${path}" of run ${runId} was already decided.`, {
+  if (!request) {
+    throw new BatonError('APPROVAL_NOT_PENDING', `Step "${path}" of run ${runId} has no approval request.`, {
       stepPath: path,
     });
   }
+  if (earlier) throw alreadyDecided(runId, path, earlier.response as ApprovalDecision);
   const by = input.by ?? 'unknown';
   const decision: ApprovalDecision = { action: input.action, by, at: services.clock.now() };
   if (input.action === 'reject') decision.reason = input.reason;
@@ -57,7 +58,9 @@ export async function decideApproval(
       decision.diff = diffValues((request.request as { subject: unknown }).subject, decision.edit);
     }
   }
-  await services.store.writeSubCall({
+  // The check above is only a courtesy: two people can pass it at once. The insert is the
+  // decision, and the store lets exactly one insert land.
+  const recorded = await services.store.insertSubCall({
     runId,
     path,
     sequence: 1,
@@ -65,7 +68,21 @@ export async function decideApproval(
     response: decision,
     createdAt: decision.at,
   });
+  if (recorded) throw alreadyDecided(runId, path, recorded.response as ApprovalDecision);
   return decision;
+}
+
+function alreadyDecided(runId: string, path: string, decision: ApprovalDecision): BatonError {
+  const verb = decision.action === 'approve' ? 'approved' : 'rejected';
+  return new BatonError(
+    'APPROVAL_NOT_PENDING',
+    `Step "${path}" of run ${runId} was already ${verb} by ${decision.by} at ${new Date(decision.at).toISOString()}.`,
+    {
+      stepPath: path,
+      hint: `See the decision with \`baton show ${runId} --step ${path}\`.`,
+      details: { decision },
+    },
+  );
 }
 
 function findStep(steps: readonly Step[], id: string): Step | undefined {

@@ -2,7 +2,8 @@ import { BatonError, type SerializedError, serializeError, toBatonError } from '
 import { sizeOf } from '../events.js';
 import { toMilliseconds } from '../ir/duration.js';
 import type { Step } from '../ir/step.js';
-import type { CacheEntry, StepRecord, Usage } from '../ports/store.js';
+import type { Clock } from '../ports/clock.js';
+import type { AttemptRecord, CacheEntry, StepRecord, Usage } from '../ports/store.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { stepCacheKey } from './cache-key.js';
 import { checkAgainstSchema } from './output-schema.js';
@@ -67,11 +68,27 @@ export async function runStep(
     record.attempt++;
     const attempt = record.attempt;
     for (const gate of gates) await gate.acquire(frame.signal);
+    // A process that may have lost the run (it stalled past its lease) starts nothing before it
+    // has renewed the lease; one that lost it starts nothing at all.
+    // Cancelled before it began: nothing ran, so nothing is journaled.
+    if (frame.signal.aborted) {
+      for (const gate of gates) gate.release();
+      return { outcome: 'failed', error: cancelled(run, frame, path) };
+    }
+    const confirming = run.lease.confirm();
+    if (confirming) {
+      try {
+        await confirming;
+      } catch (error) {
+        for (const gate of gates) gate.release();
+        return { outcome: 'failed', error: toBatonError(error, 'LEASE_LOST', path) };
+      }
+    }
     const attemptStart = services.clock.now();
     // The start of an attempt is written without waiting: nothing depends on it but the journal's
     // view of what is running. It is awaited before the attempt's end is written, so a quick step
     // commits both in one transaction, and a failed write still fails the step.
-    const started = services.store.writeStep(record, {
+    const started = run.journal.writeStep(record, {
       runId: run.id,
       path,
       attempt,
@@ -92,7 +109,8 @@ export async function runStep(
     let costUsd = 0;
     let cacheHits = 0;
     let cacheMisses = 0;
-    const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
+    const deadline =
+      timeoutMs === undefined ? undefined : startDeadline(services.clock, timeoutMs, frame.signal, path);
     const context: StepContext = {
       run,
       path,
@@ -121,15 +139,16 @@ export async function runStep(
         step.cache === true && context.cache
           ? cachedStep(step, context, frame, handler)
           : handler.execute(step, context);
-      const outcome = await Promise.race(
-        deadline ? [work, frame.aborted, deadline.expired] : [work, frame.aborted],
-      );
+      // On a cancel the step's signal aborts and the step gets a grace period to settle: what it
+      // returns in time is journaled, so a resume does not redo work whose effects have landed.
+      const aborted = frame.aborted.catch((reason: unknown) => settleWithin(run, work, reason));
+      const outcome = await Promise.race(deadline ? [work, aborted, deadline.expired] : [work, aborted]);
       if (outcome.waiting) {
         await started;
         deadline?.clear();
         for (const gate of gates) gate.release();
         record.status = 'waiting';
-        await services.store.writeStep(record);
+        await run.journal.writeStep(record);
         const time = services.clock.now();
         const wakeAt = outcome.waiting.wakeAt;
         run.emit({
@@ -154,7 +173,7 @@ export async function runStep(
         endedAt,
       });
       // Queued after the start (stores keep the order of writes), committed together when quick.
-      const ended = services.store.writeStep(record, {
+      const ended = run.journal.writeStep(record, {
         runId: run.id,
         path,
         attempt,
@@ -181,11 +200,11 @@ export async function runStep(
         record.endedAt = endedAt;
         if (usage) record.usage = usage;
       }
-      const attemptRecord = {
+      const attemptRecord: AttemptRecord = {
         runId: run.id,
         path,
         attempt,
-        status: 'failed' as const,
+        status: error.code === 'RUN_CANCELLED' ? 'interrupted' : 'failed',
         startedAt: attemptStart,
         endedAt,
         error: serialized,
@@ -202,14 +221,14 @@ export async function runStep(
         final: !retry,
       });
       if (!retry) return settleFailure(run, step, record, attemptRecord, error);
-      await services.store.writeStep(record, attemptRecord);
+      await run.journal.writeStep(record, attemptRecord);
       const delayMs = retryDelay(policy, attempt, error, services.random);
       run.emit({ type: 'attempt-retry', runId: run.id, path, attempt: attempt + 1, delayMs, time });
       try {
         await services.clock.sleep(delayMs, frame.signal);
       } catch {
         record.status = 'cancelled';
-        await services.store.writeStep(record);
+        await run.journal.writeStep(record);
         return { outcome: 'failed', error: cancelled(run, frame, path) };
       }
     }
@@ -232,13 +251,13 @@ async function settleFailure(
       record.output = onError.continue;
       record.outputSize = sizeOf(onError.continue);
     }
-    await run.services.store.writeStep(record, attempt);
+    await run.journal.writeStep(record, attempt);
     emitEnd(run, record, 'failed');
     return continued
       ? { outcome: 'continued', output: onError.continue, error: serialized }
       : { outcome: 'routed', error: serialized };
   }
-  await run.services.store.writeStep(record, attempt);
+  await run.journal.writeStep(record, attempt);
   // A failure inside a map, loop or called workflow already names its own step and input.
   if (error.stepPath !== undefined && error.stepPath !== record.path) return { outcome: 'failed', error };
   const detailed = new BatonError(error.code, error.message, {
@@ -351,30 +370,53 @@ function cancelled(run: RunState, frame: Frame, path: string): BatonError {
   });
 }
 
-/** A per-attempt deadline: aborts the step's signal and rejects when the timeout passes. */
-function startDeadline(timeoutMs: number, parent: AbortSignal, path: string) {
+/**
+ * Waits up to the engine's cancel grace period for a cancelled step's work: resolves with what it
+ * returned in time, else rejects with the cancel reason (the work's own error if it failed).
+ */
+async function settleWithin(
+  run: RunState,
+  work: Promise<StepOutcome>,
+  reason: unknown,
+): Promise<StepOutcome> {
+  // A process that lost the run may no longer write to it: waiting would change nothing.
+  if (BatonError.is(reason, 'LEASE_LOST')) throw reason;
+  const grace = new AbortController();
+  const expired = run.services.clock.sleep(run.services.cancelGraceMs, grace.signal).then(
+    () => Promise.reject(reason),
+    () => new Promise<never>(() => {}),
+  );
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    grace.abort();
+  }
+}
+
+/** A per-attempt deadline on the engine's clock: aborts the step's signal and rejects when the timeout passes. */
+function startDeadline(clock: Clock, timeoutMs: number, parent: AbortSignal, path: string) {
   const controller = new AbortController();
-  let reject: (error: BatonError) => void = () => {};
-  const expired = new Promise<never>((_, fail) => {
-    reject = fail;
-  });
+  const cleared = new AbortController();
+  const expired = clock.sleep(timeoutMs, cleared.signal).then(
+    () => {
+      const error = new BatonError(
+        'STEP_TIMEOUT',
+        `Step "${path}" took longer than its timeout of ${timeoutMs} ms.`,
+        {
+          stepPath: path,
+          retryable: true,
+          hint: 'Raise `timeout` on the step, or make it faster.',
+        },
+      );
+      controller.abort(error);
+      throw error;
+    },
+    () => new Promise<never>(() => {}),
+  );
   expired.catch(() => {});
-  const timer = setTimeout(() => {
-    const error = new BatonError(
-      'STEP_TIMEOUT',
-      `Step "${path}" took longer than its timeout of ${timeoutMs} ms.`,
-      {
-        stepPath: path,
-        retryable: true,
-        hint: 'Raise `timeout` on the step, or make it faster.',
-      },
-    );
-    controller.abort(error);
-    reject(error);
-  }, timeoutMs);
   return {
     signal: AbortSignal.any([parent, controller.signal]),
     expired,
-    clear: () => clearTimeout(timer),
+    clear: () => cleared.abort(),
   };
 }

@@ -7,8 +7,10 @@ import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
 import { executeGraph } from './execute-graph.js';
+import { isolateListeners } from './isolate-listeners.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
+import { type RunLease, takeLease } from './run-lease.js';
 import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
 
 export interface RunOptions {
@@ -47,7 +49,7 @@ export async function runWorkflow(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const record = await createRunRecord(services, definition, options);
-  return continueRun(services, definition, record, new Map(), options);
+  return continueRun(services, record.id, options, async () => ({ definition, record, replay: new Map() }));
 }
 
 /** Validates the definition and the input, and journals a new run. */
@@ -65,7 +67,7 @@ export async function createRunRecord(
     ? checkAgainstSchema(options.input ?? {}, workflow.input, 'INPUT_INVALID')
     : (options.input ?? {});
   const record: RunRecord = {
-    id: options.runId ?? newRunId(),
+    id: options.runId ?? newRunId(services.clock.now()),
     workflowName: workflow.name,
     workflowHash: hashWorkflow(workflow),
     definition: workflow,
@@ -80,80 +82,82 @@ export async function createRunRecord(
   return record;
 }
 
-/**
- * Runs (or runs again) a journaled run: instances in `replay` keep their recorded outcome and only
- * the rest execute. Used by a new run, by resume after a crash, and by replay from a step.
- */
-export async function continueRun(
-  services: EngineServices,
-  definition: WorkflowDefinition,
-  record: RunRecord,
-  replay: ReadonlyMap<string, StepRecord>,
-  options: RunOptions,
-): Promise<RunResult> {
-  const release = await leaseRun(services, record.id, options.takeover === true);
-  try {
-    return await executeRun(services, definition, record, replay, options);
-  } finally {
-    await release();
-  }
+/** What a run executes with once its lease is held: read after claiming, so it is current. */
+export interface PreparedRun {
+  definition: WorkflowDefinition;
+  record: RunRecord;
+  replay: ReadonlyMap<string, StepRecord>;
 }
 
 /**
- * Holds the run's lease while it executes, so a second process that tries to resume it is
- * refused instead of running the same steps at once. Returns the function that lets it go.
+ * Runs (or runs again) a journaled run under its lease: `prepare` reads what the run continues
+ * from only once the lease is held, so no step another process finished meanwhile runs again.
+ * Instances in `replay` keep their recorded outcome and only the rest execute. Used by a new run,
+ * by resume after a crash, and by replay from a step. The lease is released only after every
+ * step has settled.
  */
-async function leaseRun(
+export async function continueRun(
   services: EngineServices,
   runId: string,
-  takeover: boolean,
-): Promise<() => Promise<void>> {
-  const { store, owner, leaseMs, clock } = services;
-  if (!store.claimRun) return async () => {};
-  const claim = (now: number) =>
-    store.claimRun?.(runId, owner, clock.now() + leaseMs, now) ?? Promise.resolve(true);
-  // A takeover claims as if every lease had expired.
-  if (!(await claim(takeover ? Number.MAX_SAFE_INTEGER : clock.now()))) {
-    throw new BatonError('STORE_CONFLICT', `Run ${runId} is being run by another process.`, {
-      hint: `Wait for it to finish; if that process has stopped, its lease ends within ${Math.ceil(leaseMs / 1000)} s, or resume with --takeover.`,
+  options: RunOptions,
+  prepare: (lease: RunLease) => Promise<PreparedRun>,
+): Promise<RunResult> {
+  if (services.active.has(runId)) {
+    throw new BatonError('STORE_CONFLICT', `Run ${runId} is already running in this process.`, {
+      hint: 'Wait for it to end, or cancel it first.',
     });
   }
-  // Each renewal also looks for a cancel recorded by another process (`baton cancel`).
-  const renewLease = async () => {
-    await claim(clock.now());
-    if ((await store.getRun(runId))?.status === 'cancelled') {
-      services.active.get(runId)?.abort(
-        new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled by another process.`, {
-          hint: `Resume it with \`baton resume ${runId}\`.`,
-        }),
-      );
+  const controller = new AbortController();
+  let settle = () => {};
+  const ended = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  services.active.set(runId, { controller, ended });
+  try {
+    // Each renewal also looks for a cancel recorded by another process (`baton cancel`).
+    const lease = await takeLease(
+      services,
+      runId,
+      options.takeover === true,
+      (lost) => controller.abort(lost),
+      async () => {
+        if ((await services.store.getRun(runId))?.status === 'cancelled') {
+          controller.abort(
+            new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled by another process.`, {
+              hint: `Resume it with \`baton resume ${runId}\`.`,
+            }),
+          );
+        }
+      },
+    );
+    try {
+      const prepared = await prepare(lease);
+      return await executeRun(services, prepared, options, controller, lease);
+    } finally {
+      await lease.release();
     }
-  };
-  const renew = setInterval(() => void renewLease().catch(() => {}), Math.max(1, Math.floor(leaseMs / 3)));
-  renew.unref();
-  return async () => {
-    clearInterval(renew);
-    await store.releaseRun?.(runId, owner);
-  };
+  } finally {
+    services.active.delete(runId);
+    settle();
+  }
 }
 
 async function executeRun(
   services: EngineServices,
-  definition: WorkflowDefinition,
-  record: RunRecord,
-  replay: ReadonlyMap<string, StepRecord>,
+  { definition, record, replay }: PreparedRun,
   options: RunOptions,
+  controller: AbortController,
+  lease: RunLease,
 ): Promise<RunResult> {
-  if (record.status !== 'running') await services.store.updateRun(record.id, { status: 'running' });
-  const controller = new AbortController();
-  services.active.set(record.id, controller);
+  const fence = lease.fence;
+  // A run continued after a crash, a cancel or a failure is running again, without its old error.
+  if (record.status !== 'running' || record.error !== undefined || record.endedAt !== undefined) {
+    await services.store.updateRun(record.id, { status: 'running', endedAt: null, error: null }, fence);
+  }
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
-  const listeners = [...services.listeners, ...(options.onEvent ? [options.onEvent] : [])];
-  const emit: EventListener = (event: BatonEvent) => {
-    for (const listener of listeners) listener(event);
-  };
+  const emit = isolateListeners(services, options.onEvent);
   const run: RunState = {
     id: record.id,
     definition,
@@ -161,6 +165,11 @@ async function executeRun(
     signal: controller.signal,
     replay,
     emit,
+    lease,
+    journal: {
+      writeStep: (step, attempt) => services.store.writeStep(step, attempt, fence),
+      writeSubCall: (call) => services.store.writeSubCall(call, fence),
+    },
     usage: { ...record.usage },
     costUsd: record.costUsd,
     budget: options.budget,
@@ -205,12 +214,14 @@ async function executeRun(
     }
   } catch (thrown) {
     const failure = toBatonError(thrown, 'STEP_FAILED');
-    status = failure.code === 'RUN_CANCELLED' || controller.signal.aborted ? 'cancelled' : 'failed';
+    status =
+      failure.code === 'RUN_CANCELLED' || (controller.signal.aborted && !lease.lost) ? 'cancelled' : 'failed';
     error = serializeError(failure);
   } finally {
     options.signal?.removeEventListener('abort', cancel);
-    services.active.delete(record.id);
   }
+  // A process that lost the run writes nothing more: the new holder carries it on.
+  if (lease.lost) throw lease.lost;
   const ended = services.clock.now();
   const patch: Parameters<typeof services.store.updateRun>[1] = {
     status,
@@ -220,7 +231,7 @@ async function executeRun(
   if (status !== 'waiting') patch.endedAt = ended;
   if (output !== undefined) patch.output = output;
   if (error !== undefined) patch.error = error;
-  await services.store.updateRun(run.id, patch);
+  await services.store.updateRun(run.id, patch, fence);
   const result: RunResult = {
     runId: run.id,
     status,
@@ -245,8 +256,10 @@ async function executeRun(
 }
 
 /**
- * Cancels a run: at once when it runs in this process; otherwise the journal marks it cancelled
- * and the process running it stops at its next lease renewal (within a third of the lease).
+ * Cancels a run. In this process: aborts its steps, waits for them to settle (each gets the
+ * engine's cancel grace period), journals the run `cancelled` and releases its lease before it
+ * resolves. In another process: the journal marks it cancelled, and that process stops at its
+ * next lease renewal (within a third of the lease) the same way, holding the lease until it has.
  */
 export async function cancelRun(
   services: EngineServices,
@@ -254,11 +267,12 @@ export async function cancelRun(
 ): Promise<'stopped' | 'marked' | 'ended'> {
   const local = services.active.get(runId);
   if (local) {
-    local.abort(
+    local.controller.abort(
       new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled.`, {
         hint: `Resume it with \`baton resume ${runId}\`.`,
       }),
     );
+    await local.ended;
     return 'stopped';
   }
   const run = await requireRun(services.store, runId);
@@ -267,32 +281,62 @@ export async function cancelRun(
   return 'marked';
 }
 
-/** Resumes a run whose process stopped: finished instances are reused, the rest run again. */
+/**
+ * Resumes a run whose process stopped: finished instances are reused, the rest run again.
+ * Everything is read once the lease is held; attempts a stopped process left `running` are closed
+ * as `interrupted` with the time this resume noticed.
+ */
 export async function resumeRun(
   services: EngineServices,
   runId: string,
   options: Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition } = {},
 ): Promise<RunResult> {
-  const record = await requireRun(services.store, runId);
-  const steps = await services.store.listSteps(runId);
-  const finished = new Set(
-    steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
-  );
-  const definition = pinnedDefinition(services, record, finished, options.definition);
-  // Ended instances are reused; one that failed without an onError policy runs again, so resuming
-  // a failed run retries it. Unfinished ones stay in the map for their attempt count.
-  const replay = new Map<string, StepRecord>();
-  for (const step of steps) replay.set(step.path, reusable(step) ? step : { ...step, status: 'running' });
-  // The run record is written when the run ends; after a crash its steps know what was spent.
-  const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-  let costUsd = 0;
-  for (const step of steps) {
-    usage.inputTokens += step.usage?.inputTokens ?? 0;
-    usage.outputTokens += step.usage?.outputTokens ?? 0;
-    usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
-    costUsd += step.costUsd ?? 0;
+  await requireRun(services.store, runId);
+  return continueRun(services, runId, options, async (lease) => {
+    const { store } = services;
+    const record = await requireRun(store, runId);
+    const steps = await store.listSteps(runId);
+    await closeInterruptedAttempts(services, runId, steps, lease);
+    const finished = new Set(
+      steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
+    );
+    const definition = pinnedDefinition(services, record, finished, options.definition);
+    // Ended instances are reused; one that failed without an onError policy runs again, so resuming
+    // a failed run retries it. Unfinished ones stay in the map for their attempt count.
+    const replay = new Map<string, StepRecord>();
+    for (const step of steps) replay.set(step.path, reusable(step) ? step : { ...step, status: 'running' });
+    // The run record is written when the run ends; after a crash its steps know what was spent.
+    const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+    let costUsd = 0;
+    for (const step of steps) {
+      usage.inputTokens += step.usage?.inputTokens ?? 0;
+      usage.outputTokens += step.usage?.outputTokens ?? 0;
+      usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
+      costUsd += step.costUsd ?? 0;
+    }
+    return { definition, record: { ...record, usage, costUsd }, replay };
+  });
+}
+
+async function closeInterruptedAttempts(
+  services: EngineServices,
+  runId: string,
+  steps: readonly StepRecord[],
+  lease: RunLease,
+): Promise<void> {
+  const open = (await services.store.listAttempts(runId)).filter((attempt) => attempt.status === 'running');
+  if (open.length === 0) return;
+  const byPath = new Map(steps.map((step) => [step.path, step]));
+  const now = services.clock.now();
+  const writes: Array<Promise<void>> = [];
+  for (const attempt of open) {
+    const step = byPath.get(attempt.path);
+    if (!step) continue;
+    writes.push(
+      services.store.writeStep(step, { ...attempt, status: 'interrupted', endedAt: now }, lease.fence),
+    );
   }
-  return continueRun(services, definition, { ...record, usage, costUsd }, replay, options);
+  await Promise.all(writes);
 }
 
 /**
@@ -349,6 +393,6 @@ export function hashWorkflow(workflow: Workflow): string {
 }
 
 /** Run ids sort by creation time: a base-36 timestamp and random bytes. */
-export function newRunId(): string {
-  return `run_${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+export function newRunId(now: number): string {
+  return `run_${now.toString(36)}${randomBytes(5).toString('hex')}`;
 }

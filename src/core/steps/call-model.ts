@@ -183,7 +183,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       return turn;
     } catch (thrown) {
       release();
-      const error = fromModelError(thrown, path, resolved.id);
+      const error = fromModelError(thrown, path, resolved.id, run.services.clock.now());
       const next = chain[index + 1];
       if (index + 1 >= chain.length || context.signal.aborted) throw error;
       const time = run.services.clock.now();
@@ -257,7 +257,7 @@ export function toUsage(usage: {
 }
 
 /** Maps AI SDK errors; a 429 becomes RATE_LIMITED with the server's Retry-After. */
-export function fromModelError(error: unknown, stepPath: string, model: string): BatonError {
+export function fromModelError(error: unknown, stepPath: string, model: string, now: number): BatonError {
   if (BatonError.is(error)) return error;
   const ai = loadedAiSdk();
   if (ai?.APICallError.isInstance(error)) {
@@ -269,7 +269,7 @@ export function fromModelError(error: unknown, stepPath: string, model: string):
         cause: error,
         stepPath,
         retryable: error.isRetryable,
-        retryAfterMs: retryAfterOf(error.responseHeaders, Date.now()),
+        retryAfterMs: retryAfterOf(error.responseHeaders, now),
         hint: limited
           ? 'Lower concurrency or set a rate limit for this provider.'
           : 'Check the provider status and your key.',
