@@ -16,6 +16,7 @@ export function writeStepTests(subject: StoreSubject): void {
         output: { verdict: 'ok', scores: [1, 2.5] },
         error: { code: 'RATE_LIMITED', message: 'Slow down.', retryable: true, retryAfterMs: 2000 },
         note: 'continued',
+        handled: 'continued',
         model: 'openai:gpt-4o-mini',
         usage: { inputTokens: 12, outputTokens: 3, cachedInputTokens: 0 },
         costUsd: 0.0001,

@@ -48,8 +48,10 @@ export interface StepRecord {
   input?: unknown;
   output?: unknown;
   error?: SerializedError;
-  /** Why it was skipped, which route a branch took, or that a failure was continued past. */
+  /** Why it was skipped, which route a branch took, or how a failure was handled: text for people. */
   note?: string;
+  /** For a failed step whose `onError` policy took over: continued with a value, or routed to a step. */
+  handled?: 'continued' | 'routed';
   model?: string;
   usage?: Usage;
   costUsd?: number;

@@ -1,4 +1,4 @@
-import type { BatonEvent, EventListener } from '../events.js';
+import type { EventListener } from '../events.js';
 import type { EngineServices } from './run-state.js';
 
 const reported = new WeakSet<EventListener>();
@@ -22,7 +22,7 @@ export function isolateListeners(
       // The reporter itself failed: there is nowhere left to report to.
     }
   };
-  return (event: BatonEvent) => {
+  return (event) => {
     for (const listener of listeners) {
       try {
         const returned: unknown = listener(event);

@@ -247,6 +247,7 @@ async function settleFailure(
   if (error.code !== 'RUN_CANCELLED' && onError !== 'fail') {
     const continued = 'continue' in onError;
     record.note = continued ? 'continued' : `routed to ${onError.route}`;
+    record.handled = continued ? 'continued' : 'routed';
     if (continued) {
       record.output = onError.continue;
       record.outputSize = sizeOf(onError.continue);
@@ -299,8 +300,8 @@ function replay(run: RunState, step: Step, record: StepRecord): StepResult {
   emitEnd(run, record, record.status === 'succeeded' ? 'succeeded' : 'failed', true);
   if (record.status === 'succeeded') return { outcome: 'succeeded', output: record.output };
   const error = record.error ?? serializeError(new BatonError('STEP_FAILED', 'failed'));
-  if (record.note === 'continued') return { outcome: 'continued', output: record.output, error };
-  if (record.note?.startsWith('routed')) return { outcome: 'routed', error };
+  if (record.handled === 'continued') return { outcome: 'continued', output: record.output, error };
+  if (record.handled === 'routed') return { outcome: 'routed', error };
   return { outcome: 'failed', error: toBatonError(error, error.code, step.id) };
 }
 

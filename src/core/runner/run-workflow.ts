@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
-import type { BatonEvent, EventListener } from '../events.js';
+import type { EventListener } from '../events.js';
 import { renderMapping } from '../expressions/render-template.js';
 import { assertValidWorkflow, validateWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
@@ -347,7 +347,7 @@ function reusable(step: StepRecord): boolean {
   return (
     step.status === 'succeeded' ||
     step.status === 'skipped' ||
-    (step.status === 'failed' && step.note !== undefined)
+    (step.status === 'failed' && step.handled !== undefined)
   );
 }
 
@@ -365,7 +365,7 @@ function pinnedDefinition(
   // Only steps that will run again need theirs.
   const missing = validateWorkflow(pinned.workflow, pinned.functions).problems.filter(
     (problem) =>
-      problem.message.startsWith('Function ') &&
+      problem.code === 'FUNCTION_NOT_FOUND' &&
       !finished.has(pinned.workflow.steps[Number(problem.path[1])]?.id ?? ''),
   );
   if (missing.length > 0) {

@@ -139,6 +139,17 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'handled failures',
+    // How an onError policy handled a failed step, as a field instead of text in \`note\`;
+    // failures journaled before it are read from their note once, here.
+    sql: `
+      ALTER TABLE steps ADD COLUMN handled TEXT;
+      UPDATE steps SET handled = 'continued' WHERE status = 'failed' AND note = 'continued';
+      UPDATE steps SET handled = 'routed' WHERE status = 'failed' AND note LIKE 'routed to %';
+    `,
+  },
 ];
 
 /**

@@ -26,14 +26,14 @@ export const sqlStatements = {
   // write dirties one page of it instead of two: fewer WAL bytes, fewer checkpoint fsyncs.
   upsertStep: `
     INSERT INTO steps (run_id, path, step_id, kind, status, attempt, started_at, ended_at, input, input_blob,
-      output, output_blob, error, note, model, usage, cost_usd, output_size, cached)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      output, output_blob, error, note, model, usage, cost_usd, output_size, cached, handled)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id, path) DO UPDATE SET step_id = excluded.step_id, kind = excluded.kind,
       status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
       ended_at = excluded.ended_at, input = excluded.input, input_blob = excluded.input_blob,
       output = excluded.output, output_blob = excluded.output_blob, error = excluded.error, note = excluded.note,
       model = excluded.model, usage = excluded.usage, cost_usd = excluded.cost_usd,
-      output_size = excluded.output_size, cached = excluded.cached`,
+      output_size = excluded.output_size, cached = excluded.cached, handled = excluded.handled`,
   selectSteps: `
     SELECT ${stepColumns} FROM steps s
     LEFT JOIN blobs i ON i.hash = s.input_blob
