@@ -153,7 +153,8 @@ function printStep(output: CliOutput, step: StepRecord, attempts: AttemptRecord[
   const line = facts.filter(Boolean).join(' · ');
   if (line) output.line(line);
   for (const attempt of attempts) {
-    const span = attempt.endedAt === undefined ? undefined : formatDuration(attempt.endedAt - attempt.startedAt);
+    const span =
+      attempt.endedAt === undefined ? undefined : formatDuration(attempt.endedAt - attempt.startedAt);
     // An interrupted attempt ended when its process stopped; its end is when a resume noticed.
     const state =
       span === undefined

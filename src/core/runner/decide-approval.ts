@@ -29,6 +29,9 @@ export async function decideApproval(
     .map((step) => step.path);
   const record = steps.find((step) => step.path === path);
   if (record?.status !== 'waiting' || record.kind !== 'approval') {
+    // Decided already (and perhaps continued since): say by whom.
+    const { decision } = latestApproval(record ? await services.store.listSubCalls(runId, path) : []);
+    if (decision) throw alreadyDecided(runId, path, decision.response as ApprovalDecision);
     throw new BatonError(
       'APPROVAL_NOT_PENDING',
       `Step "${path}" of run ${runId} is not waiting for approval (${record ? `status ${record.status}` : 'no such step'}).`,
