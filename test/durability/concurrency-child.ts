@@ -68,7 +68,7 @@ export function concurrencyWorkflow(kind: 'approval' | 'chain'): WorkflowDefinit
     kind === 'approval'
       ? ['a1', 'a2', 'a3', 'review', 'b1', 'b2', 'b3']
       : Array.from({ length: 12 }, (_, index) => `s${index + 1}`);
-  const functions: WorkflowDefinition['functions'] = {};
+  const functions: Record<string, (scope: { run: { id: string } }) => Promise<string>> = {};
   const steps = ids.map((id, index) => {
     const needs = index > 0 ? { needs: [ids[index - 1] ?? ''] } : {};
     if (id === 'review') return { id, kind: 'approval' as const, subject: { step: '"b1"' }, ...needs };
