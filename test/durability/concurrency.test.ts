@@ -176,7 +176,8 @@ describe('several processes on one journal', () => {
         (decision) => decision.runId === runId && !refusals.includes(decision.answer.code ?? ''),
       );
       expect(recorded).toHaveLength(1);
-      expect(accepted.map((decision) => decision.by)).toEqual([(recorded[0]?.response as { by: string }).by]);
+      const decidedBy = (recorded[0]?.response as { by?: string } | undefined)?.by;
+      expect(accepted.map((decision) => decision.by)).toEqual([decidedBy]);
       if (run?.status === 'succeeded') expect(await lostSteps(observer, runId, approvalPaths)).toEqual([]);
       else expect(run?.error).toMatchObject({ code: 'APPROVAL_REJECTED' });
     }
