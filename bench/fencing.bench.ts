@@ -6,7 +6,7 @@ import { SqliteStore } from '../src/store/sqlite/index.js';
 import { chain, fanOut } from './dag-workloads.js';
 
 const steps = 2000;
-const repeats = 5;
+const repeats = 7;
 
 /**
  * The store with fencing left out: the same SQLite journal and lease, but its writes carry no
@@ -24,6 +24,50 @@ function unfenced(store: SqliteStore): Store {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * The check alone, at the store: µs per `writeStep` with and without an epoch, awaited one by one
+ * (a chain) and all in one tick (a fan-out, one group commit), medians of alternating rounds.
+ */
+async function storeWrites(directory: string): Promise<void> {
+  const writes = 4000;
+  const round = async (fenced: boolean, together: boolean, index: number) => {
+    const store = new SqliteStore(join(directory, `writes-${fenced}-${together}-${index}.db`));
+    const epoch = (await store.claimRun('run_bench', 'bench', Number.MAX_SAFE_INTEGER, 0)) ?? 0;
+    const fence = fenced ? epoch : undefined;
+    const step = (path: string) =>
+      ({
+        runId: 'run_bench',
+        path,
+        stepId: path,
+        kind: 'transform',
+        status: 'succeeded',
+        attempt: 1,
+        output: path,
+      }) as const;
+    const started = process.hrtime.bigint();
+    if (together)
+      await Promise.all(
+        Array.from({ length: writes }, (_, at) => store.writeStep(step(`s${at}`), undefined, fence)),
+      );
+    else for (let at = 0; at < writes; at++) await store.writeStep(step(`s${at}`), undefined, fence);
+    const elapsed = Number(process.hrtime.bigint() - started) / 1000 / writes;
+    await store.close();
+    return elapsed;
+  };
+  for (const together of [false, true]) {
+    const times = { fenced: [] as number[], unfenced: [] as number[] };
+    for (let index = 0; index < repeats; index++) {
+      times.unfenced.push(await round(false, together, index));
+      times.fenced.push(await round(true, together, index));
+    }
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    console.log(
+      `${writes} step writes ${together ? 'in one tick' : 'one at a time'}: ${median(times.unfenced).toFixed(2)} us/write ` +
+        `without a fence, ${median(times.fenced).toFixed(2)} us/write fenced`,
+    );
+  }
 }
 
 async function timeRun(definition: WorkflowDefinition, store: Store): Promise<number> {
@@ -52,6 +96,7 @@ export default async function fencingBench(): Promise<void> {
     }
   };
   try {
+    await storeWrites(directory);
     for (const [name, definition] of [
       ['chain', chain(steps)],
       ['fan-out', fanOut(steps)],
