@@ -10,8 +10,9 @@ import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
 import { type ApprovalInput, decideApproval } from './decide-approval.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
+import { resumeRun } from './resume-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
-import { cancelRun, type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
+import { cancelRun, type RunOptions, type RunResult, runWorkflow } from './run-workflow.js';
 
 export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & {
   definition?: WorkflowDefinition;
