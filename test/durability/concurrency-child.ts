@@ -20,7 +20,7 @@ import {
 } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 
-const [databasePath = '', logPath = '', name = '', leaseMs = '600'] = process.argv.slice(2);
+const [databasePath = '', logPath = '', name = '', leaseMs = '600', stepMs = '20'] = process.argv.slice(2);
 
 /** One line of the shared log. */
 export type LogEntry =
@@ -74,7 +74,7 @@ export function concurrencyWorkflow(kind: 'approval' | 'chain'): WorkflowDefinit
     if (id === 'review') return { id, kind: 'approval' as const, subject: { step: '"b1"' }, ...needs };
     functions[id] = async (scope: { run: { id: string } }) => {
       log({ type: 'exec', runId: scope.run.id, path: id, by: name, at: Date.now() });
-      await new Promise((resolve) => setTimeout(resolve, 20 + Math.floor(Math.random() * 40)));
+      await new Promise((resolve) => setTimeout(resolve, Number(stepMs) * (1 + Math.random() * 2)));
       return `${id} done`;
     };
     return { id, kind: 'transform' as const, value: { function: id }, ...needs };

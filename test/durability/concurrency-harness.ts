@@ -36,7 +36,13 @@ export function killWorkers(): void {
   }
 }
 
-export function startWorker(databasePath: string, logPath: string, name: string, leaseMs: number): Worker {
+export function startWorker(
+  databasePath: string,
+  logPath: string,
+  name: string,
+  leaseMs: number,
+  stepMs = 20,
+): Worker {
   const child = spawn(
     process.execPath,
     [
@@ -47,6 +53,7 @@ export function startWorker(databasePath: string, logPath: string, name: string,
       logPath,
       name,
       String(leaseMs),
+      String(stepMs),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );

@@ -25,12 +25,12 @@ const chainPaths = Array.from({ length: 12 }, (_, index) => `s${index + 1}`);
 const approvalPaths = ['a1', 'a2', 'a3', 'review', 'b1', 'b2', 'b3'];
 
 /** A fresh database and log with `count` ready workers. */
-async function workers(label: string, count: number, leaseMs: number) {
+async function workers(label: string, count: number, leaseMs: number, stepMs = 20) {
   const databasePath = join(directory, `${label}.db`);
   const logPath = join(directory, `${label}.log`);
   new SqliteStore(databasePath).close();
   const pool = Array.from({ length: count }, (_, index) =>
-    startWorker(databasePath, logPath, `${label}-${index}`, leaseMs),
+    startWorker(databasePath, logPath, `${label}-${index}`, leaseMs, stepMs),
   );
   await Promise.all(pool.map((worker) => worker.ready));
   return { pool, databasePath, logPath, observer: new SqliteStore(databasePath) };
@@ -119,10 +119,11 @@ describe('several processes on one journal', () => {
     timeout: 180_000,
   }, async () => {
     const leaseMs = 500;
-    const { pool, observer, logPath } = await workers('chaos', 3, leaseMs);
+    // Steps of 60-180 ms: runs last long enough for the others to barge in.
+    const { pool, observer, logPath } = await workers('chaos', 3, leaseMs, 60);
     const random = seededRandom(20_261_207);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const runIds = Array.from({ length: 4 }, (_, index) => `run_chaos_${index}`);
+    const runIds = Array.from({ length: 6 }, (_, index) => `run_chaos_${index}`);
     const decisions: Array<{ runId: string; by: string; answer: Answer }> = [];
     const inFlight: Array<Promise<unknown>> = [];
     const issue = (worker: Worker, command: CommandName, runId: string) => {
@@ -132,22 +133,41 @@ describe('several processes on one journal', () => {
       });
       inFlight.push(answered);
     };
-    for (const runId of runIds) issue(pick(pool), 'start', runId);
-    const actions: CommandName[] = ['resume', 'takeover', 'cancel', 'approve', 'reject', 'approve'];
+    // Half the runs start at once, the rest while the others are being fought over.
+    const unstarted = [...runIds];
+    const startedRuns = unstarted.splice(0, 3);
+    for (const runId of startedRuns) issue(pick(pool), 'start', runId);
+    const actions: CommandName[] = [
+      'resume',
+      'takeover',
+      'takeover',
+      'cancel',
+      'approve',
+      'reject',
+      'approve',
+    ];
     const deadline = Date.now() + 20_000;
-    for (let round = 0; round < 60 && Date.now() < deadline; round++) {
+    for (let round = 0; round < 80 && Date.now() < deadline; round++) {
       const worker = pick(pool);
       if (random() < 0.08) {
         // A stall longer than the lease: another process may take the run meanwhile.
         worker.child.kill('SIGSTOP');
         await sleep(leaseMs + 200);
         worker.child.kill('SIGCONT');
+      } else if (unstarted.length > 0 && random() < 0.1) {
+        const runId = unstarted.shift() ?? '';
+        startedRuns.push(runId);
+        issue(worker, 'start', runId);
       } else {
-        issue(worker, pick(actions), pick(runIds));
+        issue(worker, pick(actions), pick(startedRuns));
       }
-      await sleep(20 + Math.floor(random() * 80));
+      await sleep(10 + Math.floor(random() * 50));
     }
-    await Promise.all(inFlight);
+    for (const runId of unstarted) issue(pick(pool), 'start', runId);
+    const answers = (await Promise.all(inFlight)) as Answer[];
+    // Every command was answered, none with an error outside the documented outcomes of a contest.
+    const expected = ['APPROVAL_NOT_PENDING', 'RUN_NOT_FOUND', 'STORE_CONFLICT', 'LEASE_LOST'];
+    expect(answers.filter((answer) => !answer.ok && !expected.includes(answer.code ?? ''))).toEqual([]);
 
     // Bring every run to an end, one process at a time, deciding what still waits.
     const finisher = pool[0] as Worker;
@@ -162,6 +182,9 @@ describe('several processes on one journal', () => {
     }
 
     const log = readLog(logPath);
+    // The plan did what it is for: runs changed hands while they ran.
+    const handovers = log.filter((entry) => entry.type === 'claim' && entry.epoch > 1);
+    expect(handovers.length).toBeGreaterThan(0);
     expect(writesAfterLosingLease(log)).toEqual([]);
     expect(reexecutedAfterSuccess(log)).toEqual([]);
     for (const runId of runIds) {
