@@ -55,7 +55,8 @@ describe('resilient step', () => {
     expect(smart.calls).toHaveLength(2);
     expect(fast.calls).toHaveLength(1);
     // The model layer waited as long as the server asked, then tried smart once more.
-    expect(retries.map((retry) => [retry.model, retry.delayMs])).toEqual([['scripted:smart', 2_000]]);
+    // The Retry-After plus its jitter: random() = 0.5 of a fifth more.
+    expect(retries.map((retry) => [retry.model, retry.delayMs])).toEqual([['scripted:smart', 2_200]]);
     expect(waitedMs).toBe(2_000);
     expect(trace.ofType('model-fallback')).toMatchObject([
       { path: 'answer', from: 'scripted:smart', to: 'fast', error: { code: 'MODEL_CALL_FAILED' } },

@@ -125,10 +125,14 @@ export function createEngine(options: EngineOptions): Engine {
     const ended = await result;
     const wakeAt = ended.waiting?.wakeAt;
     if (wakeAt !== undefined) {
-      void services.clock
-        .sleep(Math.max(0, wakeAt - services.clock.now()), undefined, { keepAlive: false })
-        .then(() => wake(resumeRun(services, ended.runId, options), options))
-        .catch(() => {});
+      // A real timer, like the lease heartbeat: a background wait must not move a test clock.
+      const timer = setTimeout(
+        () => {
+          void wake(resumeRun(services, ended.runId, options), options).catch(() => {});
+        },
+        Math.max(0, wakeAt - services.clock.now()),
+      );
+      timer.unref();
     }
     return ended;
   };

@@ -81,20 +81,18 @@ export async function takeLease(
     });
     return renewing;
   };
-  const loop = async () => {
-    const interval = Math.max(1, Math.floor(leaseMs / 3));
-    while (!stop.signal.aborted) {
-      try {
-        await clock.sleep(interval, stop.signal, { keepAlive: false });
-      } catch {
-        return;
-      }
-      // A renewal the store could not answer (busy) is tried again at the next interval; the
-      // lease is only lost when another owner holds it.
-      await renewOnce().catch(() => {});
-    }
-  };
-  void loop();
+  // The heartbeat is a real timer, unlike the lease times (the clock's `now`): a test clock whose
+  // `sleep` jumps time forward would turn a background loop into one that spins time away.
+  const heartbeat = setInterval(
+    () => {
+      // A renewal the store could not answer (busy) is tried again at the next beat; the lease is
+      // only lost when another owner holds it.
+      void renewOnce().catch(() => {});
+    },
+    Math.max(1, Math.floor(leaseMs / 3)),
+  );
+  heartbeat.unref();
+  stop.signal.addEventListener('abort', () => clearInterval(heartbeat), { once: true });
   return {
     fence: epoch,
     get lost() {
