@@ -35,6 +35,8 @@ export async function resumeRun(
     const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
     let costUsd = 0;
     for (const step of steps) {
+      // A waiting step runs again and counts what its journaled calls spent then.
+      if (step.status === 'waiting') continue;
       usage.inputTokens += step.usage?.inputTokens ?? 0;
       usage.outputTokens += step.usage?.outputTokens ?? 0;
       usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;

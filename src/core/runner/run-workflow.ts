@@ -6,6 +6,7 @@ import { assertValidWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
+import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
 import { isolateListeners } from './isolate-listeners.js';
 import { checkAgainstSchema } from './output-schema.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
   budget?: Budget;
   runId?: string;
   parentRunId?: string;
+  /** An answer to a waiting question, brought by `engine.answer`. */
+  answer?: PendingAnswer;
 }
 
 /** What a run ended with. A failed run names the step, its attempts, the error and the step's input. */
@@ -37,6 +40,8 @@ export interface RunResult {
   waiting?: Waiting;
   usage: Usage;
   costUsd: number;
+  /** Some model calls had no price: `costUsd` counts only the priced ones. */
+  unpriced?: boolean;
   durationMs: number;
 }
 
@@ -172,8 +177,10 @@ async function executeRun(
     },
     usage: { ...record.usage },
     costUsd: record.costUsd,
+    unpriced: [...replay.values()].some(isUnpriced),
     budget: options.budget,
     cache: options.cache !== false,
+    answer: options.answer,
   };
   const started = services.clock.now();
   emit({
@@ -242,6 +249,7 @@ async function executeRun(
   if (output !== undefined) result.output = output;
   if (error !== undefined) result.error = error;
   if (waiting !== undefined) result.waiting = waiting;
+  if (run.unpriced) result.unpriced = true;
   emit({
     type: 'run-end',
     runId: run.id,
@@ -250,6 +258,7 @@ async function executeRun(
     durationMs: ended - started,
     usage: run.usage,
     costUsd: run.costUsd,
+    ...(run.unpriced ? { unpriced: true } : {}),
     ...(error ? { error } : {}),
   });
   return result;
@@ -291,6 +300,15 @@ export function hashWorkflow(workflow: Workflow): string {
     hashes.set(workflow, hash);
   }
   return hash;
+}
+
+/** Whether a step made model calls that had no price (it has usage but no cost). */
+export function isUnpriced(step: StepRecord): boolean {
+  return (
+    step.costUsd === undefined &&
+    step.usage !== undefined &&
+    step.usage.inputTokens + step.usage.outputTokens > 0
+  );
 }
 
 /** Run ids sort by creation time: a base-36 timestamp and random bytes. */
