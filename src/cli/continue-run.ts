@@ -27,7 +27,7 @@ export async function continueRun(
   const opened = openStore({ db: options.db, create: false });
   try {
     const run = await requireRun(opened, runId);
-    const { definition, tools, source } = await definitionForRun(opened.path, run, options.workflow);
+    const { definition, tools, source } = await definitionForRun(opened, run, options.workflow);
     if (source.startsWith('the journaled definition')) output.note(`Continuing with ${source}.`);
     checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true);
     noteMockModel(output, definition.workflow.steps, models.usesMock);

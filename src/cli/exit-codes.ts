@@ -49,6 +49,7 @@ const exitCodeByErrorCode = {
   LOOP_STUCK: ExitCode.failed,
   APPROVAL_REJECTED: ExitCode.failed,
   STORE_CONFLICT: ExitCode.failed,
+  LEASE_LOST: ExitCode.failed,
   STORE_UNAVAILABLE: ExitCode.failed,
   RUN_CANCELLED: ExitCode.cancelled,
 } as const satisfies Record<BatonErrorCode, ExitCode>;

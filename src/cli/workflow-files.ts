@@ -1,35 +1,34 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadWorkflowFile } from '../authoring/yaml/index.js';
 import { hashWorkflow, type RunRecord, type ToolDefinition, type WorkflowDefinition } from '../core/index.js';
+import type { OpenedStore } from './open-store.js';
 
 /**
- * Which workflow file each journaled definition came from, by definition hash, kept next to the
- * database. A run journals its definition but not the module its functions and tools live in:
- * this lets `baton resume <run>` find them again without being told the file.
+ * Which workflow file each journaled definition came from, by definition hash, kept in the
+ * journal itself (one row per hash, so processes registering at once lose nothing). A run
+ * journals its definition but not the module its functions and tools live in: this lets
+ * `baton resume <run>` find them again without being told the file.
  */
-function indexPath(databasePath: string): string {
-  return join(dirname(databasePath), 'workflow-files.json');
+export async function rememberWorkflowFile(journal: OpenedStore, hash: string, file: string): Promise<void> {
+  await importLegacyIndex(journal);
+  await journal.store.rememberDefinitionSource?.(hash, resolve(file), Date.now());
 }
 
-function readIndex(databasePath: string): Record<string, string> {
-  const path = indexPath(databasePath);
-  if (!existsSync(path)) return {};
-  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
-}
-
-/** Notes that definitions with `hash` come from `file`. */
-export function rememberWorkflowFile(databasePath: string, hash: string, file: string): void {
-  const index = readIndex(databasePath);
-  const absolute = resolve(file);
-  if (index[hash] === absolute) return;
-  index[hash] = absolute;
-  mkdirSync(dirname(databasePath), { recursive: true });
-  // Written aside and renamed, so a reader in another process never sees half a file.
-  const path = indexPath(databasePath);
-  const partial = `${path}.${process.pid}.tmp`;
-  writeFileSync(partial, `${JSON.stringify(index, null, 2)}\n`);
-  renameSync(partial, path);
+/**
+ * Journals of earlier versions kept this index in `workflow-files.json` beside the database: its
+ * entries move into the journal the first time it is opened, and the file is removed.
+ */
+async function importLegacyIndex({ store, path, exists }: OpenedStore): Promise<void> {
+  const legacy = join(dirname(path), 'workflow-files.json');
+  if (!exists || !store.rememberDefinitionSource || !existsSync(legacy)) return;
+  const index = JSON.parse(readFileSync(legacy, 'utf8')) as Record<string, string>;
+  for (const [hash, file] of Object.entries(index)) {
+    // An entry recorded in the journal since is newer than the file.
+    if ((await store.definitionSource?.(hash)) === undefined)
+      await store.rememberDefinitionSource(hash, file, Date.now());
+  }
+  rmSync(legacy, { force: true });
 }
 
 /** The definition to continue a run with, and the tools its module exports. */
@@ -48,7 +47,7 @@ export interface RunDefinition {
  * edited workflow.
  */
 export async function definitionForRun(
-  databasePath: string,
+  journal: OpenedStore,
   run: RunRecord,
   file?: string,
 ): Promise<RunDefinition> {
@@ -56,7 +55,8 @@ export async function definitionForRun(
     const loaded = await loadWorkflowFile(file);
     return { definition: loaded, tools: loaded.tools, source: loaded.file };
   }
-  const remembered = readIndex(databasePath)[run.workflowHash];
+  await importLegacyIndex(journal);
+  const remembered = await journal.store.definitionSource?.(run.workflowHash);
   if (remembered !== undefined && existsSync(remembered)) {
     const loaded = await loadWorkflowFile(remembered);
     if (hashWorkflow(loaded.workflow) === run.workflowHash) {

@@ -30,6 +30,7 @@ export type BatonErrorCode =
   | 'RUN_NOT_FOUND'
   | 'RUN_CANCELLED'
   | 'STORE_CONFLICT'
+  | 'LEASE_LOST'
   | 'STORE_UNAVAILABLE';
 
 /** A place in an authored file, 1-based. */

@@ -41,6 +41,7 @@ export type { ModelPricing, ModelResolver, ResolvedModel, ResolveHooks } from '.
 export type {
   AttemptRecord,
   CacheEntry,
+  Fence,
   RunFilter,
   RunPatch,
   RunRecord,
@@ -51,7 +52,9 @@ export type {
   SubCallRecord,
   Usage,
 } from './ports/store.js';
+export { leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
+export { type Backoff, backoffDelay } from './runner/backoff.js';
 export { defaultOutputTokens } from './runner/budget.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export type {

@@ -10,7 +10,7 @@ import { BatonError, type Clock, markModelFailure, systemClock } from '../core/i
 import { estimateCallTokens } from './estimate-tokens.js';
 import type { RetryOptions } from './model-config.js';
 import { currentPermit, type RateLimiter } from './rate-limiter.js';
-import { backoffDelay, defaultRetryOptions, isRetryableError, retryAfterOfError } from './retry-delay.js';
+import { defaultRetryOptions, isRetryableError, modelRetryDelay, retryAfterOfError } from './retry-delay.js';
 
 /** What a resilient model reports before it waits to try again. */
 export interface ModelRetry {
@@ -110,7 +110,7 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
         if (retryAfter !== undefined && APICallError.isInstance(error) && error.statusCode === 429) {
           options.limiter?.pause(retryAfter);
         }
-        const delayMs = retryAfter ?? backoffDelay(count, retry, random);
+        const delayMs = modelRetryDelay(count, retry, random, retryAfter);
         options.onRetry?.({ model: options.id, retry: count + 1, delayMs, error });
         await clock.sleep(delayMs, signal);
       }

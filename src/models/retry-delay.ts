@@ -1,5 +1,5 @@
 import { APICallError } from '@ai-sdk/provider';
-import { BatonError, retryAfterOf } from '../core/index.js';
+import { BatonError, backoffDelay, retryAfterOf } from '../core/index.js';
 import type { RetryOptions } from './model-config.js';
 
 export const defaultRetryOptions: Required<RetryOptions> = {
@@ -28,10 +28,21 @@ export function isRetryableError(error: unknown): boolean {
 }
 
 /**
- * The wait before retry number `retry` (0 for the first): a random time below an exponentially
- * growing ceiling ("full jitter"), so callers that failed together do not retry together.
+ * The wait before retry number `retry` (0 for the first): the core's one backoff, with the
+ * model layer's names. A Retry-After is waited (with jitter) up to `maxRetryAfterMs`; a longer
+ * one is not retried at all (see `createResilientModel`).
  */
-export function backoffDelay(retry: number, options: Required<RetryOptions>, random: () => number): number {
-  const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * options.backoffFactor ** retry);
-  return Math.floor(random() * ceiling);
+export function modelRetryDelay(
+  retry: number,
+  options: Required<RetryOptions>,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
+  const maxDelayMs = retryAfterMs === undefined ? options.maxDelayMs : options.maxRetryAfterMs;
+  return backoffDelay(
+    { initialDelayMs: options.initialDelayMs, maxDelayMs, factor: options.backoffFactor },
+    retry,
+    random,
+    retryAfterMs,
+  );
 }

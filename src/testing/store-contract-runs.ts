@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../core/index.js';
-import { runFixture, type StoreSubject } from './store-fixtures.js';
+import { runFixture, type StoreSubject, stepFixture, subCallFixture } from './store-fixtures.js';
 
 export function createRunTests(subject: StoreSubject): void {
   it('returns a run as it was created, with no fields added', async () => {
@@ -78,6 +78,13 @@ export function updateRunTests(subject: StoreSubject): void {
     expect((await subject().getRun('run_1'))?.output).toBeNull();
   });
 
+  it('clears the end time and the error a patch sets to null, and keeps the rest', async () => {
+    const error = { code: 'RUN_CANCELLED' as const, message: 'Cancelled.', retryable: false };
+    await subject().createRun(runFixture({ status: 'cancelled', endedAt: 5, error, output: 1 }));
+    await subject().updateRun('run_1', { status: 'running', endedAt: null, error: null });
+    expect(await subject().getRun('run_1')).toStrictEqual(runFixture({ output: 1 }));
+  });
+
   it('rejects a patch for an unknown run', async () => {
     await expect(subject().updateRun('run_missing', { status: 'failed' })).rejects.toMatchObject({
       code: 'RUN_NOT_FOUND',
@@ -147,44 +154,117 @@ export function leaseTests(subject: StoreSubject): void {
     return { claim: store.claimRun.bind(store), release: store.releaseRun.bind(store) };
   };
 
-  it('claims a free run', async () => {
-    expect(await leases().claim('run_1', 'worker-a', 1000, 0)).toBe(true);
+  it('claims a free run at epoch 1', async () => {
+    expect(await leases().claim('run_1', 'worker-a', 1000, 0)).toBe(1);
   });
 
   it('refuses a run another owner holds until its lease expires', async () => {
     const { claim } = leases();
     await claim('run_1', 'worker-a', 1000, 0);
-    expect(await claim('run_1', 'worker-b', 2000, 999)).toBe(false);
-    expect(await claim('run_1', 'worker-b', 2000, 1000)).toBe(true);
-    expect(await claim('run_1', 'worker-a', 3000, 1500)).toBe(false);
+    expect(await claim('run_1', 'worker-b', 2000, 999)).toBeUndefined();
+    expect(await claim('run_1', 'worker-b', 2000, 1000)).toBe(2);
+    expect(await claim('run_1', 'worker-a', 3000, 1500)).toBeUndefined();
   });
 
-  it('renews the lease of its holder', async () => {
+  it('renews the lease of its holder at the same epoch', async () => {
     const { claim } = leases();
     await claim('run_1', 'worker-a', 1000, 0);
-    expect(await claim('run_1', 'worker-a', 5000, 900)).toBe(true);
-    expect(await claim('run_1', 'worker-b', 6000, 4000)).toBe(false);
+    expect(await claim('run_1', 'worker-a', 5000, 900)).toBe(1);
+    expect(await claim('run_1', 'worker-b', 6000, 4000)).toBeUndefined();
   });
 
-  it('frees a run its owner releases', async () => {
+  it('frees a run its owner releases, and the next claim moves the epoch on', async () => {
     const { claim, release } = leases();
     await claim('run_1', 'worker-a', 1000, 0);
     await release('run_1', 'worker-a');
-    expect(await claim('run_1', 'worker-b', 2000, 10)).toBe(true);
+    expect(await claim('run_1', 'worker-b', 2000, 10)).toBe(2);
+    await release('run_1', 'worker-b');
+    expect(await claim('run_1', 'worker-b', 2000, 20)).toBe(3);
   });
 
   it('keeps a lease when another owner releases the run', async () => {
     const { claim, release } = leases();
     await claim('run_1', 'worker-a', 1000, 0);
     await release('run_1', 'worker-b');
-    expect(await claim('run_1', 'worker-b', 2000, 10)).toBe(false);
+    expect(await claim('run_1', 'worker-b', 2000, 10)).toBeUndefined();
   });
 
   it('grants a run to exactly one of many concurrent claims, and each run on its own', async () => {
     const { claim } = leases();
     const owners = Array.from({ length: 20 }, (_, index) => `worker-${index}`);
     const granted = await Promise.all(owners.map((owner) => claim('run_1', owner, 1000, 0)));
-    expect(granted.filter(Boolean)).toHaveLength(1);
-    expect(await claim('run_2', 'worker-x', 1000, 0)).toBe(true);
+    expect(granted.filter((epoch) => epoch !== undefined)).toEqual([1]);
+    expect(await claim('run_2', 'worker-x', 1000, 0)).toBe(1);
   });
+
+  it('takes a run over whatever its lease, when the claim says every lease has expired', async () => {
+    const { claim } = leases();
+    await claim('run_1', 'worker-a', Number.MAX_SAFE_INTEGER - 1, 0);
+    expect(await claim('run_1', 'worker-b', 2000, Number.MAX_SAFE_INTEGER)).toBe(2);
+  });
+}
+
+/** Writes under a lease epoch (a fence): refused once another claim has moved the epoch on. */
+export function fencingTests(subject: StoreSubject): void {
+  const claim = (owner: string, until: number, now: number) => {
+    const store = subject();
+    if (!store.claimRun) throw new TypeError('This store has no claimRun: skip the fencing group.');
+    return store.claimRun('run_1', owner, until, now);
+  };
+  const setUp = async () => {
+    await subject().createRun(runFixture());
+    return (await claim('worker-a', 1000, 0)) ?? 0;
+  };
+
+  it('accepts the writes of the lease holder', async () => {
+    const epoch = await setUp();
+    await subject().writeStep(stepFixture(), undefined, epoch);
+    await subject().writeSubCall(subCallFixture(), epoch);
+    await subject().updateRun('run_1', { status: 'succeeded' }, epoch);
+    expect((await subject().getRun('run_1'))?.status).toBe('succeeded');
+    expect(await subject().listSteps('run_1')).toHaveLength(1);
+  });
+
+  it('refuses every write made under an epoch another owner has superseded, and keeps the journal', async () => {
+    const stale = await setUp();
+    const current = await claim('worker-b', 5000, Number.MAX_SAFE_INTEGER);
+    await subject().writeStep(stepFixture({ output: 'b' }), undefined, current);
+    const refused = { code: 'LEASE_LOST', details: { runId: 'run_1', fence: stale, epoch: current } };
+    await expect(
+      subject().writeStep(stepFixture({ output: 'a' }), { ...attemptFixture() }, stale),
+    ).rejects.toMatchObject(refused);
+    await expect(subject().writeSubCall(subCallFixture(), stale)).rejects.toMatchObject(refused);
+    await expect(subject().updateRun('run_1', { status: 'failed' }, stale)).rejects.toMatchObject(refused);
+    expect((await subject().listSteps('run_1')).map((step) => step.output)).toEqual(['b']);
+    expect(await subject().listAttempts('run_1')).toEqual([]);
+    expect(await subject().listSubCalls('run_1', 'agent')).toEqual([]);
+    expect((await subject().getRun('run_1'))?.status).toBe('running');
+  });
+
+  it('refuses a stale write queued together with accepted ones, and commits those', async () => {
+    const stale = await setUp();
+    const current = await claim('worker-b', 5000, Number.MAX_SAFE_INTEGER);
+    const writes = [
+      subject().writeStep(stepFixture({ path: 'x' }), undefined, current),
+      subject().writeStep(stepFixture({ path: 'y' }), undefined, stale),
+      subject().writeStep(stepFixture({ path: 'z' })),
+    ];
+    const settled = await Promise.allSettled(writes);
+    expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await subject().listSteps('run_1')).map((step) => step.path)).toEqual(['x', 'z']);
+  });
+
+  it('accepts writes made under the epoch a renewal kept, and refuses a fence for a run never claimed', async () => {
+    const epoch = await setUp();
+    expect(await claim('worker-a', 2000, 900)).toBe(epoch);
+    await subject().writeStep(stepFixture(), undefined, epoch);
+    await subject().createRun(runFixture({ id: 'run_2' }));
+    await expect(subject().writeStep(stepFixture({ runId: 'run_2' }), undefined, 1)).rejects.toMatchObject({
+      code: 'LEASE_LOST',
+    });
+  });
+}
+
+function attemptFixture() {
+  return { runId: 'run_1', path: 'answer', attempt: 1, status: 'running' as const, startedAt: 1 };
 }

@@ -16,6 +16,7 @@ export function writeStepTests(subject: StoreSubject): void {
         output: { verdict: 'ok', scores: [1, 2.5] },
         error: { code: 'RATE_LIMITED', message: 'Slow down.', retryable: true, retryAfterMs: 2000 },
         note: 'continued',
+        handled: 'continued',
         model: 'openai:gpt-4o-mini',
         usage: { inputTokens: 12, outputTokens: 3, cachedInputTokens: 0 },
         costUsd: 0.0001,
@@ -200,5 +201,62 @@ export function subCallTests(subject: StoreSubject): void {
     await subject().writeSubCall(large);
     await subject().writeSubCall(bare);
     expect(await subject().listSubCalls('run_1', 'agent')).toStrictEqual([large, bare]);
+  });
+}
+
+/** `insertSubCall`: the one-winner insert a decision on an approval is recorded with. */
+export function decisionTests(subject: StoreSubject): void {
+  const decision = (by: string) =>
+    subCallFixture({ path: 'review', sequence: 1, kind: 'approval-decision', response: { by } });
+
+  it('records a sub-call where none is, and returns the recorded one where one is', async () => {
+    expect(await subject().insertSubCall(decision('ana'))).toBeUndefined();
+    expect(await subject().insertSubCall(decision('bob'))).toStrictEqual(decision('ana'));
+    expect(await subject().listSubCalls('run_1', 'review')).toStrictEqual([decision('ana')]);
+  });
+
+  it('lets exactly one of many concurrent inserts land, and tells every other which one did', async () => {
+    const people = Array.from({ length: 12 }, (_, index) => `person-${index}`);
+    const results = await Promise.all(people.map((by) => subject().insertSubCall(decision(by))));
+    const winners = people.filter((_, index) => results[index] === undefined);
+    expect(winners).toHaveLength(1);
+    for (const result of results) if (result) expect(result.response).toEqual({ by: winners[0] });
+    expect(await subject().listSubCalls('run_1', 'review')).toHaveLength(1);
+  });
+
+  it('keeps sequences, paths and runs apart', async () => {
+    await subject().insertSubCall(decision('ana'));
+    expect(await subject().insertSubCall({ ...decision('bob'), sequence: 2 })).toBeUndefined();
+    expect(await subject().insertSubCall({ ...decision('bob'), path: 'other' })).toBeUndefined();
+    expect(await subject().insertSubCall({ ...decision('bob'), runId: 'run_2' })).toBeUndefined();
+  });
+}
+
+/** `rememberDefinitionSource` and `definitionSource`: where a journaled definition was loaded from. */
+export function definitionSourceTests(subject: StoreSubject): void {
+  const sources = () => {
+    const store = subject();
+    if (!store.rememberDefinitionSource || !store.definitionSource)
+      throw new TypeError('This store records no definition sources: skip the definitionSources group.');
+    return { remember: store.rememberDefinitionSource.bind(store), find: store.definitionSource.bind(store) };
+  };
+
+  it('finds the source last recorded for a hash, and nothing for an unknown hash', async () => {
+    const { remember, find } = sources();
+    await remember('a'.repeat(64), '/work/flows/a.yaml', 1);
+    await remember('b'.repeat(64), '/work/flows/b.yaml', 2);
+    await remember('a'.repeat(64), '/work/moved/a.yaml', 3);
+    expect(await find('a'.repeat(64))).toBe('/work/moved/a.yaml');
+    expect(await find('b'.repeat(64))).toBe('/work/flows/b.yaml');
+    expect(await find('c'.repeat(64))).toBeUndefined();
+  });
+
+  it('loses none of many concurrent registrations', async () => {
+    const { remember, find } = sources();
+    const hashes = Array.from({ length: 30 }, (_, index) => String(index).padStart(64, '0'));
+    await Promise.all(hashes.map((hash, index) => remember(hash, `/flows/${index}.yaml`, index)));
+    expect(await Promise.all(hashes.map((hash) => find(hash)))).toEqual(
+      hashes.map((_, index) => `/flows/${index}.yaml`),
+    );
   });
 }

@@ -1,8 +1,20 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../core/index.js';
 import { cacheTests } from './store-contract-cache.js';
-import { createRunTests, leaseTests, listRunsTests, updateRunTests } from './store-contract-runs.js';
-import { attemptTests, subCallTests, writeStepTests } from './store-contract-steps.js';
+import {
+  createRunTests,
+  fencingTests,
+  leaseTests,
+  listRunsTests,
+  updateRunTests,
+} from './store-contract-runs.js';
+import {
+  attemptTests,
+  decisionTests,
+  definitionSourceTests,
+  subCallTests,
+  writeStepTests,
+} from './store-contract-steps.js';
 import type { StoreSubject } from './store-fixtures.js';
 
 /** The groups of the contract, by the methods they cover. */
@@ -13,8 +25,11 @@ export type StoreContractGroup =
   | 'writeStep'
   | 'attempts'
   | 'subCalls'
+  | 'decisions'
   | 'leases'
-  | 'cache';
+  | 'fencing'
+  | 'cache'
+  | 'definitionSources';
 
 export interface StoreContractOptions {
   /** Names the store in the test report. */
@@ -25,7 +40,8 @@ export interface StoreContractOptions {
   destroyStore?(store: Store): void | Promise<void>;
   /**
    * Groups this store leaves out, each with the reason: a store without `claimRun`/`releaseRun`
-   * skips `leases`, one without `readCache`/`writeCache` skips `cache`.
+   * skips `leases` and `fencing`, one without `readCache`/`writeCache` skips `cache`, one without
+   * `rememberDefinitionSource`/`definitionSource` skips `definitionSources`.
    */
   skip?: ReadonlyArray<{ reason: string; groups: readonly StoreContractGroup[] }>;
 }
@@ -73,8 +89,11 @@ export const storeContractGroups: Record<StoreContractGroup, (subject: StoreSubj
   writeStep: writeStepTests,
   attempts: attemptTests,
   subCalls: subCallTests,
+  decisions: decisionTests,
   leases: leaseTests,
+  fencing: fencingTests,
   cache: cacheTests,
+  definitionSources: definitionSourceTests,
 };
 
 export type { StoreSubject };
@@ -82,6 +101,9 @@ export {
   attemptTests,
   cacheTests,
   createRunTests,
+  decisionTests,
+  definitionSourceTests,
+  fencingTests,
   leaseTests,
   listRunsTests,
   subCallTests,

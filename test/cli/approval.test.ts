@@ -60,6 +60,20 @@ describe('baton approve and baton reject', () => {
     });
   });
 
+  it('points a rejected run at replay, not at a resume that would meet the same rejection', async () => {
+    const cwd = makeWorkspace({ 'refund.yaml': refund });
+    const id = runIdOf((await runCli(['run', 'refund.yaml'], { cwd })).stdout);
+    const rejected = await runCli(['reject', id, 'review', '--reason', 'wrong amount', '--by', 'ana'], {
+      cwd,
+    });
+    expect(rejected.code).toBe(1);
+    expect(rejected.stdout).toContain(`baton replay ${id} --from review`);
+    expect(rejected.stdout).not.toContain('baton resume');
+    const again = await runCli(['approve', id, 'review', '--by', 'bo'], { cwd });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('was already rejected by ana');
+  });
+
   it('exits 2 when the step is not waiting for approval', async () => {
     const cwd = makeWorkspace({ 'refund.yaml': refund });
     const id = runIdOf((await runCli(['run', 'refund.yaml'], { cwd })).stdout);

@@ -115,7 +115,8 @@ describe('Anthropic messages through the registry', () => {
     const { url } = await serve(['anthropic/rate-limited', 'anthropic/messages-text']);
     const { model, retries } = anthropic(url);
     await generateText({ model, prompt: 'Hello?', maxRetries: 0 });
-    expect(retries.map((retry) => retry.delayMs)).toEqual([4_000]);
+    // The Retry-After plus its jitter: random 0.5 of a fifth more.
+    expect(retries.map((retry) => retry.delayMs)).toEqual([4_400]);
   });
 
   it('does not retry a 400, and keeps its body for the caller', async () => {

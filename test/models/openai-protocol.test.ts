@@ -119,14 +119,16 @@ describe('OpenAI chat completions through the registry', () => {
     const result = await generateText({ model, prompt: 'Capital of France?', maxRetries: 0 });
     expect(result.text).toBe('Paris is the capital of France.');
     expect(requests).toHaveLength(2);
-    expect(retries.map((retry) => retry.delayMs)).toEqual([1_500]);
+    // The Retry-After plus its jitter: random 0.5 of a fifth more.
+    expect(retries.map((retry) => retry.delayMs)).toEqual([1_650]);
   });
 
   it('reads a Retry-After given in seconds', async () => {
     const { url } = await serve(['openai/rate-limited-seconds', 'openai/chat-text']);
     const { model, retries } = openai(url);
     await generateText({ model, prompt: 'Capital of France?', maxRetries: 0 });
-    expect(retries.map((retry) => retry.delayMs)).toEqual([3_000]);
+    // The Retry-After plus its jitter: random 0.5 of a fifth more.
+    expect(retries.map((retry) => retry.delayMs)).toEqual([3_300]);
   });
 
   it('retries a 500 with exponential backoff and full jitter', async () => {

@@ -100,7 +100,12 @@ describe('createResilientModel', () => {
       httpError(429, { 'retry-after': new Date(3_000).toUTCString() }),
       'ok',
     ]);
-    const resilient = createResilientModel(model, { id: 'test:scripted', clock: systemClock });
+    // No jitter, so the retry lands on the date itself.
+    const resilient = createResilientModel(model, {
+      id: 'test:scripted',
+      clock: systemClock,
+      random: () => 0,
+    });
     const result = resilient.doGenerate(call);
     await vi.advanceTimersByTimeAsync(2_999);
     expect(calls).toHaveLength(1);
@@ -170,7 +175,12 @@ describe('createResilientModel', () => {
   it('holds the whole provider back after a 429 with Retry-After', async () => {
     const limiter = new RateLimiter({ requestsPerMinute: 1_000 }, systemClock);
     const { model } = scriptedModel([httpError(429, { 'retry-after': '2' }), 'ok']);
-    const resilient = createResilientModel(model, { id: 'test:scripted', clock: systemClock, limiter });
+    const resilient = createResilientModel(model, {
+      id: 'test:scripted',
+      clock: systemClock,
+      limiter,
+      random: () => 0,
+    });
     const result = resilient.doGenerate(call);
     await vi.advanceTimersByTimeAsync(0);
     let otherGrantedAt: number | undefined;

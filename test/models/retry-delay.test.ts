@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterOf } from '../../src/core/index.js';
-import { backoffDelay, defaultRetryOptions } from '../../src/models/retry-delay.js';
+import { backoffDelay, retryAfterOf } from '../../src/core/index.js';
+import { defaultRetryOptions, modelRetryDelay } from '../../src/models/retry-delay.js';
 
 describe('retryAfterOf', () => {
   const now = Date.parse('2025-11-20T10:15:00Z');
@@ -27,12 +27,40 @@ describe('retryAfterOf', () => {
 });
 
 describe('backoffDelay', () => {
+  const backoff = { initialDelayMs: 1_000, maxDelayMs: 5_000, factor: 2 };
+
   it('draws below a ceiling that grows by the factor up to the maximum', () => {
-    const options = { ...defaultRetryOptions, initialDelayMs: 1_000, maxDelayMs: 5_000 };
     const highest = () => 0.999_999;
-    expect([0, 1, 2, 3, 4].map((retry) => backoffDelay(retry, options, highest))).toEqual([
+    expect([0, 1, 2, 3, 4].map((retry) => backoffDelay(backoff, retry, highest))).toEqual([
       999, 1_999, 3_999, 4_999, 4_999,
     ]);
-    expect(backoffDelay(3, options, () => 0)).toBe(0);
+    expect(backoffDelay(backoff, 3, () => 0)).toBe(0);
+  });
+
+  it('waits at least a Retry-After, spread by up to a fifth more, never past the maximum', () => {
+    expect(backoffDelay(backoff, 0, () => 0, 2_000)).toBe(2_000);
+    expect(backoffDelay(backoff, 0, () => 0.999_999, 2_000)).toBe(2_399);
+    expect(backoffDelay(backoff, 0, () => 0.5, 86_400_000)).toBe(5_000);
+  });
+
+  it('spreads ten callers told to come back after the same Retry-After', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    const waits = Array.from({ length: 10 }, () => backoffDelay(backoff, 0, random, 1_000)).sort(
+      (a, b) => a - b,
+    );
+    expect((waits.at(-1) ?? 0) - (waits[0] ?? 0)).toBeGreaterThan(50);
+  });
+});
+
+describe('modelRetryDelay', () => {
+  it('is the core backoff, with Retry-After waits capped by maxRetryAfterMs', () => {
+    const options = { ...defaultRetryOptions, initialDelayMs: 1_000, maxDelayMs: 5_000 };
+    expect(modelRetryDelay(2, options, () => 0.999_999)).toBe(3_999);
+    expect(modelRetryDelay(0, options, () => 0, 45_000)).toBe(45_000);
+    expect(modelRetryDelay(0, options, () => 0.999_999, 59_000)).toBe(60_000);
   });
 });

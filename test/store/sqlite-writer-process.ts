@@ -20,8 +20,8 @@ async function main(): Promise<void> {
   for (let index = 0; index < Number(count); index++) await writeRun(store, `child_${index}`);
   const lastWriteAt = Date.now();
   const now = Date.now();
-  const heldByParent = await store.claimRun('lease_parent', 'child', now + 60_000, now);
-  const own = await store.claimRun('lease_child', 'child', now + 60_000, now);
+  const heldByParent = (await store.claimRun('lease_parent', 'child', now + 60_000, now)) !== undefined;
+  const own = (await store.claimRun('lease_child', 'child', now + 60_000, now)) !== undefined;
   await store.close();
   report({ type: 'done', firstWriteAt, lastWriteAt, heldByParent, own });
 }

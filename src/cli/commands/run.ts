@@ -61,7 +61,7 @@ export function createRunCommand(): Command {
     if (undefinedNote) output.note(undefinedNote);
     const opened = openStore({ db: options.db, create: true });
     try {
-      rememberWorkflowFile(opened.path, hashWorkflow(definition.workflow), definition.file);
+      await rememberWorkflowFile(opened, hashWorkflow(definition.workflow), definition.file);
       const engine = engineFor(opened, {
         models: models.resolver,
         tools: definition.tools,

@@ -215,9 +215,16 @@ function printStep(output: CliOutput, step: StepRecord, attempts: AttemptRecord[
   if (line) output.line(line);
   for (const attempt of attempts) {
     const span =
-      attempt.endedAt === undefined ? 'running' : formatDuration(attempt.endedAt - attempt.startedAt);
+      attempt.endedAt === undefined ? undefined : formatDuration(attempt.endedAt - attempt.startedAt);
+    // An interrupted attempt ended when its process stopped; its end is when a resume noticed.
+    const state =
+      span === undefined
+        ? 'running'
+        : attempt.status === 'interrupted'
+          ? `interrupted (noticed ${span} after it started)`
+          : `${attempt.status} after ${span}`;
     output.line(
-      `  attempt ${attempt.attempt}: ${attempt.status} after ${span}${attempt.error ? ` · ${attempt.error.code}: ${attempt.error.message}` : ''}`,
+      `  attempt ${attempt.attempt}: ${state}${attempt.error ? ` · ${attempt.error.code}: ${attempt.error.message}` : ''}`,
     );
   }
   output.line('');

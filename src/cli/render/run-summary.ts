@@ -57,7 +57,10 @@ export function printRunSummary(output: CliOutput, style: Style, result: RunResu
       output.line(
         `  inspect: baton show ${id}${result.error?.stepPath ? ` --step ${result.error.stepPath}` : ''}`,
       );
-      output.line(`  retry:   baton resume ${id}`);
+      // A rejection stands: resuming would meet the same decision. A replay asks again.
+      if (result.error?.code === 'APPROVAL_REJECTED' && result.error.stepPath !== undefined) {
+        output.line(`  ask again: baton replay ${id} --from ${result.error.stepPath.split(/[/[#]/)[0]}`);
+      } else output.line(`  retry:   baton resume ${id}`);
       break;
     }
     case 'running':

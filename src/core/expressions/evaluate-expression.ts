@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type jsonata from 'jsonata';
-import { BatonError } from '../errors.js';
+import { BatonError, toBatonError } from '../errors.js';
 
 // JSONata is loaded on the first expression: a workflow of TypeScript functions never pays for it.
 let jsonataModule: typeof jsonata | undefined;
@@ -55,6 +55,8 @@ export async function evaluateExpression(
   try {
     return normalize(await parsed.evaluate(scope, bindings));
   } catch (error) {
+    // A Baton error raised inside (by a `$call` function) keeps its code and retryability.
+    if (BatonError.is(error)) throw toBatonError(error, error.code, stepPath);
     throw new BatonError(
       'EXPRESSION_FAILED',
       `Expression \`${expression}\` failed: ${(error as Error).message}`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BatonError } from '../errors.js';
+import { BatonError, type BatonErrorCode } from '../errors.js';
 import { compileExpression } from '../expressions/evaluate-expression.js';
 import { templateExpressions } from '../expressions/render-template.js';
 import { fieldReferences } from '../expressions/step-references.js';
@@ -14,6 +14,8 @@ export interface WorkflowProblem {
   path: Array<string | number>;
   stepId?: string;
   message: string;
+  /** The error code a run would fail with, where it differs from `WORKFLOW_INVALID`. */
+  code?: BatonErrorCode;
 }
 
 /**
@@ -226,8 +228,8 @@ function checkStep(
   context: LevelContext,
 ): void {
   const { problems } = context;
-  const report = (field: Array<string | number>, message: string) =>
-    problems.push({ path: [...path, ...field], stepId: step.id, message });
+  const report = (field: Array<string | number>, message: string, code?: BatonErrorCode) =>
+    problems.push({ path: [...path, ...field], stepId: step.id, message, ...(code ? { code } : {}) });
   const known = (id: string) => here.has(id) || outer.has(id);
   step.needs?.forEach((id, index) => {
     if (!here.has(id)) report(['needs', index], `Unknown step "${id}" in needs of "${step.id}".`);
@@ -250,7 +252,11 @@ function checkStep(
   forEachComputed(step, (value, field, isTemplate) => {
     if (typeof value !== 'string') {
       if (context.functions && !(value.function in context.functions)) {
-        report([...field, 'function'], `Function "${value.function}" is not registered with the workflow.`);
+        report(
+          [...field, 'function'],
+          `Function "${value.function}" is not registered with the workflow.`,
+          'FUNCTION_NOT_FOUND',
+        );
       }
       return;
     }

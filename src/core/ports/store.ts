@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors.js';
+import { BatonError, type SerializedError } from '../errors.js';
 import type { Workflow } from '../ir/workflow.js';
 
 /** Run statuses. `waiting` means suspended on a person (an approval), with no process needed. */
@@ -29,9 +29,11 @@ export interface RunRecord {
   costUsd: number;
 }
 
-export type RunPatch = Partial<
-  Pick<RunRecord, 'status' | 'endedAt' | 'output' | 'error' | 'usage' | 'costUsd'>
->;
+/** Fields to set; `null` clears `endedAt` or `error` (a resumed run is running again, without its old error). */
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'output' | 'usage' | 'costUsd'>> & {
+  endedAt?: number | null;
+  error?: SerializedError | null;
+};
 
 /** One step instance: a step at a path (`review[3]/check`), with its latest attempt. */
 export interface StepRecord {
@@ -46,8 +48,10 @@ export interface StepRecord {
   input?: unknown;
   output?: unknown;
   error?: SerializedError;
-  /** Why it was skipped, which route a branch took, or that a failure was continued past. */
+  /** Why it was skipped, which route a branch took, or how a failure was handled: text for people. */
   note?: string;
+  /** For a failed step whose `onError` policy took over: continued with a value, or routed to a step. */
+  handled?: 'continued' | 'routed';
   model?: string;
   usage?: Usage;
   costUsd?: number;
@@ -59,7 +63,8 @@ export interface AttemptRecord {
   runId: string;
   path: string;
   attempt: number;
-  status: 'running' | 'succeeded' | 'failed';
+  /** `interrupted`: its process stopped before it ended; `endedAt` is when a resume noticed. */
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
   startedAt: number;
   endedAt?: number;
   error?: SerializedError;
@@ -94,6 +99,25 @@ export interface RunFilter {
 }
 
 /**
+ * The lease epoch a write is made under. A store refuses a fenced write with `LEASE_LOST` unless
+ * the run's lease still has this epoch: once another owner has claimed the run, the writes of the
+ * process that lost it can no longer land, however late they arrive.
+ */
+export type Fence = number;
+
+/** Adapters refuse a fenced write with this, so the error reads the same on every store. */
+export function leaseLost(runId: string, fence: Fence, current: number | undefined): BatonError {
+  return new BatonError(
+    'LEASE_LOST',
+    `Run ${runId} was taken over by another process (lease epoch ${current ?? 'none'}, this write was made under ${fence}); the write was refused.`,
+    {
+      hint: 'This process stopped running the run; the process that holds the lease now carries it on.',
+      details: { runId, fence, epoch: current },
+    },
+  );
+}
+
+/**
  * The journal. The runner writes a step's record before any dependent starts, so a run can be
  * resumed from the store alone. Adapters implement these few methods; `baton/testing` has the
  * conformance suite every adapter runs. Writes of one run must take effect in the order they were
@@ -103,27 +127,36 @@ export interface Store {
   /** Records a new run; rejects with `STORE_CONFLICT` when its id is taken. */
   createRun(run: RunRecord): Promise<void>;
   /** Sets the fields of the patch; rejects with `RUN_NOT_FOUND` for an unknown run. */
-  updateRun(runId: string, patch: RunPatch): Promise<void>;
+  updateRun(runId: string, patch: RunPatch, fence?: Fence): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Runs newest first (ties by id, descending); `since` keeps runs created at or after it. */
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** Upserts a step instance and, when given, its attempt, in one write. */
-  writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void>;
+  writeStep(step: StepRecord, attempt?: AttemptRecord, fence?: Fence): Promise<void>;
   /** The step instances of a run by `startedAt` (instances without one first), then by path. */
   listSteps(runId: string): Promise<StepRecord[]>;
   /** The attempts of a run, or of one path, by path and then attempt number. */
   listAttempts(runId: string, path?: string): Promise<AttemptRecord[]>;
   /** Upserts a sub-call by run, path and sequence. */
-  writeSubCall(call: SubCallRecord): Promise<void>;
+  writeSubCall(call: SubCallRecord, fence?: Fence): Promise<void>;
+  /**
+   * Records a sub-call only if none is recorded at its run, path and sequence, in one atomic step:
+   * of many concurrent inserts exactly one lands. Returns the record that was already there (this
+   * insert changed nothing), or undefined when this one was recorded. A decision on an approval is
+   * inserted this way, so two people deciding at once cannot both win.
+   */
+  insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined>;
   /** The sub-calls of a step instance by sequence. */
   listSubCalls(runId: string, path: string): Promise<SubCallRecord[]>;
   /**
-   * Takes the run for `owner` until `until` (epoch ms) unless another owner holds an unexpired
-   * lease. Returns false when it is held elsewhere. Optional: a store used by one process at a
-   * time may leave it out.
+   * Takes the run for `owner` until `until` (epoch ms) unless another owner holds a lease that
+   * has not expired at `now`. Returns the lease's epoch, the {@link Fence} of the holder's writes,
+   * or undefined when the run is held elsewhere. The epoch grows by one whenever the lease changes
+   * hands (another owner, or a claim after a release) and stays the same when its holder renews.
+   * Optional: a store used by one process at a time may leave it out.
    */
-  claimRun?(runId: string, owner: string, until: number, now: number): Promise<boolean>;
-  /** Ends the lease of `owner`; a release by another owner changes nothing. */
+  claimRun?(runId: string, owner: string, until: number, now: number): Promise<number | undefined>;
+  /** Ends the lease of `owner` (its epoch is kept); a release by another owner changes nothing. */
   releaseRun?(runId: string, owner: string): Promise<void>;
   /**
    * The content-addressed cache of model calls and cacheable steps: the entry stored under `key`
@@ -133,6 +166,14 @@ export interface Store {
   readCache?(key: string): Promise<CacheEntry | undefined>;
   /** Stores an entry; writing a key again replaces it. */
   writeCache?(entry: CacheEntry): Promise<void>;
+  /**
+   * Notes where definitions with this hash were loaded from (a workflow file's absolute path), so
+   * a resume can find their module again; recording a hash again replaces its source. Optional,
+   * like the two below.
+   */
+  rememberDefinitionSource?(workflowHash: string, source: string, now: number): Promise<void>;
+  /** The source last recorded for a definition hash, or undefined. */
+  definitionSource?(workflowHash: string): Promise<string | undefined>;
   /** Frees what the store holds (a database connection). */
   close?(): Promise<void>;
 }

@@ -78,7 +78,7 @@ export function createCodeContext(context: StepContext): CodeContext {
     return { sequence, ...pause };
   };
   const write = (sequence: number, kind: string, name: string, fields: Partial<SubCallRecord>) =>
-    store.writeSubCall({
+    run.journal.writeSubCall({
       runId: run.id,
       path,
       sequence,

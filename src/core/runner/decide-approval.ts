@@ -32,6 +32,9 @@ export async function decideApproval(
     .map((step) => step.path);
   const record = steps.find((step) => step.path === path);
   if (record?.status !== 'waiting' || record.kind !== 'approval') {
+    // Decided already (and perhaps continued since): say by whom.
+    const { decision } = latestApproval(record ? await services.store.listSubCalls(runId, path) : []);
+    if (decision) throw alreadyDecided(runId, path, decision.response as ApprovalDecision);
     throw new BatonError(
       'APPROVAL_NOT_PENDING',
       `Step "${path}" of run ${runId} is not waiting for approval (${record ? `status ${record.status}` : 'no such step'}).`,
@@ -42,11 +45,12 @@ export async function decideApproval(
     );
   }
   const { request, decision: earlier } = latestApproval(await services.store.listSubCalls(runId, path));
-  if (!request || earlier) {
-    throw new BatonError('APPROVAL_NOT_PENDING', `Step "${path}" of run ${runId} was already decided.`, {
+  if (!request) {
+    throw new BatonError('APPROVAL_NOT_PENDING', `Step "${path}" of run ${runId} has no approval request.`, {
       stepPath: path,
     });
   }
+  if (earlier) throw alreadyDecided(runId, path, earlier.response as ApprovalDecision);
   const by = input.by ?? 'unknown';
   const decision: ApprovalDecision = { action: input.action, by, at: services.clock.now() };
   if (input.action === 'reject') decision.reason = input.reason;
@@ -67,7 +71,9 @@ export async function decideApproval(
       decision.diff = diffValues((request.request as { subject: unknown }).subject, decision.edit);
     }
   }
-  await services.store.writeSubCall({
+  // The check above is only a courtesy: two people can pass it at once. The insert is the
+  // decision, and the store lets exactly one insert land.
+  const recorded = await services.store.insertSubCall({
     runId,
     path,
     sequence: 1,
@@ -75,7 +81,21 @@ export async function decideApproval(
     response: decision,
     createdAt: decision.at,
   });
+  if (recorded) throw alreadyDecided(runId, path, recorded.response as ApprovalDecision);
   return decision;
+}
+
+function alreadyDecided(runId: string, path: string, decision: ApprovalDecision): BatonError {
+  const verb = decision.action === 'approve' ? 'approved' : 'rejected';
+  return new BatonError(
+    'APPROVAL_NOT_PENDING',
+    `Step "${path}" of run ${runId} was already ${verb} by ${decision.by} at ${new Date(decision.at).toISOString()}.`,
+    {
+      stepPath: path,
+      hint: `See the decision with \`baton show ${runId} --step ${path}\`.`,
+      details: { decision },
+    },
+  );
 }
 
 function findStep(steps: readonly Step[], id: string): Step | undefined {

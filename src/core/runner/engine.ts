@@ -11,8 +11,9 @@ import { coreStepHandlers } from '../steps/index.js';
 import { prepareAnswer } from './answer-question.js';
 import { type ApprovalInput, decideApproval } from './decide-approval.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
+import { resumeRun } from './resume-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
-import { cancelRun, type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
+import { cancelRun, type RunOptions, type RunResult, runWorkflow } from './run-workflow.js';
 
 export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & {
   definition?: WorkflowDefinition;
@@ -38,6 +39,16 @@ export interface EngineOptions {
   owner?: string;
   /** Lease length on a run in ms; a process that dies frees its runs after this. Default 30 s. */
   leaseMs?: number;
+  /**
+   * How long a cancelled run waits for each step in flight to settle (a tool call finishing, a
+   * model call aborting) before it journals the step as interrupted and lets the run go. Default 5 s.
+   */
+  cancelGraceMs?: number;
+  /**
+   * Called once for each event listener (`subscribe`, `onEvent`) that throws; the run goes on as
+   * if the listener had returned. Default: a warning on stderr.
+   */
+  onListenerError?: (error: unknown) => void;
 }
 
 /** A running engine: one per process, shared by every run so limits hold across them. */
@@ -116,6 +127,8 @@ export function createEngine(options: EngineOptions): Engine {
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: options.leaseMs ?? 30_000,
     active: new Map(),
+    cancelGraceMs: options.cancelGraceMs ?? 5_000,
+    onListenerError: options.onListenerError ?? warnListenerError,
   };
   // A run waiting on an approval with a deadline is resumed when the deadline passes, if this
   // process is still alive then; the timer does not keep the process alive.
@@ -123,6 +136,7 @@ export function createEngine(options: EngineOptions): Engine {
     const ended = await result;
     const wakeAt = ended.waiting?.wakeAt;
     if (wakeAt !== undefined) {
+      // A real timer, like the lease heartbeat: a background wait must not move a test clock.
       const timer = setTimeout(
         () => {
           void wake(resumeRun(services, ended.runId, options), options).catch(() => {});
@@ -167,6 +181,14 @@ export function createEngine(options: EngineOptions): Engine {
       return () => listeners.delete(listener);
     },
   };
+}
+
+function warnListenerError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(
+    `An event listener threw (its later errors are not reported): ${message}`,
+    'BatonWarning',
+  );
 }
 
 function toRegistry(tools: EngineOptions['tools']): ToolRegistry {

@@ -29,9 +29,10 @@ export function executeGraph(
   const forward = () => controller.abort(parentSignal.reason);
   if (parentSignal.aborted) forward();
   else parentSignal.addEventListener('abort', forward, { once: true });
-  const aborted = new Promise<never>((_, reject) =>
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
-  );
+  const aborted = new Promise<never>((_, reject) => {
+    if (controller.signal.aborted) reject(controller.signal.reason);
+    else controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
   aborted.catch(() => {});
   const level: Record<string, unknown> = {};
   const frame: Frame = {
@@ -190,7 +191,7 @@ function isRouted(outcome: Outcome | undefined): boolean {
 
 async function recordSkip(run: RunState, step: Step, path: string, reason: string): Promise<void> {
   const time = run.services.clock.now();
-  await run.services.store.writeStep({
+  await run.journal.writeStep({
     runId: run.id,
     path,
     stepId: step.id,

@@ -34,15 +34,12 @@ export function pauseAt(calls: readonly SubCallRecord[], sequence: number): Paus
 }
 
 /**
- * Records the decision of a pause unless one is there already; returns whether this one won.
- * Read-then-write: a store with a conditional write can make this atomic without changing callers.
+ * Records the decision of a pause unless one is there already; returns whether this one won. One
+ * insert the store accepts once, so of two deciding at the same moment exactly one wins.
  */
 export async function decidePause(
   store: Store,
   decision: SubCallRecord & { sequence: number },
 ): Promise<boolean> {
-  const calls = await store.listSubCalls(decision.runId, decision.path);
-  if (calls.some((call) => call.sequence === decision.sequence)) return false;
-  await store.writeSubCall(decision);
-  return true;
+  return (await store.insertSubCall(decision)) === undefined;
 }

@@ -58,5 +58,5 @@ export async function replayRun(
   });
   // Reused instances are copied into the new run's journal, so it stands on its own.
   for (const step of reused.values()) await services.store.writeStep({ ...step, runId: record.id });
-  return continueRun(services, definition, record, reused, options);
+  return continueRun(services, record.id, options, async () => ({ definition, record, replay: reused }));
 }

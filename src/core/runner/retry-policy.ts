@@ -1,5 +1,6 @@
 import type { BatonError } from '../errors.js';
 import type { RetryPolicy } from '../ir/step.js';
+import { backoffDelay } from './backoff.js';
 
 export interface ResolvedRetryPolicy {
   maxAttempts: number;
@@ -41,8 +42,8 @@ export function shouldRetry(policy: ResolvedRetryPolicy, attempt: number, error:
 }
 
 /**
- * Exponential backoff with full jitter, capped at `maxDelayMs`. A `retryAfterMs` the server sent
- * wins: retrying earlier only provokes another refusal.
+ * The wait before attempt `attempt + 1`: the shared backoff, capped at `maxDelayMs`, a server's
+ * Retry-After included (with jitter, so callers refused together do not retry together).
  */
 export function retryDelay(
   policy: ResolvedRetryPolicy,
@@ -50,9 +51,7 @@ export function retryDelay(
   error: BatonError,
   random: () => number = Math.random,
 ): number {
-  if (error.retryAfterMs !== undefined) return error.retryAfterMs;
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
-  return Math.floor(random() * ceiling);
+  return backoffDelay(policy, attempt - 1, random, error.retryAfterMs);
 }
 
 /**

@@ -5,11 +5,12 @@ import type { Step } from '../ir/step.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { Clock } from '../ports/clock.js';
 import type { ModelResolver } from '../ports/model-resolver.js';
-import type { StepRecord, Store, Usage } from '../ports/store.js';
+import type { AttemptRecord, StepRecord, Store, SubCallRecord, Usage } from '../ports/store.js';
 import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import type { PendingAnswer } from './code-context.js';
 import type { Question } from './pause.js';
+import type { RunLease } from './run-lease.js';
 
 /** What the engine holds for every run in the process. */
 export interface EngineServices {
@@ -28,8 +29,12 @@ export interface EngineServices {
   owner: string;
   /** How long a lease on a run lasts without renewal; renewed every third of it while running. */
   leaseMs: number;
-  /** The runs executing in this process, by id, so `cancel` can reach them. */
-  active: Map<string, AbortController>;
+  /** The runs executing in this process, by id, so `cancel` can reach them and wait for their end. */
+  active: Map<string, { controller: AbortController; ended: Promise<void> }>;
+  /** How long a cancelled step may take to settle before it is journaled as interrupted. */
+  cancelGraceMs: number;
+  /** Told about each listener that threw, once per listener; it never changes a run's outcome. */
+  onListenerError: (error: unknown, listener: EventListener) => void;
 }
 
 /** Limits of one run. */
@@ -52,6 +57,13 @@ export interface RunState {
   /** Instances that ended in an earlier process, by path: their outputs are reused, not recomputed. */
   replay: ReadonlyMap<string, StepRecord>;
   emit: EventListener;
+  /** This process's lease on the run: `confirm()` before starting an attempt. */
+  lease: RunLease;
+  /** The run's journal writes, fenced with its lease epoch. */
+  journal: {
+    writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void>;
+    writeSubCall(call: SubCallRecord): Promise<void>;
+  };
   usage: Usage;
   costUsd: number;
   /** Whether a model call of this run had no price, so `costUsd` is less than it cost. */

@@ -2,8 +2,9 @@ import { BatonError, type SerializedError, serializeError, toBatonError } from '
 import { sizeOf } from '../events.js';
 import { toMilliseconds } from '../ir/duration.js';
 import type { Step } from '../ir/step.js';
-import type { CacheEntry, StepRecord, Usage } from '../ports/store.js';
+import type { AttemptRecord, CacheEntry, StepRecord, Usage } from '../ports/store.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+import { settleWithin, startDeadline } from './attempt-deadlines.js';
 import { stepCacheKey } from './cache-key.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
@@ -69,11 +70,27 @@ export async function runStep(
     record.attempt++;
     const attempt = record.attempt;
     for (const gate of gates) await gate.acquire(frame.signal);
+    // A process that may have lost the run (it stalled past its lease) starts nothing before it
+    // has renewed the lease; one that lost it starts nothing at all.
+    // Cancelled before it began: nothing ran, so nothing is journaled.
+    if (frame.signal.aborted) {
+      for (const gate of gates) gate.release();
+      return { outcome: 'failed', error: cancelled(run, frame, path) };
+    }
+    const confirming = run.lease.confirm();
+    if (confirming) {
+      try {
+        await confirming;
+      } catch (error) {
+        for (const gate of gates) gate.release();
+        return { outcome: 'failed', error: toBatonError(error, 'LEASE_LOST', path) };
+      }
+    }
     const attemptStart = services.clock.now();
     // The start of an attempt is written without waiting: nothing depends on it but the journal's
     // view of what is running. It is awaited before the attempt's end is written, so a quick step
     // commits both in one transaction, and a failed write still fails the step.
-    const started = services.store.writeStep(record, {
+    const started = run.journal.writeStep(record, {
       runId: run.id,
       path,
       attempt,
@@ -95,7 +112,8 @@ export async function runStep(
     let unpriced = false;
     let cacheHits = 0;
     let cacheMisses = 0;
-    const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
+    const deadline =
+      timeoutMs === undefined ? undefined : startDeadline(services.clock, timeoutMs, frame.signal, path);
     const reads = readsOf(step, frame.scope);
     const context: StepContext = {
       run,
@@ -135,9 +153,10 @@ export async function runStep(
         step.cache === true && context.cache
           ? cachedStep(step, context, frame, handler)
           : handler.execute(step, context);
-      const outcome = await Promise.race(
-        deadline ? [work, frame.aborted, deadline.expired] : [work, frame.aborted],
-      );
+      // On a cancel the step's signal aborts and the step gets a grace period to settle: what it
+      // returns in time is journaled, so a resume does not redo work whose effects have landed.
+      const aborted = frame.aborted.catch((reason: unknown) => settleWithin(run, work, reason));
+      const outcome = await Promise.race(deadline ? [work, aborted, deadline.expired] : [work, aborted]);
       if (outcome.waiting) {
         await started;
         deadline?.clear();
@@ -145,7 +164,7 @@ export async function runStep(
         record.status = 'waiting';
         // What its model calls spent so far shows while it waits.
         if (usage) Object.assign(record, { usage }, unpriced ? {} : { costUsd });
-        await services.store.writeStep(record);
+        await run.journal.writeStep(record);
         const time = services.clock.now();
         const wakeAt = outcome.waiting.wakeAt;
         run.emit({
@@ -173,7 +192,7 @@ export async function runStep(
         },
       );
       // Queued after the start (stores keep the order of writes), committed together when quick.
-      const ended = services.store.writeStep(record, {
+      const ended = run.journal.writeStep(record, {
         runId: run.id,
         path,
         attempt,
@@ -202,11 +221,11 @@ export async function runStep(
         if (usage) record.usage = usage;
         if (usage && !unpriced) record.costUsd = costUsd;
       }
-      const attemptRecord = {
+      const attemptRecord: AttemptRecord = {
         runId: run.id,
         path,
         attempt,
-        status: 'failed' as const,
+        status: error.code === 'RUN_CANCELLED' ? 'interrupted' : 'failed',
         startedAt: attemptStart,
         endedAt,
         error: serialized,
@@ -223,14 +242,14 @@ export async function runStep(
         final: !retry,
       });
       if (!retry) return settleFailure(run, step, record, attemptRecord, error);
-      await services.store.writeStep(record, attemptRecord);
+      await run.journal.writeStep(record, attemptRecord);
       const delayMs = retryDelay(policy, attempt, error, services.random);
       run.emit({ type: 'attempt-retry', runId: run.id, path, attempt: attempt + 1, delayMs, time });
       try {
         await services.clock.sleep(delayMs, frame.signal);
       } catch {
         record.status = 'cancelled';
-        await services.store.writeStep(record);
+        await run.journal.writeStep(record);
         return { outcome: 'failed', error: cancelled(run, frame, path) };
       }
     }
@@ -265,17 +284,18 @@ async function settleFailure(
   if (error.code !== 'RUN_CANCELLED' && onError !== 'fail') {
     const continued = 'continue' in onError;
     record.note = continued ? 'continued' : `routed to ${onError.route}`;
+    record.handled = continued ? 'continued' : 'routed';
     if (continued) {
       record.output = onError.continue;
       record.outputSize = sizeOf(onError.continue);
     }
-    await run.services.store.writeStep(record, attempt);
+    await run.journal.writeStep(record, attempt);
     emitEnd(run, record, 'failed');
     return continued
       ? { outcome: 'continued', output: onError.continue, error: serialized }
       : { outcome: 'routed', error: serialized };
   }
-  await run.services.store.writeStep(record, attempt);
+  await run.journal.writeStep(record, attempt);
   // A failure inside a map, loop or called workflow already names its own step and input.
   if (error.stepPath !== undefined && error.stepPath !== record.path) return { outcome: 'failed', error };
   const detailed = new BatonError(error.code, error.message, {
@@ -317,8 +337,8 @@ function replay(run: RunState, step: Step, record: StepRecord): StepResult {
   emitEnd(run, record, record.status === 'succeeded' ? 'succeeded' : 'failed', true);
   if (record.status === 'succeeded') return { outcome: 'succeeded', output: record.output };
   const error = record.error ?? serializeError(new BatonError('STEP_FAILED', 'failed'));
-  if (record.note === 'continued') return { outcome: 'continued', output: record.output, error };
-  if (record.note?.startsWith('routed')) return { outcome: 'routed', error };
+  if (record.handled === 'continued') return { outcome: 'continued', output: record.output, error };
+  if (record.handled === 'routed') return { outcome: 'routed', error };
   return { outcome: 'failed', error: toBatonError(error, error.code, step.id) };
 }
 
@@ -389,32 +409,4 @@ function cancelled(run: RunState, frame: Frame, path: string): BatonError {
     stepPath: path,
     hint: `Resume it with \`baton resume ${run.id}\`.`,
   });
-}
-
-/** A per-attempt deadline: aborts the step's signal and rejects when the timeout passes. */
-function startDeadline(timeoutMs: number, parent: AbortSignal, path: string) {
-  const controller = new AbortController();
-  let reject: (error: BatonError) => void = () => {};
-  const expired = new Promise<never>((_, fail) => {
-    reject = fail;
-  });
-  expired.catch(() => {});
-  const timer = setTimeout(() => {
-    const error = new BatonError(
-      'STEP_TIMEOUT',
-      `Step "${path}" took longer than its timeout of ${timeoutMs} ms.`,
-      {
-        stepPath: path,
-        retryable: true,
-        hint: 'Raise `timeout` on the step, or make it faster.',
-      },
-    );
-    controller.abort(error);
-    reject(error);
-  }, timeoutMs);
-  return {
-    signal: AbortSignal.any([parent, controller.signal]),
-    expired,
-    clear: () => clearTimeout(timer),
-  };
 }

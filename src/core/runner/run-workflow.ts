@@ -1,15 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
-import type { BatonEvent, EventListener } from '../events.js';
+import type { EventListener } from '../events.js';
 import { renderMapping } from '../expressions/render-template.js';
-import { assertValidWorkflow, validateWorkflow } from '../ir/validate-workflow.js';
+import { assertValidWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
 import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
+import { isolateListeners } from './isolate-listeners.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
+import { type RunLease, takeLease } from './run-lease.js';
 import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
 
 export interface RunOptions {
@@ -52,7 +54,7 @@ export async function runWorkflow(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const record = await createRunRecord(services, definition, options);
-  return continueRun(services, definition, record, new Map(), options);
+  return continueRun(services, record.id, options, async () => ({ definition, record, replay: new Map() }));
 }
 
 /** Validates the definition and the input, and journals a new run. */
@@ -70,7 +72,7 @@ export async function createRunRecord(
     ? checkAgainstSchema(options.input ?? {}, workflow.input, 'INPUT_INVALID')
     : (options.input ?? {});
   const record: RunRecord = {
-    id: options.runId ?? newRunId(),
+    id: options.runId ?? newRunId(services.clock.now()),
     workflowName: workflow.name,
     workflowHash: hashWorkflow(workflow),
     definition: workflow,
@@ -85,80 +87,82 @@ export async function createRunRecord(
   return record;
 }
 
-/**
- * Runs (or runs again) a journaled run: instances in `replay` keep their recorded outcome and only
- * the rest execute. Used by a new run, by resume after a crash, and by replay from a step.
- */
-export async function continueRun(
-  services: EngineServices,
-  definition: WorkflowDefinition,
-  record: RunRecord,
-  replay: ReadonlyMap<string, StepRecord>,
-  options: RunOptions,
-): Promise<RunResult> {
-  const release = await leaseRun(services, record.id, options.takeover === true);
-  try {
-    return await executeRun(services, definition, record, replay, options);
-  } finally {
-    await release();
-  }
+/** What a run executes with once its lease is held: read after claiming, so it is current. */
+export interface PreparedRun {
+  definition: WorkflowDefinition;
+  record: RunRecord;
+  replay: ReadonlyMap<string, StepRecord>;
 }
 
 /**
- * Holds the run's lease while it executes, so a second process that tries to resume it is
- * refused instead of running the same steps at once. Returns the function that lets it go.
+ * Runs (or runs again) a journaled run under its lease: `prepare` reads what the run continues
+ * from only once the lease is held, so no step another process finished meanwhile runs again.
+ * Instances in `replay` keep their recorded outcome and only the rest execute. Used by a new run,
+ * by resume after a crash, and by replay from a step. The lease is released only after every
+ * step has settled.
  */
-async function leaseRun(
+export async function continueRun(
   services: EngineServices,
   runId: string,
-  takeover: boolean,
-): Promise<() => Promise<void>> {
-  const { store, owner, leaseMs, clock } = services;
-  if (!store.claimRun) return async () => {};
-  const claim = (now: number) =>
-    store.claimRun?.(runId, owner, clock.now() + leaseMs, now) ?? Promise.resolve(true);
-  // A takeover claims as if every lease had expired.
-  if (!(await claim(takeover ? Number.MAX_SAFE_INTEGER : clock.now()))) {
-    throw new BatonError('STORE_CONFLICT', `Run ${runId} is being run by another process.`, {
-      hint: `Wait for it to finish; if that process has stopped, its lease ends within ${Math.ceil(leaseMs / 1000)} s, or resume with --takeover.`,
+  options: RunOptions,
+  prepare: (lease: RunLease) => Promise<PreparedRun>,
+): Promise<RunResult> {
+  if (services.active.has(runId)) {
+    throw new BatonError('STORE_CONFLICT', `Run ${runId} is already running in this process.`, {
+      hint: 'Wait for it to end, or cancel it first.',
     });
   }
-  // Each renewal also looks for a cancel recorded by another process (`baton cancel`).
-  const renewLease = async () => {
-    await claim(clock.now());
-    if ((await store.getRun(runId))?.status === 'cancelled') {
-      services.active.get(runId)?.abort(
-        new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled by another process.`, {
-          hint: `Resume it with \`baton resume ${runId}\`.`,
-        }),
-      );
+  const controller = new AbortController();
+  let settle = () => {};
+  const ended = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  services.active.set(runId, { controller, ended });
+  try {
+    // Each renewal also looks for a cancel recorded by another process (`baton cancel`).
+    const lease = await takeLease(
+      services,
+      runId,
+      options.takeover === true,
+      (lost) => controller.abort(lost),
+      async () => {
+        if ((await services.store.getRun(runId))?.status === 'cancelled') {
+          controller.abort(
+            new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled by another process.`, {
+              hint: `Resume it with \`baton resume ${runId}\`.`,
+            }),
+          );
+        }
+      },
+    );
+    try {
+      const prepared = await prepare(lease);
+      return await executeRun(services, prepared, options, controller, lease);
+    } finally {
+      await lease.release();
     }
-  };
-  const renew = setInterval(() => void renewLease().catch(() => {}), Math.max(1, Math.floor(leaseMs / 3)));
-  renew.unref();
-  return async () => {
-    clearInterval(renew);
-    await store.releaseRun?.(runId, owner);
-  };
+  } finally {
+    services.active.delete(runId);
+    settle();
+  }
 }
 
 async function executeRun(
   services: EngineServices,
-  definition: WorkflowDefinition,
-  record: RunRecord,
-  replay: ReadonlyMap<string, StepRecord>,
+  { definition, record, replay }: PreparedRun,
   options: RunOptions,
+  controller: AbortController,
+  lease: RunLease,
 ): Promise<RunResult> {
-  if (record.status !== 'running') await services.store.updateRun(record.id, { status: 'running' });
-  const controller = new AbortController();
-  services.active.set(record.id, controller);
+  const fence = lease.fence;
+  // A run continued after a crash, a cancel or a failure is running again, without its old error.
+  if (record.status !== 'running' || record.error !== undefined || record.endedAt !== undefined) {
+    await services.store.updateRun(record.id, { status: 'running', endedAt: null, error: null }, fence);
+  }
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
-  const listeners = [...services.listeners, ...(options.onEvent ? [options.onEvent] : [])];
-  const emit: EventListener = (event: BatonEvent) => {
-    for (const listener of listeners) listener(event);
-  };
+  const emit = isolateListeners(services, options.onEvent);
   const run: RunState = {
     id: record.id,
     definition,
@@ -166,6 +170,11 @@ async function executeRun(
     signal: controller.signal,
     replay,
     emit,
+    lease,
+    journal: {
+      writeStep: (step, attempt) => services.store.writeStep(step, attempt, fence),
+      writeSubCall: (call) => services.store.writeSubCall(call, fence),
+    },
     usage: { ...record.usage },
     costUsd: record.costUsd,
     unpriced: [...replay.values()].some(isUnpriced),
@@ -212,12 +221,14 @@ async function executeRun(
     }
   } catch (thrown) {
     const failure = toBatonError(thrown, 'STEP_FAILED');
-    status = failure.code === 'RUN_CANCELLED' || controller.signal.aborted ? 'cancelled' : 'failed';
+    status =
+      failure.code === 'RUN_CANCELLED' || (controller.signal.aborted && !lease.lost) ? 'cancelled' : 'failed';
     error = serializeError(failure);
   } finally {
     options.signal?.removeEventListener('abort', cancel);
-    services.active.delete(record.id);
   }
+  // A process that lost the run writes nothing more: the new holder carries it on.
+  if (lease.lost) throw lease.lost;
   const ended = services.clock.now();
   const patch: Parameters<typeof services.store.updateRun>[1] = {
     status,
@@ -227,7 +238,7 @@ async function executeRun(
   if (status !== 'waiting') patch.endedAt = ended;
   if (output !== undefined) patch.output = output;
   if (error !== undefined) patch.error = error;
-  await services.store.updateRun(run.id, patch);
+  await services.store.updateRun(run.id, patch, fence);
   const result: RunResult = {
     runId: run.id,
     status,
@@ -254,8 +265,10 @@ async function executeRun(
 }
 
 /**
- * Cancels a run: at once when it runs in this process; otherwise the journal marks it cancelled
- * and the process running it stops at its next lease renewal (within a third of the lease).
+ * Cancels a run. In this process: aborts its steps, waits for them to settle (each gets the
+ * engine's cancel grace period), journals the run `cancelled` and releases its lease before it
+ * resolves. In another process: the journal marks it cancelled, and that process stops at its
+ * next lease renewal (within a third of the lease) the same way, holding the lease until it has.
  */
 export async function cancelRun(
   services: EngineServices,
@@ -263,90 +276,18 @@ export async function cancelRun(
 ): Promise<'stopped' | 'marked' | 'ended'> {
   const local = services.active.get(runId);
   if (local) {
-    local.abort(
+    local.controller.abort(
       new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled.`, {
         hint: `Resume it with \`baton resume ${runId}\`.`,
       }),
     );
+    await local.ended;
     return 'stopped';
   }
   const run = await requireRun(services.store, runId);
   if (run.status !== 'running' && run.status !== 'waiting') return 'ended';
   await services.store.updateRun(runId, { status: 'cancelled', endedAt: services.clock.now() });
   return 'marked';
-}
-
-/** Resumes a run whose process stopped: finished instances are reused, the rest run again. */
-export async function resumeRun(
-  services: EngineServices,
-  runId: string,
-  options: Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition } = {},
-): Promise<RunResult> {
-  const record = await requireRun(services.store, runId);
-  const steps = await services.store.listSteps(runId);
-  const finished = new Set(
-    steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
-  );
-  const definition = pinnedDefinition(services, record, finished, options.definition);
-  // Ended instances are reused; one that failed without an onError policy runs again, so resuming
-  // a failed run retries it. Unfinished ones stay in the map for their attempt count.
-  const replay = new Map<string, StepRecord>();
-  for (const step of steps) replay.set(step.path, reusable(step) ? step : { ...step, status: 'running' });
-  // The run record is written when the run ends; after a crash its steps know what was spent.
-  const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-  let costUsd = 0;
-  for (const step of steps) {
-    // An agent that runs again replays its journaled turns, which add their usage back.
-    if (step.kind === 'agent' && !reusable(step)) continue;
-    // A waiting step runs again and counts what its journaled calls spent then.
-    if (step.status === 'waiting') continue;
-    usage.inputTokens += step.usage?.inputTokens ?? 0;
-    usage.outputTokens += step.usage?.outputTokens ?? 0;
-    usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
-    costUsd += step.costUsd ?? 0;
-  }
-  return continueRun(services, definition, { ...record, usage, costUsd }, replay, options);
-}
-
-/**
- * The definition a run started with. A registered definition with the same hash brings its
- * TypeScript functions; otherwise the journaled snapshot runs as it is.
- */
-function reusable(step: StepRecord): boolean {
-  return (
-    step.status === 'succeeded' ||
-    step.status === 'skipped' ||
-    (step.status === 'failed' && step.note !== undefined)
-  );
-}
-
-function pinnedDefinition(
-  services: EngineServices,
-  record: RunRecord,
-  finished: ReadonlySet<string>,
-  given?: WorkflowDefinition,
-): WorkflowDefinition {
-  const candidate = given ?? services.workflows.get(record.workflowName);
-  if (candidate && hashWorkflow(candidate.workflow) === record.workflowHash) return candidate;
-  const pinned = { workflow: record.definition, functions: candidate?.functions ?? {} };
-  // A workflow built in TypeScript names functions the journal cannot hold: say so now, not at
-  // the first step that needs one.
-  // Only steps that will run again need theirs.
-  const missing = validateWorkflow(pinned.workflow, pinned.functions).problems.filter(
-    (problem) =>
-      problem.message.startsWith('Function ') &&
-      !finished.has(pinned.workflow.steps[Number(problem.path[1])]?.id ?? ''),
-  );
-  if (missing.length > 0) {
-    throw new BatonError(
-      'FUNCTION_NOT_FOUND',
-      `Run ${record.id} needs TypeScript functions this engine does not have: ${missing.map((problem) => problem.message).join(' ')}`,
-      {
-        hint: `Pass { definition } to resume, or register the workflow as "${record.workflowName}" in createBaton({ workflows }).`,
-      },
-    );
-  }
-  return pinned;
 }
 
 const hashes = new WeakMap<Workflow, string>();
@@ -371,6 +312,6 @@ export function isUnpriced(step: StepRecord): boolean {
 }
 
 /** Run ids sort by creation time: a base-36 timestamp and random bytes. */
-export function newRunId(): string {
-  return `run_${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+export function newRunId(now: number): string {
+  return `run_${now.toString(36)}${randomBytes(5).toString('hex')}`;
 }

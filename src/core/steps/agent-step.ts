@@ -98,7 +98,7 @@ async function takeTurn(
     temperature: step.temperature,
     maxOutputTokens: step.maxOutputTokens,
   });
-  await context.run.services.store.writeSubCall({
+  await context.run.journal.writeSubCall({
     runId: context.run.id,
     path: context.path,
     sequence,

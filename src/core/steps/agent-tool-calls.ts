@@ -109,7 +109,7 @@ async function settle(
   if (recorded) result = recorded.response as JournaledResult;
   else {
     result = refusal ? refuse(context, call, sequence, refusal) : await execute(context, call, sequence);
-    await context.run.services.store.writeSubCall({
+    await context.run.journal.writeSubCall({
       runId: context.run.id,
       path: context.path,
       sequence,

@@ -49,7 +49,7 @@ export const approvalStep: StepHandler<ApprovalStep> = {
         );
       }
       if (step.expires !== undefined) created.expiresAt = now + toMilliseconds(step.expires);
-      await store.writeSubCall({
+      await run.journal.writeSubCall({
         runId: run.id,
         path,
         sequence: 0,
@@ -75,7 +75,8 @@ export const approvalStep: StepHandler<ApprovalStep> = {
         step.onExpiry === 'approve'
           ? { action: 'approve', by: 'baton', at: now, comment: 'approved when the request expired' }
           : { action: 'reject', by: 'baton', at: now, reason: 'the request expired before anyone decided' };
-      await store.writeSubCall({
+      // A person may decide at the same moment: whichever decision was recorded first stands.
+      const earlier = await store.insertSubCall({
         runId: run.id,
         path,
         sequence: 1,
@@ -83,7 +84,7 @@ export const approvalStep: StepHandler<ApprovalStep> = {
         response: expired,
         createdAt: now,
       });
-      return decided(context, pending, expired);
+      return decided(context, pending, (earlier?.response as ApprovalDecision | undefined) ?? expired);
     }
     return waitUntil(path, pending.expiresAt);
   },

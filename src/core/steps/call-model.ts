@@ -127,7 +127,7 @@ export async function generateTurn(
           ...(typeof statusCode === 'number' ? { statusCode } : {}),
           delayMs: retry.delayMs,
           time: run.services.clock.now(),
-          error: serializeError(fromModelError(retry.error, path, retry.model)),
+          error: serializeError(fromModelError(retry.error, path, retry.model, run.services.clock.now())),
         });
       },
     });
@@ -220,7 +220,7 @@ export async function generateTurn(
       return turn;
     } catch (thrown) {
       release();
-      const error = fromModelError(thrown, path, resolved.id);
+      const error = fromModelError(thrown, path, resolved.id, run.services.clock.now());
       const next = chain[index + 1];
       if (index + 1 >= chain.length || context.signal.aborted) throw error;
       const time = run.services.clock.now();

@@ -8,7 +8,7 @@ import { loadedAiSdk } from './ai-sdk.js';
  * how many attempts the model layer made and how long the provider asked to wait; the hint fits
  * the status.
  */
-export function fromModelError(error: unknown, stepPath: string, model: string): BatonError {
+export function fromModelError(error: unknown, stepPath: string, model: string, now: number): BatonError {
   if (BatonError.is(error)) return error;
   const ai = loadedAiSdk();
   const failure = modelFailureOf(error);
@@ -20,7 +20,7 @@ export function fromModelError(error: unknown, stepPath: string, model: string):
     const limited = status === 429;
     // A 2xx that fails: the body broke off or did not parse after the headers said all was well.
     const broken = status !== undefined && status >= 200 && status < 300;
-    const retryAfterMs = failure?.retryAfterMs ?? retryAfterOf(error.responseHeaders, Date.now());
+    const retryAfterMs = failure?.retryAfterMs ?? retryAfterOf(error.responseHeaders, now);
     const what = broken
       ? `the answer broke off or could not be read (${error.message})`
       : `${status ? `HTTP ${status}: ` : ''}${error.message}`;

@@ -2,6 +2,8 @@ import {
   type AttemptRecord,
   BatonError,
   type CacheEntry,
+  type Fence,
+  leaseLost,
   type RunFilter,
   type RunPatch,
   type RunRecord,
@@ -19,8 +21,9 @@ export class MemoryStore implements Store {
   private readonly steps = new Map<string, Map<string, StepRecord>>();
   private readonly attempts = new Map<string, AttemptRecord[]>();
   private readonly subCalls = new Map<string, SubCallRecord[]>();
-  private readonly leases = new Map<string, { owner: string; until: number }>();
+  private readonly leases = new Map<string, { owner: string; until: number; epoch: number }>();
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly sources = new Map<string, string>();
 
   async createRun(run: RunRecord): Promise<void> {
     if (this.runs.has(run.id)) {
@@ -32,7 +35,8 @@ export class MemoryStore implements Store {
     this.runs.set(run.id, { ...run });
   }
 
-  async updateRun(runId: string, patch: RunPatch): Promise<void> {
+  async updateRun(runId: string, patch: RunPatch, fence?: Fence): Promise<void> {
+    this.checkFence(runId, fence);
     const run = this.runs.get(runId);
     if (!run) {
       throw new BatonError('RUN_NOT_FOUND', `No run with id "${runId}" in this memory store.`, {
@@ -40,8 +44,12 @@ export class MemoryStore implements Store {
         details: { runId },
       });
     }
-    const defined = Object.entries(patch).filter(([, value]) => value !== undefined);
-    this.runs.set(runId, { ...run, ...Object.fromEntries(defined) });
+    const updated: Record<string, unknown> = { ...run };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null && (key === 'endedAt' || key === 'error')) delete updated[key];
+      else if (value !== undefined) updated[key] = value;
+    }
+    this.runs.set(runId, updated as unknown as RunRecord);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -58,7 +66,8 @@ export class MemoryStore implements Store {
     return runs.slice(0, filter.limit ?? runs.length).map((run) => ({ ...run }));
   }
 
-  async writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void> {
+  async writeStep(step: StepRecord, attempt?: AttemptRecord, fence?: Fence): Promise<void> {
+    this.checkFence(step.runId, fence);
     let steps = this.steps.get(step.runId);
     if (!steps) {
       steps = new Map();
@@ -95,7 +104,8 @@ export class MemoryStore implements Store {
       .map((attempt) => ({ ...attempt }));
   }
 
-  async writeSubCall(call: SubCallRecord): Promise<void> {
+  async writeSubCall(call: SubCallRecord, fence?: Fence): Promise<void> {
+    this.checkFence(call.runId, fence);
     const key = `${call.runId}\u0000${call.path}`;
     const list = (this.subCalls.get(key) ?? []).filter((entry) => entry.sequence !== call.sequence);
     list.push({ ...call });
@@ -107,15 +117,42 @@ export class MemoryStore implements Store {
     return (this.subCalls.get(`${runId}\u0000${path}`) ?? []).map((call) => ({ ...call }));
   }
 
-  async claimRun(runId: string, owner: string, until: number, now: number): Promise<boolean> {
+  async insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined> {
+    const recorded = (this.subCalls.get(`${call.runId}\u0000${call.path}`) ?? []).find(
+      (entry) => entry.sequence === call.sequence,
+    );
+    if (recorded) return { ...recorded };
+    await this.writeSubCall(call);
+    return undefined;
+  }
+
+  async claimRun(runId: string, owner: string, until: number, now: number): Promise<number | undefined> {
     const lease = this.leases.get(runId);
-    if (lease && lease.owner !== owner && lease.until > now) return false;
-    this.leases.set(runId, { owner, until });
-    return true;
+    if (lease && lease.owner !== owner && lease.until > now) return undefined;
+    // Released leases keep until 0, so the epoch survives them and the next claim moves it on.
+    const kept = lease !== undefined && lease.owner === owner && lease.until > 0;
+    const epoch = kept ? lease.epoch : (lease?.epoch ?? 0) + 1;
+    this.leases.set(runId, { owner, until, epoch });
+    return epoch;
   }
 
   async releaseRun(runId: string, owner: string): Promise<void> {
-    if (this.leases.get(runId)?.owner === owner) this.leases.delete(runId);
+    const lease = this.leases.get(runId);
+    if (lease?.owner === owner) lease.until = 0;
+  }
+
+  async rememberDefinitionSource(workflowHash: string, source: string): Promise<void> {
+    this.sources.set(workflowHash, source);
+  }
+
+  async definitionSource(workflowHash: string): Promise<string | undefined> {
+    return this.sources.get(workflowHash);
+  }
+
+  private checkFence(runId: string, fence: Fence | undefined): void {
+    if (fence === undefined) return;
+    const epoch = this.leases.get(runId)?.epoch;
+    if (epoch !== fence) throw leaseLost(runId, fence, epoch);
   }
 
   async readCache(key: string): Promise<CacheEntry | undefined> {

@@ -12,6 +12,8 @@ export type QueuedStatement = keyof Pick<
 export interface PendingWrite {
   rows: Array<[statement: QueuedStatement, parameters: unknown[]]>;
   blobs: Array<[hash: string, body: string]>;
+  /** The run and lease epoch the write is made under, checked in the transaction that commits it. */
+  fence?: [runId: string, epoch: number];
 }
 
 interface Waiting extends PendingWrite {
@@ -40,12 +42,16 @@ export class WriteQueue {
   ) {}
 
   /** Queues the rows `encode` returns; `encode` runs now and adds each large value through `putBlob`. */
-  write(action: string, encode: (putBlob: PutBlob) => PendingWrite['rows']): Promise<void> {
+  write(
+    action: string,
+    encode: (putBlob: PutBlob) => PendingWrite['rows'],
+    fence?: PendingWrite['fence'],
+  ): Promise<void> {
     let encoded: PendingWrite;
     try {
       const blobs: PendingWrite['blobs'] = [];
       const rows = encode((hash, body) => blobs.push([hash, body]));
-      encoded = { rows, blobs };
+      encoded = fence ? { rows, blobs, fence } : { rows, blobs };
     } catch (error) {
       return Promise.reject(this.failure(error, action));
     }

@@ -119,6 +119,37 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'lease epochs',
+    // The fence of every journal write. Existing leases start at epoch 1; a released lease keeps
+    // its row (until 0) so the epoch is never reset.
+    sql: `ALTER TABLE leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;`,
+  },
+  {
+    version: 4,
+    name: 'create workflow files',
+    // Which file a journaled definition came from, so a resume finds its module. One row per
+    // definition hash: concurrent registrations are separate upserts and cannot lose each other.
+    sql: `
+      CREATE TABLE workflow_files (
+        workflow_hash TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 5,
+    name: 'handled failures',
+    // How an onError policy handled a failed step, as a field instead of text in \`note\`;
+    // failures journaled before it are read from their note once, here.
+    sql: `
+      ALTER TABLE steps ADD COLUMN handled TEXT;
+      UPDATE steps SET handled = 'continued' WHERE status = 'failed' AND note = 'continued';
+      UPDATE steps SET handled = 'routed' WHERE status = 'failed' AND note LIKE 'routed to %';
+    `,
+  },
 ];
 
 /**

@@ -103,6 +103,7 @@ export interface StepRow {
   cost_usd: number | null;
   output_size: number | null;
   cached: number | null;
+  handled: string | null;
 }
 
 /** Parameters of the step upsert, in column order. */
@@ -125,6 +126,7 @@ export function stepParameters(step: StepRecord, putBlob: PutBlob): unknown[] {
     step.costUsd ?? null,
     step.outputSize ?? null,
     step.cached === undefined ? null : Number(step.cached),
+    step.handled ?? null,
   ];
 }
 
@@ -150,6 +152,7 @@ export function toStepRecord(row: StepRow, getBlob: GetBlob): StepRecord {
   if (row.cost_usd !== null) step.costUsd = row.cost_usd;
   if (row.output_size !== null) step.outputSize = row.output_size;
   if (row.cached !== null) step.cached = row.cached === 1;
+  if (row.handled !== null) step.handled = row.handled as NonNullable<StepRecord['handled']>;
   return step;
 }
 

@@ -26,14 +26,14 @@ export const sqlStatements = {
   // write dirties one page of it instead of two: fewer WAL bytes, fewer checkpoint fsyncs.
   upsertStep: `
     INSERT INTO steps (run_id, path, step_id, kind, status, attempt, started_at, ended_at, input, input_blob,
-      output, output_blob, error, note, model, usage, cost_usd, output_size, cached)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      output, output_blob, error, note, model, usage, cost_usd, output_size, cached, handled)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id, path) DO UPDATE SET step_id = excluded.step_id, kind = excluded.kind,
       status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
       ended_at = excluded.ended_at, input = excluded.input, input_blob = excluded.input_blob,
       output = excluded.output, output_blob = excluded.output_blob, error = excluded.error, note = excluded.note,
       model = excluded.model, usage = excluded.usage, cost_usd = excluded.cost_usd,
-      output_size = excluded.output_size, cached = excluded.cached`,
+      output_size = excluded.output_size, cached = excluded.cached, handled = excluded.handled`,
   selectSteps: `
     SELECT ${stepColumns} FROM steps s
     LEFT JOIN blobs i ON i.hash = s.input_blob
@@ -59,11 +59,30 @@ export const sqlStatements = {
     WHERE c.run_id = ? AND c.path = ? ORDER BY c.sequence`,
   // One statement, so two processes claiming at once cannot both win: the row is taken when it is
   // free, already this owner's, or its lease has expired.
+  // The epoch moves on whenever the lease changes hands, and stays when its holder renews it.
   claimLease: `
-    INSERT INTO leases (run_id, owner, until) VALUES (?, ?, ?)
-    ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
-    WHERE leases.owner = excluded.owner OR leases.until <= ?`,
-  releaseLease: 'DELETE FROM leases WHERE run_id = ? AND owner = ?',
+    INSERT INTO leases (run_id, owner, until, epoch) VALUES (?, ?, ?, 1)
+    ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, until = excluded.until,
+      epoch = CASE WHEN leases.owner = excluded.owner AND leases.until > 0 THEN leases.epoch
+        ELSE leases.epoch + 1 END
+    WHERE leases.owner = excluded.owner OR leases.until <= ?
+    RETURNING epoch`,
+  releaseLease: 'UPDATE leases SET until = 0 WHERE run_id = ? AND owner = ?',
+  selectEpoch: 'SELECT epoch FROM leases WHERE run_id = ?',
+  insertSubCallOnce: `
+    INSERT INTO sub_calls (run_id, path, sequence, kind, name, request, request_blob, response, response_blob,
+      created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, path, sequence) DO NOTHING`,
+  selectSubCall: `
+    SELECT c.*, q.body AS request_body, a.body AS response_body FROM sub_calls c
+    LEFT JOIN blobs q ON q.hash = c.request_blob
+    LEFT JOIN blobs a ON a.hash = c.response_blob
+    WHERE c.run_id = ? AND c.path = ? AND c.sequence = ?`,
+  upsertWorkflowFile: `
+    INSERT INTO workflow_files (workflow_hash, path, recorded_at) VALUES (?, ?, ?)
+    ON CONFLICT (workflow_hash) DO UPDATE SET path = excluded.path, recorded_at = excluded.recorded_at`,
+  selectWorkflowFile: 'SELECT path FROM workflow_files WHERE workflow_hash = ?',
   upsertCache: `
     INSERT INTO cache (key, value, value_blob, model, usage, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, value_blob = excluded.value_blob,

@@ -5,6 +5,8 @@ import {
   type AttemptRecord,
   BatonError,
   type CacheEntry,
+  type Fence,
+  leaseLost,
   type RunFilter,
   type RunPatch,
   type RunRecord,
@@ -67,7 +69,10 @@ export class SqliteStore implements Store {
   private readonly getBlob: GetBlob;
   private readonly writes: WriteQueue;
   private readonly createRunOnce: (run: RunRecord) => void;
-  private readonly writeSubCallOnce: (call: SubCallRecord) => void;
+  private readonly writeSubCallOnce: (call: SubCallRecord, fence?: Fence) => void;
+  private readonly insertSubCallOnce: (call: SubCallRecord) => SubCallRecord | undefined;
+  /** Throws `LEASE_LOST` unless the run's lease has epoch `fence`; call inside a transaction. */
+  private readonly checkFence: (runId: string, fence: Fence | undefined) => void;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = resolve(path);
@@ -92,11 +97,18 @@ export class SqliteStore implements Store {
       this.database.close();
       throw storeFailure(error, 'open', this.path);
     }
-    const { insertBlob, selectBlob, insertRun, upsertSubCall } = this.statements;
+    const { insertBlob, selectBlob, insertRun, upsertSubCall, selectEpoch } = this.statements;
     this.putBlob = (hash, body) => insertBlob.run(hash, body);
     this.getBlob = (hash) => selectBlob.pluck().get(hash) as string | undefined;
+    const readEpoch = selectEpoch.pluck();
+    this.checkFence = (runId, fence) => {
+      if (fence === undefined) return;
+      const epoch = readEpoch.get(runId) as number | undefined;
+      if (epoch !== fence) throw leaseLost(runId, fence, epoch);
+    };
     const commitWrites = this.database.transaction((writes: readonly PendingWrite[]) => {
       for (const write of writes) {
+        if (write.fence) this.checkFence(...write.fence);
         for (const [hash, body] of write.blobs) insertBlob.run(hash, body);
         for (const [statement, parameters] of write.rows) this.statements[statement].run(...parameters);
       }
@@ -108,8 +120,15 @@ export class SqliteStore implements Store {
     this.createRunOnce = this.database.transaction((run: RunRecord) => {
       insertRun.run(...runParameters(run, this.putBlob));
     }).immediate;
-    this.writeSubCallOnce = this.database.transaction((call: SubCallRecord) => {
+    this.writeSubCallOnce = this.database.transaction((call: SubCallRecord, fence?: Fence) => {
+      this.checkFence(call.runId, fence);
       upsertSubCall.run(...subCallParameters(call, this.putBlob));
+    }).immediate;
+    this.insertSubCallOnce = this.database.transaction((call: SubCallRecord) => {
+      const inserted = this.statements.insertSubCallOnce.run(...subCallParameters(call, this.putBlob));
+      if (inserted.changes === 1) return undefined;
+      const row = this.statements.selectSubCall.get(call.runId, call.path, call.sequence) as SubCallRow;
+      return toSubCallRecord(row, this.getBlob);
     }).immediate;
   }
 
@@ -132,7 +151,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  updateRun(runId: string, patch: RunPatch): Promise<void> {
+  updateRun(runId: string, patch: RunPatch, fence?: Fence): Promise<void> {
     return this.execute('update a run', () => {
       const columns: string[] = [];
       const values: unknown[] = [];
@@ -142,10 +161,11 @@ export class SqliteStore implements Store {
       };
       if (patch.status !== undefined) set('status', patch.status);
       if (patch.endedAt !== undefined) set('ended_at', patch.endedAt);
-      if (patch.error !== undefined) set('error', JSON.stringify(patch.error));
+      if (patch.error !== undefined) set('error', patch.error === null ? null : JSON.stringify(patch.error));
       if (patch.usage !== undefined) set('usage', JSON.stringify(patch.usage));
       if (patch.costUsd !== undefined) set('cost_usd', patch.costUsd);
       const apply = this.database.transaction(() => {
+        this.checkFence(runId, fence);
         if (patch.output !== undefined) {
           const [json, blob] = storeValue(patch.output, this.putBlob);
           set('output', json);
@@ -179,12 +199,16 @@ export class SqliteStore implements Store {
     });
   }
 
-  writeStep(step: StepRecord, attempt?: AttemptRecord): Promise<void> {
-    return this.writes.write('write a step', (putBlob) => {
-      const rows: PendingWrite['rows'] = [['upsertStep', stepParameters(step, putBlob)]];
-      if (attempt) rows.push(['upsertAttempt', attemptParameters(attempt)]);
-      return rows;
-    });
+  writeStep(step: StepRecord, attempt?: AttemptRecord, fence?: Fence): Promise<void> {
+    return this.writes.write(
+      'write a step',
+      (putBlob) => {
+        const rows: PendingWrite['rows'] = [['upsertStep', stepParameters(step, putBlob)]];
+        if (attempt) rows.push(['upsertAttempt', attemptParameters(attempt)]);
+        return rows;
+      },
+      fence === undefined ? undefined : [step.runId, fence],
+    );
   }
 
   listSteps(runId: string): Promise<StepRecord[]> {
@@ -203,8 +227,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  writeSubCall(call: SubCallRecord): Promise<void> {
-    return this.execute('write a sub-call', () => this.writeSubCallOnce(call));
+  writeSubCall(call: SubCallRecord, fence?: Fence): Promise<void> {
+    return this.execute('write a sub-call', () => this.writeSubCallOnce(call, fence));
+  }
+
+  /** One IMMEDIATE transaction: of processes inserting at once, one inserts and the rest read its record. */
+  insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined> {
+    return this.execute('insert a sub-call', () => this.insertSubCallOnce(call));
   }
 
   listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
@@ -215,10 +244,23 @@ export class SqliteStore implements Store {
     );
   }
 
-  claimRun(runId: string, owner: string, until: number, now: number): Promise<boolean> {
+  claimRun(runId: string, owner: string, until: number, now: number): Promise<number | undefined> {
     return this.execute(
       'claim a run',
-      () => this.statements.claimLease.run(runId, owner, until, now).changes === 1,
+      () => this.statements.claimLease.pluck().get(runId, owner, until, now) as number | undefined,
+    );
+  }
+
+  rememberDefinitionSource(workflowHash: string, source: string, now: number): Promise<void> {
+    return this.execute('record a workflow file', () => {
+      this.statements.upsertWorkflowFile.run(workflowHash, source, now);
+    });
+  }
+
+  definitionSource(workflowHash: string): Promise<string | undefined> {
+    return this.execute(
+      'read a workflow file',
+      () => this.statements.selectWorkflowFile.pluck().get(workflowHash) as string | undefined,
     );
   }
 

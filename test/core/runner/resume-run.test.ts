@@ -39,7 +39,8 @@ describe('resume', () => {
         },
       },
     );
-    const first = setup({ store, tools });
+    // The charge never returns: the cancel waits its grace period, then journals it interrupted.
+    const first = setup({ store, tools, cancelGraceMs: 20 });
     const stopped = await first.engine.run(definition, { signal: controller.signal });
     expect(stopped.status).toBe('cancelled');
 

@@ -41,6 +41,15 @@ describe('retry policy', () => {
     const limited = new BatonError('RATE_LIMITED', 'slow down', { retryable: true, retryAfterMs: 7000 });
     expect(retryDelay(policy, 1, limited, () => 0)).toBe(7000);
   });
+
+  it('never waits a Retry-After longer than maxDelayMs', () => {
+    const policy = resolveRetryPolicy({ maxAttempts: 3, maxDelayMs: 10_000 }, undefined);
+    const parked = new BatonError('RATE_LIMITED', 'come back tomorrow', {
+      retryable: true,
+      retryAfterMs: 86_400_000,
+    });
+    expect(retryDelay(policy, 1, parked, () => 0.5)).toBe(10_000);
+  });
 });
 
 describe('step retries', () => {
@@ -53,7 +62,8 @@ describe('step retries', () => {
 
   it('retries a 429 after its Retry-After and then succeeds', async () => {
     const model = createScriptedModel([{ error: { status: 429, retryAfterSeconds: 2 } }, 'answer']);
-    const { engine, ofType } = setup({ model });
+    // No jitter: the wait is the Retry-After itself.
+    const { engine, ofType } = setup({ model, random: () => 0 });
     const retrying = waitFor(engine, { type: 'attempt-retry' });
     const run = engine.run(
       define({ steps: [{ id: 'ask', kind: 'llm', prompt: 'hi', retry: { maxAttempts: 3 } }] }),
