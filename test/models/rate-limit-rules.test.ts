@@ -238,7 +238,7 @@ describe('createResilientModel timeouts', () => {
       timeoutMs: 500,
       retry: { maxRetries: 0 },
     });
-    const result = model.doGenerate(call).catch((error: unknown) => error);
+    const result = Promise.resolve(model.doGenerate(call)).catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(499);
     expect(upstream?.aborted).toBe(false);
     await vi.advanceTimersByTimeAsync(1);

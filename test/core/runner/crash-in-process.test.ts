@@ -117,12 +117,13 @@ describe('cancelling a waiting run', () => {
       define({ steps: [{ id: 'review', kind: 'approval', subject: 'refund' }] }),
     );
     expect(waiting.status).toBe('waiting');
-    const other = setup({ store: new SqliteStore(path) });
+    const otherStore = new SqliteStore(path);
+    const other = setup({ store: otherStore });
     expect(await other.engine.cancel(waiting.runId)).toBe('marked');
     expect((await store.getRun(waiting.runId))?.status).toBe('cancelled');
     expect(await other.engine.cancel(waiting.runId)).toBe('ended');
     await store.close();
-    await other.store.close?.();
+    await otherStore.close();
   });
 });
 

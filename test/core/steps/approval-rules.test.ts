@@ -4,13 +4,13 @@ import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { define, setup } from '../fixtures.js';
 
 /** A clock the test moves by hand; its sleeps end only when aborted. */
-function manualClock(start = 1_000_000) {
-  const clock = {
+function manualClock(start = 1_000_000): Clock & { time: number } {
+  const clock: Clock & { time: number } = {
     time: start,
     now: () => clock.time,
     sleep: (_ms: number, signal?: AbortSignal) =>
       new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
-  } satisfies Clock & { time: number };
+  };
   return clock;
 }
 
