@@ -5,12 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { groups } from './stryker.config.mjs';
 
+// `report` prints the table of the last runs without running Stryker.
 const args = process.argv.slice(2);
-const options = args.filter((arg) => !(arg in groups));
+const reportOnly = args.includes('report');
+const options = args.filter((arg) => !(arg in groups) && arg !== 'report');
 const chosen = options.some((arg) => arg.startsWith('--mutate'))
   ? ['files']
   : args.filter((arg) => arg in groups);
-const run = chosen.length > 0 ? chosen : Object.keys(groups);
+const run = reportOnly ? [] : chosen.length > 0 ? chosen : Object.keys(groups);
 
 let failed = false;
 for (const group of run) {
@@ -55,7 +57,9 @@ function unquote(cell) {
   return cell.startsWith('`') && cell.endsWith('`') ? cell.slice(1, -1) : cell;
 }
 
-const squash = (text) => text.replace(/\s+/g, ' ').trim();
+function squash(text) {
+  return text.replace(/\s+/g, ' ').trim();
+}
 
 /** Killed (or timed out) against survived (or not covered), equivalent survivors left out. */
 function score(report, equivalents) {
