@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,6 +96,24 @@ describe('SqliteStore failures', () => {
     expect(() => new SqliteStore(path)).toThrow(
       expect.objectContaining({ code: 'STORE_UNAVAILABLE', retryable: false }) as Error,
     );
+  });
+});
+
+describe('SqliteStore opening an existing file', () => {
+  it('takes an empty file as a new journal', async () => {
+    writeFileSync(path, '');
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    expect((await store.listRuns()).map((run) => run.id)).toEqual(['run_1']);
+    await store.close();
+  });
+
+  it('refuses a file too short to hold a database header, and leaves it as it was', () => {
+    writeFileSync(path, 'short');
+    expect(() => new SqliteStore(path)).toThrow(
+      expect.objectContaining({ code: 'STORE_UNAVAILABLE', retryable: false }) as Error,
+    );
+    expect(readFileSync(path, 'utf8')).toBe('short');
   });
 });
 
