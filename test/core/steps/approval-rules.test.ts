@@ -184,3 +184,35 @@ describe('approval decisions', () => {
     expect(rejection?.response).toEqual({ action: 'reject', by: 'cy', at: expect.any(Number), reason: 'no' });
   });
 });
+
+describe('approval edit diffs', () => {
+  async function diffOf(subject: unknown, edit: unknown) {
+    const { engine, store } = setup();
+    const { runId } = await engine.run(define({ steps: [review({ subject: subject as never })] }));
+    await engine.approve(runId, 'review', { edit });
+    const [, decision] = await store.listSubCalls(runId, 'review');
+    return (decision?.response as { diff: unknown }).diff;
+  }
+
+  it('lists each changed path: nested keys, list items by index, added and removed keys', async () => {
+    expect(
+      await diffOf(
+        { plan: { steps: ['a', 'b'], owner: 'ana' }, keep: 1 },
+        { plan: { steps: ['a', 'c'], due: 'mon' }, keep: 1 },
+      ),
+    ).toEqual([
+      { path: 'plan.steps[1]', before: 'b', after: 'c' },
+      { path: 'plan.owner', before: 'ana', after: undefined },
+      { path: 'plan.due', before: undefined, after: 'mon' },
+    ]);
+  });
+
+  it('replaces a list of another length, or a value of another type, as a whole', async () => {
+    expect(await diffOf({ steps: ['a'] }, { steps: ['a', 'b'] })).toEqual([
+      { path: 'steps', before: ['a'], after: ['a', 'b'] },
+    ]);
+    expect(await diffOf('draft', { text: 'draft' })).toEqual([
+      { path: '(root)', before: 'draft', after: { text: 'draft' } },
+    ]);
+  });
+});
