@@ -191,7 +191,7 @@ describe('approval edit diffs', () => {
     const { runId } = await engine.run(define({ steps: [review({ subject: subject as never })] }));
     await engine.approve(runId, 'review', { edit });
     const [, decision] = await store.listSubCalls(runId, 'review');
-    return (decision?.response as { diff: unknown }).diff;
+    return (decision?.response as { diff?: unknown } | undefined)?.diff;
   }
 
   it('lists each changed path: nested keys, list items by index, added and removed keys', async () => {
