@@ -30,6 +30,15 @@ describe('ConcurrencyGate admission', () => {
     expect(gate.acquire()).toBeInstanceOf(Promise);
   });
 
+  it('refuses a caller whose signal has already aborted instead of queueing it', async () => {
+    const gate = new ConcurrencyGate(1);
+    gate.acquire();
+    const reason = new Error('run cancelled');
+    await expect(gate.acquire(AbortSignal.abort(reason))).rejects.toBe(reason);
+    gate.release();
+    expect(gate.inUse).toBe(0);
+  });
+
   it('rejects an aborted waiter with the reason of its signal and grants the next one', async () => {
     const gate = new ConcurrencyGate(1);
     gate.acquire();
