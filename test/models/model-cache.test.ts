@@ -32,7 +32,11 @@ describe('findCachedModel', () => {
   });
 
   it('takes the first GGUF file by name, ignoring other files', () => {
-    for (const name of ['zeta.gguf', 'alpha.gguf', 'aaa.bin']) writeFileSync(join(directory, name), 'x');
+    // Enough names that the folder's own order is unlikely to be sorted already.
+    const names = ['zeta', 'mid', 'beta', 'omega', 'kappa', 'delta', 'sigma', 'gamma'].map(
+      (name) => `${name}.gguf`,
+    );
+    for (const name of [...names, 'alpha.gguf', 'aaa.bin']) writeFileSync(join(directory, name), 'x');
     mkdirSync(join(directory, 'sub'));
     expect(findCachedModel(directory)).toBe(join(directory, 'alpha.gguf'));
   });

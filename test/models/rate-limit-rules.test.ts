@@ -49,6 +49,29 @@ describe('RateLimiter waiters', () => {
     expect(holder.grantedAt).toBe(0);
   });
 
+  it('drops a waiter that gives up from the middle of the queue', async () => {
+    const limiter = new RateLimiter({ concurrency: 1 }, systemClock);
+    request(limiter);
+    const first = request(limiter);
+    const controller = new AbortController();
+    const middle = request(limiter, 0, controller.signal);
+    const last = request(limiter);
+    await vi.advanceTimersByTimeAsync(0);
+    controller.abort(new Error('gave up'));
+    await middle.done;
+    expect(limiter.waiting).toBe(2);
+    expect([first.grantedAt, last.grantedAt]).toEqual([undefined, undefined]);
+  });
+
+  it('sets no timer for a waiter that only a release can let in', async () => {
+    const limiter = new RateLimiter({ concurrency: 1 }, systemClock);
+    request(limiter);
+    request(limiter);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(limiter.waiting).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('refuses at once a caller whose signal has already aborted', async () => {
     const limiter = new RateLimiter({ concurrency: 1 }, systemClock);
     const reason = new Error('already cancelled');
