@@ -77,12 +77,15 @@ function score(report, equivalents) {
         row.killed++;
         continue;
       }
-      const original = squash(textAt(lines, mutant.location));
+      // An entry names the mutated code, with as much of its line around it as tells it apart.
+      const span = squash(textAt(lines, mutant.location));
+      const line = squash(lines.slice(mutant.location.start.line - 1, mutant.location.end.line).join(' '));
       const equivalent = equivalents.some(
         (entry) =>
           file.endsWith(entry.file) &&
           entry.mutator === mutant.mutatorName &&
-          squash(entry.original) === original &&
+          squash(entry.original).includes(span) &&
+          line.includes(squash(entry.original)) &&
           squash(entry.replacement) === squash(mutant.replacement ?? ''),
       );
       if (equivalent) row.equivalent++;
