@@ -37,6 +37,8 @@ export default {
   incrementalFile: `reports/mutation/${slug}.incremental.json`,
   concurrency: 2,
   timeoutMS: 10_000,
+  // The first run of the whole suite, with coverage, takes minutes on a busy machine.
+  dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress', 'json'],
   clearTextReporter: { reportTestsForSurvivingMutants: false, reportScoreTable: true },
   jsonReporter: { fileName: `reports/mutation/${slug}.json` },
