@@ -33,7 +33,7 @@ describe('agent prompt and input', () => {
     );
     expect(systemOf(model)).toEqual(['Be brief about cells.']);
     const [record] = await store.listSteps(result.runId);
-    expect(record?.input).toEqual({
+    expect(record?.input).toMatchObject({
       system: 'Be brief about cells.',
       prompt: 'Research cells',
       tools: ['find'],
@@ -47,18 +47,22 @@ describe('agent prompt and input', () => {
     const result = await engine.run(define({ steps: [agent()] }), { input: { topic: 'cells' } });
     expect(systemOf(model)).toEqual([]);
     const [record] = await store.listSteps(result.runId);
-    expect(record?.input).toEqual({ prompt: 'Research cells', tools: ['find'] });
+    expect(record?.input).toMatchObject({ prompt: 'Research cells', tools: ['find'] });
+    expect(record?.input).not.toHaveProperty('system');
   });
 
   it('adds the answer schema to its system prompt, after the one it has', async () => {
     const output = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
     const bare = createScriptedModel([{ object: { n: 1 } }]);
-    await setup({ model: bare, tools: { find } }).engine.run(define({ steps: [agent({ output })] }));
+    await setup({ model: bare, tools: { find } }).engine.run(define({ steps: [agent({ output })] }), {
+      input: { topic: 'a' },
+    });
     const [alone] = systemOf(bare) ?? [];
     expect(alone).toMatch(/^When you have finished, give your final answer as a JSON value only/);
     const given = createScriptedModel([{ object: { n: 1 } }]);
     await setup({ model: given, tools: { find } }).engine.run(
       define({ steps: [agent({ output, system: 'Count.' })] }),
+      { input: { topic: 'a' } },
     );
     expect(systemOf(given)?.[0]).toBe(`Count.\n\n${alone}`);
   });
@@ -83,7 +87,9 @@ describe('agent answers that do not match the schema', () => {
   it('stops at maxIterations even with repairs left', async () => {
     const model = createScriptedModel(['not json']);
     const { engine } = setup({ model, tools: { find } });
-    const result = await engine.run(define({ steps: [agent({ output, maxIterations: 2, maxRepairs: 5 })] }));
+    const result = await engine.run(define({ steps: [agent({ output, maxIterations: 2, maxRepairs: 5 })] }), {
+      input: { topic: 'a' },
+    });
     expect(result.error).toMatchObject({ code: 'OUTPUT_INVALID' });
     expect(model.calls).toHaveLength(2);
   });
@@ -91,7 +97,9 @@ describe('agent answers that do not match the schema', () => {
   it('stops after maxRepairs repairs with turns left', async () => {
     const model = createScriptedModel(['not json']);
     const { engine } = setup({ model, tools: { find } });
-    const result = await engine.run(define({ steps: [agent({ output, maxIterations: 9, maxRepairs: 1 })] }));
+    const result = await engine.run(define({ steps: [agent({ output, maxIterations: 9, maxRepairs: 1 })] }), {
+      input: { topic: 'a' },
+    });
     expect(result.error).toMatchObject({ code: 'OUTPUT_INVALID' });
     expect(model.calls).toHaveLength(2);
   });
@@ -169,7 +177,9 @@ describe('agent tool calls the engine answers itself', () => {
   it('refuses to run when a tool it lists is not registered, naming the registered ones', async () => {
     const model = createScriptedModel(['Done.']);
     const { engine } = setup({ model, tools: { find } });
-    const result = await engine.run(define({ steps: [agent({ tools: ['find', 'ghost'] })] }));
+    const result = await engine.run(define({ steps: [agent({ tools: ['find', 'ghost'] })] }), {
+      input: { topic: 'a' },
+    });
     expect(result.error).toMatchObject({ code: 'TOOL_NOT_FOUND' });
     expect(model.calls).toHaveLength(0);
   });
