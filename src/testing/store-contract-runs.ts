@@ -47,9 +47,22 @@ export function createRunTests(subject: StoreSubject): void {
 
 export function updateRunTests(subject: StoreSubject): void {
   it('applies a patch and keeps the other fields', async () => {
-    await subject().createRun(runFixture());
+    // Every field a patch may set is filled, so a patch that wipes what it does not name shows.
+    const full = runFixture({
+      endedAt: 1_700_000_009_000,
+      output: { answer: 42, notes: 'n'.repeat(2000) },
+      error: { code: 'STEP_FAILED', message: 'Broke.', retryable: false },
+      usage: { inputTokens: 7, outputTokens: 3, cachedInputTokens: 1 },
+      costUsd: 0.25,
+      parentRunId: 'run_0',
+    });
+    await subject().createRun(full);
     await subject().updateRun('run_1', { status: 'waiting' });
-    expect(await subject().getRun('run_1')).toStrictEqual(runFixture({ status: 'waiting' }));
+    expect(await subject().getRun('run_1')).toStrictEqual({ ...full, status: 'waiting' });
+    await subject().updateRun('run_1', { costUsd: 0.5 });
+    expect(await subject().getRun('run_1')).toStrictEqual({ ...full, status: 'waiting', costUsd: 0.5 });
+    await subject().updateRun('run_1', {});
+    expect(await subject().getRun('run_1')).toStrictEqual({ ...full, status: 'waiting', costUsd: 0.5 });
   });
 
   it('ends a run with its output, error, usage and cost', async () => {

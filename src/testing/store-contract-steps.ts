@@ -126,6 +126,8 @@ export function attemptTests(subject: StoreSubject): void {
 
   it('records the attempt written with its step', async () => {
     await subject().writeStep(stepFixture(), attempt());
+    // Another path of the same run, which a path-filtered list must leave out.
+    await subject().writeStep(stepFixture({ path: 'other' }), attempt({ path: 'other' }));
     expect(await subject().listAttempts('run_1', 'answer')).toStrictEqual([attempt()]);
   });
 
@@ -144,6 +146,8 @@ export function attemptTests(subject: StoreSubject): void {
       attempt({ attempt: 3, status: 'succeeded', endedAt: 1_700_000_003_500 }),
     ];
     for (const entry of attempts) await subject().writeStep(stepFixture({ attempt: entry.attempt }), entry);
+    await subject().writeStep(stepFixture({ path: 'answerx' }), attempt({ path: 'answerx' }));
+    await subject().writeStep(stepFixture({ runId: 'run_2' }), attempt({ runId: 'run_2' }));
     expect(await subject().listAttempts('run_1', 'answer')).toStrictEqual(attempts);
   });
 

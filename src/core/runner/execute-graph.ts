@@ -29,6 +29,7 @@ export function executeGraph(
   const forward = () => controller.abort(parentSignal.reason);
   if (parentSignal.aborted) forward();
   else parentSignal.addEventListener('abort', forward, { once: true });
+  // A signal fires `abort` once: a run cancelled before this level started must reject at once.
   const aborted = new Promise<never>((_, reject) => {
     if (controller.signal.aborted) reject(controller.signal.reason);
     else controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });

@@ -17,6 +17,8 @@ export class ConcurrencyGate {
       this.active++;
       return undefined;
     }
+    // An aborted signal never fires `abort` again: refuse now rather than wait for a slot.
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const grant = () => {
         signal?.removeEventListener('abort', onAbort);

@@ -102,13 +102,16 @@ describe('run budget', () => {
   });
 
   it('does not retry a step stopped by its budget', async () => {
-    const { engine, model } = priced([answer]);
+    const { engine, model, events } = priced([answer]);
     const steps: Step[] = [
       { id: 'only', kind: 'llm', prompt: 'x', retry: { maxAttempts: 3, retryOn: 'all' } },
     ];
     const result = await engine.run(define({ steps }), { budget: { maxCostUsd: 0.001 } });
     expect(result.error).toMatchObject({ code: 'BUDGET_EXCEEDED', stepPath: 'only' });
     expect(model.calls).toHaveLength(0);
+    // The budget check comes before the call, so only the attempts show whether it was retried.
+    expect(events.filter((event) => event.type === 'attempt-retry')).toHaveLength(0);
+    expect(events.filter((event) => event.type === 'step-start')).toHaveLength(1);
   });
 
   it('holds the estimate of calls in flight, so parallel steps cannot all pass the check', async () => {

@@ -271,10 +271,24 @@ describe('runWorkflow', () => {
   });
 
   it('records usage, duration and output size of each step', async () => {
-    const { engine, ofType } = setup();
-    await engine.run(define({ steps: [{ id: 'a', kind: 'transform', value: '"hello"' }] }));
+    // A clock that moves only when the step says so: the step takes exactly 250 ms.
+    let time = 1_000;
+    const clock = { now: () => time, sleep: () => new Promise<void>(() => undefined) };
+    const { engine, ofType } = setup({ clock });
+    const result = await engine.run(
+      define(
+        { steps: [{ id: 'a', kind: 'transform', value: { function: 'work' } }] },
+        {
+          work: () => {
+            time += 250;
+            return 'hello';
+          },
+        },
+      ),
+    );
     const [end] = ofType('step-end');
     expect(end).toMatchObject({ path: 'a', status: 'succeeded', outputSize: 5, attempt: 1 });
-    expect(end?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(end?.durationMs).toBe(250);
+    expect(result.durationMs).toBe(250);
   });
 });

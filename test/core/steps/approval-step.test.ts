@@ -102,7 +102,10 @@ describe('approval step', () => {
     const { engine, ofType } = setup();
     const first = await engine.run(planWorkflow({ expires: '1h', onExpiry: 'approve' }));
     expect(first.waiting?.wakeAt).toBe(Date.now() + 3_600_000);
-    await vi.advanceTimersByTimeAsync(3_600_000);
+    await vi.advanceTimersByTimeAsync(3_599_000);
+    expect(await engine.resume(first.runId)).toMatchObject({ status: 'waiting' });
+    expect(ofType('approval-response')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
     await vi.waitFor(() => expect(ofType('run-end').at(-1)?.status).toBe('succeeded'));
     expect(ofType('approval-response')).toMatchObject([{ action: 'approve', by: 'baton' }]);
   });
