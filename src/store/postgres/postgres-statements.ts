@@ -22,35 +22,14 @@ export const postgresSql = {
     LEFT JOIN blobs i ON i.hash = r.input_blob
     LEFT JOIN blobs o ON o.hash = r.output_blob
     WHERE r.id = $1`,
-  upsertStep: `
-    INSERT INTO steps (run_id, path, step_id, kind, status, attempt, started_at, ended_at, input, input_blob,
-      output, output_blob, error, note, model, usage, cost_usd, output_size, cached, handled)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-    ON CONFLICT (run_id, path) DO UPDATE SET step_id = excluded.step_id, kind = excluded.kind,
-      status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-      ended_at = excluded.ended_at, input = excluded.input, input_blob = excluded.input_blob,
-      output = excluded.output, output_blob = excluded.output_blob, error = excluded.error, note = excluded.note,
-      model = excluded.model, usage = excluded.usage, cost_usd = excluded.cost_usd,
-      output_size = excluded.output_size, cached = excluded.cached, handled = excluded.handled`,
   // NULLS FIRST: instances without a start time come first, as in SQLite.
   selectSteps: `
     SELECT ${stepColumns} FROM steps s
     LEFT JOIN blobs i ON i.hash = s.input_blob
     LEFT JOIN blobs o ON o.hash = s.output_blob
     WHERE s.run_id = $1 ORDER BY s.started_at NULLS FIRST, s.path COLLATE "C"`,
-  upsertAttempt: `
-    INSERT INTO attempts (run_id, path, attempt, status, started_at, ended_at, error) VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (run_id, path, attempt) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
-      ended_at = excluded.ended_at, error = excluded.error`,
   selectAttempts: 'SELECT * FROM attempts WHERE run_id = $1 ORDER BY path COLLATE "C", attempt',
   selectPathAttempts: 'SELECT * FROM attempts WHERE run_id = $1 AND path = $2 ORDER BY attempt',
-  upsertSubCall: `
-    INSERT INTO sub_calls (run_id, path, sequence, kind, name, request, request_blob, response, response_blob,
-      created_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-    ON CONFLICT (run_id, path, sequence) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-      request = excluded.request, request_blob = excluded.request_blob, response = excluded.response,
-      response_blob = excluded.response_blob, created_at = excluded.created_at`,
   insertSubCallOnce: `
     INSERT INTO sub_calls (run_id, path, sequence, kind, name, request, request_blob, response, response_blob,
       created_at)
@@ -79,17 +58,102 @@ export const postgresSql = {
   releaseLease: 'UPDATE leases SET until = 0 WHERE run_id = $1 AND owner = $2',
   // FOR SHARE: a claim (an UPDATE of this row) waits until the fenced write commits, and a fenced
   // write that starts after a claim committed reads the new epoch.
-  selectEpochForShare: 'SELECT epoch FROM leases WHERE run_id = $1 FOR SHARE',
+  selectEpochsForShare: 'SELECT run_id, epoch FROM leases WHERE run_id = ANY($1::text[]) FOR SHARE',
   upsertWorkflowFile: `
     INSERT INTO workflow_files (workflow_hash, path, recorded_at) VALUES ($1, $2, $3)
     ON CONFLICT (workflow_hash) DO UPDATE SET path = excluded.path, recorded_at = excluded.recorded_at`,
   selectWorkflowFile: 'SELECT path FROM workflow_files WHERE workflow_hash = $1',
-  upsertCache: `
-    INSERT INTO cache (key, value, value_blob, model, usage, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-    ON CONFLICT (key) DO UPDATE SET value = excluded.value, value_blob = excluded.value_blob,
-      model = excluded.model, usage = excluded.usage, created_at = excluded.created_at`,
   selectCache: `
     SELECT c.*, v.body AS value_body FROM cache c
     LEFT JOIN blobs v ON v.hash = c.value_blob
     WHERE c.key = $1`,
 } as const;
+
+/**
+ * The tables written in batches, with their columns in the order of the `*Parameters` functions
+ * and their keys: a batch keeps the last row per key (each write replaces the whole row) and
+ * upserts the rest in one statement per table.
+ */
+export const batchedTables = {
+  steps: {
+    key: ['run_id', 'path'],
+    columns: [
+      ['run_id', 'text'],
+      ['path', 'text'],
+      ['step_id', 'text'],
+      ['kind', 'text'],
+      ['status', 'text'],
+      ['attempt', 'integer'],
+      ['started_at', 'bigint'],
+      ['ended_at', 'bigint'],
+      ['input', 'text'],
+      ['input_blob', 'text'],
+      ['output', 'text'],
+      ['output_blob', 'text'],
+      ['error', 'text'],
+      ['note', 'text'],
+      ['model', 'text'],
+      ['usage', 'text'],
+      ['cost_usd', 'double precision'],
+      ['output_size', 'integer'],
+      ['cached', 'integer'],
+      ['handled', 'text'],
+    ],
+  },
+  attempts: {
+    key: ['run_id', 'path', 'attempt'],
+    columns: [
+      ['run_id', 'text'],
+      ['path', 'text'],
+      ['attempt', 'integer'],
+      ['status', 'text'],
+      ['started_at', 'bigint'],
+      ['ended_at', 'bigint'],
+      ['error', 'text'],
+    ],
+  },
+  sub_calls: {
+    key: ['run_id', 'path', 'sequence'],
+    columns: [
+      ['run_id', 'text'],
+      ['path', 'text'],
+      ['sequence', 'integer'],
+      ['kind', 'text'],
+      ['name', 'text'],
+      ['request', 'text'],
+      ['request_blob', 'text'],
+      ['response', 'text'],
+      ['response_blob', 'text'],
+      ['created_at', 'bigint'],
+    ],
+  },
+  cache: {
+    key: ['key'],
+    columns: [
+      ['key', 'text'],
+      ['value', 'text'],
+      ['value_blob', 'text'],
+      ['model', 'text'],
+      ['usage', 'text'],
+      ['created_at', 'bigint'],
+    ],
+  },
+} as const satisfies Record<
+  string,
+  { key: readonly string[]; columns: ReadonlyArray<readonly [string, string]> }
+>;
+
+export type BatchedTable = keyof typeof batchedTables;
+
+/** One upsert of many rows, passed as one JSON array of arrays (`$1`). */
+export function batchUpsertSql(table: BatchedTable): string {
+  const { key, columns } = batchedTables[table];
+  const names = columns.map(([name]) => name);
+  const selected = columns.map(([name, type], index) => `(row->>${index})::${type} AS ${name}`);
+  const updates = names
+    .filter((name) => !(key as readonly string[]).includes(name))
+    .map((name) => `${name} = excluded.${name}`);
+  return `INSERT INTO ${table} (${names.join(', ')})
+    SELECT ${selected.join(', ')} FROM json_array_elements($1::json) AS row
+    ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+}

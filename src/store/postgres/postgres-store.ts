@@ -32,6 +32,7 @@ import {
 import { type GetBlob, storeValue } from '../shared/stored-value.js';
 import { migratePostgres, quoteIdentifier } from './postgres-migrations.js';
 import { postgresSql as sql } from './postgres-statements.js';
+import { PostgresWriteQueue, type QueuedWrite } from './postgres-write-queue.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:5432/database`. Default: the `DATABASE_URL` environment variable. */
@@ -52,9 +53,10 @@ type Queryable = pg.Pool | pg.PoolClient;
 
 /**
  * The journal in PostgreSQL, shared by every process and machine that points at it. The tables
- * are SQLite's, so the same row codec reads both. Writes of one run are applied in the order they
- * were made (the runner does not wait between an attempt's start and its end); a fenced write
- * holds a share lock on the run's lease row, so it cannot land after another owner's claim.
+ * are SQLite's, so the same row codec reads both. Writes are group-committed in the order they
+ * were made (the runner does not wait between an attempt's start and its end); a fenced write's
+ * transaction holds a share lock on the run's lease row, so it cannot land after another owner's
+ * claim.
  *
  * @example
  * ```ts
@@ -66,13 +68,16 @@ export class PostgresStore implements Store {
   readonly schema: string;
   private readonly pool: pg.Pool;
   private readonly where: string;
-  /** The tail of each run's write chain: writes of one run never overtake each other. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly queue: PostgresWriteQueue;
 
   private constructor(pool: pg.Pool, schema: string, where: string) {
     this.pool = pool;
     this.schema = schema;
     this.where = where;
+    this.queue = new PostgresWriteQueue(
+      () => pool.connect(),
+      (error) => this.failure(error, 'write to the journal'),
+    );
   }
 
   /** Connects, migrates the schema, and returns the store. */
@@ -131,49 +136,51 @@ export class PostgresStore implements Store {
   }
 
   updateRun(runId: string, patch: RunPatch, fence?: Fence): Promise<void> {
-    return this.inOrder(runId, () =>
-      this.inTransaction('update a run', async (client) => {
-        await this.checkFence(client, runId, fence);
-        const columns: string[] = [];
-        const values: unknown[] = [];
-        const set = (column: string, value: unknown) => {
-          values.push(value);
-          columns.push(`${column} = $${values.length}`);
-        };
-        if (patch.status !== undefined) set('status', patch.status);
-        if (patch.endedAt !== undefined) set('ended_at', patch.endedAt);
-        if (patch.error !== undefined)
-          set('error', patch.error === null ? null : JSON.stringify(patch.error));
-        if (patch.usage !== undefined) set('usage', JSON.stringify(patch.usage));
-        if (patch.costUsd !== undefined) set('cost_usd', patch.costUsd);
-        if (patch.output !== undefined) {
-          const blobs: Array<[string, string]> = [];
-          const [json, blob] = storeValue(patch.output, (hash, body) => blobs.push([hash, body]));
-          await putBlobs(client, blobs);
-          set('output', json);
-          set('output_blob', blob);
-        }
-        values.push(runId);
-        const assignments = columns.length > 0 ? columns.join(', ') : 'id = id';
-        const result = await client.query(
-          `UPDATE runs SET ${assignments} WHERE id = $${values.length}`,
+    const columns: string[] = [];
+    const values: unknown[] = [];
+    const set = (column: string, value: unknown) => {
+      values.push(value);
+      columns.push(`${column} = $${values.length}`);
+    };
+    if (patch.status !== undefined) set('status', patch.status);
+    if (patch.endedAt !== undefined) set('ended_at', patch.endedAt);
+    if (patch.error !== undefined) set('error', patch.error === null ? null : JSON.stringify(patch.error));
+    if (patch.usage !== undefined) set('usage', JSON.stringify(patch.usage));
+    if (patch.costUsd !== undefined) set('cost_usd', patch.costUsd);
+    const blobs: Array<[string, string]> = [];
+    if (patch.output !== undefined) {
+      const [json, blob] = storeValue(patch.output, (hash, body) => blobs.push([hash, body]));
+      set('output', json);
+      set('output_blob', blob);
+    }
+    values.push(runId);
+    const assignments = columns.length > 0 ? columns.join(', ') : 'id = id';
+    return this.queue.write({
+      runId,
+      fence,
+      blobs,
+      statements: [
+        {
+          text: `UPDATE runs SET ${assignments} WHERE id = $${values.length}`,
           values,
-        );
-        if (result.rowCount === 0) {
-          throw new BatonError(
-            'RUN_NOT_FOUND',
-            `No run with id "${runId}" in the journal at ${this.where}.`,
-            {
-              hint: 'Create the run before updating it; check the connection string and schema.',
-              details: { runId },
-            },
-          );
-        }
-      }),
-    );
+          check: (result) => {
+            if (result.rowCount !== 0) return;
+            throw new BatonError(
+              'RUN_NOT_FOUND',
+              `No run with id "${runId}" in the journal at ${this.where}.`,
+              {
+                hint: 'Create the run before updating it; check the connection string and schema.',
+                details: { runId },
+              },
+            );
+          },
+        },
+      ],
+    });
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
+    await this.settled();
     return this.attempt('read a run', async () => {
       const { rows } = await this.pool.query<RunRow>(sql.selectRun, [runId]);
       const row = rows[0];
@@ -182,6 +189,7 @@ export class PostgresStore implements Store {
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    await this.settled();
     return this.attempt('list runs', async () => {
       const { text, values } = listRunsQuery(filter);
       const { rows } = await this.pool.query<RunRow>(text, values);
@@ -191,20 +199,16 @@ export class PostgresStore implements Store {
   }
 
   writeStep(step: StepRecord, attempt?: AttemptRecord, fence?: Fence): Promise<void> {
-    return this.inOrder(step.runId, () =>
-      this.inTransaction('write a step', async (client) => {
-        await this.checkFence(client, step.runId, fence);
-        const blobs: Array<[string, string]> = [];
-        const parameters = stepParameters(step, (hash, body) => blobs.push([hash, body]));
-        await putBlobs(client, blobs);
-        await client.query(sql.upsertStep, parameters);
-        if (attempt) await client.query(sql.upsertAttempt, attemptParameters(attempt));
-      }),
-    );
+    const blobs: Array<[string, string]> = [];
+    const rows: NonNullable<QueuedWrite['rows']> = [
+      ['steps', stepParameters(step, (hash, body) => blobs.push([hash, body]))],
+    ];
+    if (attempt) rows.push(['attempts', attemptParameters(attempt)]);
+    return this.queue.write({ runId: step.runId, fence, blobs, rows });
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    await this.settled(runId);
+    await this.settled();
     return this.attempt('list steps', async () => {
       const { rows } = await this.pool.query<StepRow>(sql.selectSteps, [runId]);
       const getBlob = await this.blobsFor(this.pool, rows);
@@ -213,7 +217,7 @@ export class PostgresStore implements Store {
   }
 
   async listAttempts(runId: string, path?: string): Promise<AttemptRecord[]> {
-    await this.settled(runId);
+    await this.settled();
     return this.attempt('list attempts', async () => {
       const { rows } =
         path === undefined
@@ -224,15 +228,14 @@ export class PostgresStore implements Store {
   }
 
   writeSubCall(call: SubCallRecord, fence?: Fence): Promise<void> {
-    return this.inOrder(call.runId, () =>
-      this.inTransaction('write a sub-call', async (client) => {
-        await this.checkFence(client, call.runId, fence);
-        const blobs: Array<[string, string]> = [];
-        const parameters = subCallParameters(call, (hash, body) => blobs.push([hash, body]));
-        await putBlobs(client, blobs);
-        await client.query(sql.upsertSubCall, parameters);
-      }),
-    );
+    const blobs: Array<[string, string]> = [];
+    const values = subCallParameters(call, (hash, body) => blobs.push([hash, body]));
+    return this.queue.write({
+      runId: call.runId,
+      fence,
+      blobs,
+      rows: [['sub_calls', values]],
+    });
   }
 
   /** One statement decides: of processes inserting at once, one inserts and the rest read its record. */
@@ -254,7 +257,7 @@ export class PostgresStore implements Store {
   }
 
   async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
-    await this.settled(runId);
+    await this.settled();
     return this.attempt('list sub-calls', async () => {
       const { rows } = await this.pool.query<SubCallRow>(sql.selectSubCalls, [runId, path]);
       const getBlob = await this.blobsFor(this.pool, rows);
@@ -270,11 +273,12 @@ export class PostgresStore implements Store {
   }
 
   async releaseRun(runId: string, owner: string): Promise<void> {
-    await this.settled(runId);
+    await this.settled();
     await this.attempt('release a run', () => this.pool.query(sql.releaseLease, [runId, owner]));
   }
 
   async readCache(key: string): Promise<CacheEntry | undefined> {
+    await this.settled();
     return this.attempt('read a cache entry', async () => {
       const { rows } = await this.pool.query<CacheRow>(sql.selectCache, [key]);
       const row = rows[0];
@@ -282,12 +286,15 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** Shares the group commit of the journal's writes: a fan-out caching each item's result pays one commit. */
   writeCache(entry: CacheEntry): Promise<void> {
-    return this.inTransaction('write a cache entry', async (client) => {
-      const blobs: Array<[string, string]> = [];
-      const parameters = cacheParameters(entry, (hash, body) => blobs.push([hash, body]));
-      await putBlobs(client, blobs);
-      await client.query(sql.upsertCache, parameters);
+    const blobs: Array<[string, string]> = [];
+    const values = cacheParameters(entry, (hash, body) => blobs.push([hash, body]));
+    return this.queue.write({
+      runId: '',
+      fence: undefined,
+      blobs,
+      rows: [['cache', values]],
     });
   }
 
@@ -306,33 +313,13 @@ export class PostgresStore implements Store {
 
   /** Waits for the writes in flight, then closes the pool. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.chains.values()]);
+    await this.queue.idle();
     await this.pool.end();
   }
 
-  /** Throws `LEASE_LOST` unless the run's lease has epoch `fence`; holds the lease row until commit. */
-  private async checkFence(client: pg.PoolClient, runId: string, fence: Fence | undefined): Promise<void> {
-    if (fence === undefined) return;
-    const { rows } = await client.query<{ epoch: number }>(sql.selectEpochForShare, [runId]);
-    const epoch = rows[0]?.epoch;
-    if (epoch !== fence) throw leaseLost(runId, fence, epoch);
-  }
-
-  /** Chains a write behind the run's earlier writes, so they take effect in call order. */
-  private inOrder<T>(runId: string, write: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(runId) ?? Promise.resolve();
-    const next = previous.then(write, write);
-    const tail = next.catch(() => {});
-    this.chains.set(runId, tail);
-    void tail.then(() => {
-      if (this.chains.get(runId) === tail) this.chains.delete(runId);
-    });
-    return next;
-  }
-
-  /** Reads see a run's writes that were made before them. */
-  private async settled(runId: string): Promise<void> {
-    await this.chains.get(runId);
+  /** Reads see every write made before them. */
+  private async settled(): Promise<void> {
+    await this.queue.idle();
   }
 
   private async inTransaction<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
