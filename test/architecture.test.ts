@@ -50,7 +50,10 @@ const packageName = (target: string) =>
 const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
   { folder: 'core/', internal: ['core/'], npm: ['zod', 'ai', 'jsonata', 'node:'] },
   { folder: 'store/memory/', internal: ['core/'], npm: [] },
-  { folder: 'store/sqlite/', internal: ['core/'], npm: ['better-sqlite3', 'node:'] },
+  // The row codec and the content-addressed value encoding are shared by the database stores.
+  { folder: 'store/shared/', internal: ['core/'], npm: ['node:'] },
+  { folder: 'store/sqlite/', internal: ['core/', 'store/shared/'], npm: ['better-sqlite3', 'node:'] },
+  { folder: 'store/postgres/', internal: ['core/', 'store/shared/'], npm: ['pg', 'node:'] },
   {
     folder: 'models/',
     internal: ['core/'],

@@ -25,10 +25,45 @@ export interface OpenedStore {
  * ```
  */
 export function openStore(options: { db?: string | undefined; create: boolean }): OpenedStore {
+  if (options.db !== undefined && /^postgres(ql)?:\/\//.test(options.db)) return openPostgres(options.db);
   const path = options.db === undefined ? defaultSqlitePath(process.cwd()) : resolve(options.db);
   if (!options.create && !existsSync(path)) {
     return { store: new MemoryStore(), path, exists: false, close: async () => {} };
   }
   const store = createSqliteStore({ path });
   return { store, path, exists: true, close: () => store.close() };
+}
+
+/**
+ * A `postgres://` journal (`?schema=name` picks its schema, default `baton`). The store connects (and migrates) on first use, so commands open it the
+ * way they open a file; `pg` is loaded only here.
+ */
+function openPostgres(url: string): OpenedStore {
+  // `?schema=name` picks the schema; pg itself would pass the parameter to the server.
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  const opening = import('../store/postgres/index.js').then(({ createPostgresStore }) =>
+    createPostgresStore({ connectionString: parsed.toString(), ...(schema === undefined ? {} : { schema }) }),
+  );
+  // A command that never touches the store must not leave an unhandled rejection behind.
+  opening.catch(() => {});
+  const store = new Proxy({} as Store, {
+    get: (_target, method: string) =>
+      method === 'then'
+        ? undefined
+        : async (...args: unknown[]) => {
+            const opened = (await opening) as unknown as Record<string, (...values: unknown[]) => unknown>;
+            return opened[method]?.(...args);
+          },
+  });
+  return {
+    store,
+    path: url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+    exists: true,
+    close: async () => {
+      const opened = await opening.catch(() => undefined);
+      await opened?.close();
+    },
+  };
 }

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatonError } from '../../src/core/index.js';
+import { storeValue } from '../../src/store/shared/stored-value.js';
 import { SqliteStore, sqliteSchemaVersion } from '../../src/store/sqlite/index.js';
 import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.js';
-import { storeValue } from '../../src/store/sqlite/sqlite-values.js';
 import { runFixture, stepFixture } from '../../src/testing/store-fixtures.js';
 
 let directory: string;

@@ -1,6 +1,6 @@
 import type { BatonError } from '../../core/index.js';
+import type { PutBlob } from '../shared/stored-value.js';
 import type { sqlStatements } from './sqlite-statements.js';
-import type { PutBlob } from './sqlite-values.js';
 
 /** The statements a queued write may run: the upserts the engine makes on its hot path. */
 export type QueuedStatement = keyof Pick<

@@ -14,9 +14,6 @@ import {
   type Store,
   type SubCallRecord,
 } from '../../core/index.js';
-import { storeFailure } from './sqlite-errors.js';
-import { type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
-import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
 import {
   type AttemptRow,
   attemptParameters,
@@ -33,9 +30,12 @@ import {
   toRunRecord,
   toStepRecord,
   toSubCallRecord,
-} from './sqlite-records.js';
+} from '../shared/journal-rows.js';
+import { type GetBlob, type PutBlob, storeValue } from '../shared/stored-value.js';
+import { storeFailure } from './sqlite-errors.js';
+import { type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
+import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
 import { listRunsQuery, sqlStatements } from './sqlite-statements.js';
-import { type GetBlob, type PutBlob, storeValue } from './sqlite-values.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process holding the database before it fails. Default 5000 ms. */

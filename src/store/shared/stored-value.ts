@@ -93,9 +93,9 @@ function blobText(hash: string, getBlob: GetBlob): string {
   if (text === undefined) {
     throw new BatonError(
       'STORE_UNAVAILABLE',
-      `The journal refers to blob ${hash}, which is missing: the file is damaged.`,
+      `The journal refers to blob ${hash}, which is missing: the journal is damaged.`,
       {
-        hint: 'Restore the database from a copy; the records that refer to this blob cannot be read.',
+        hint: 'Restore the journal from a copy; the records that refer to this blob cannot be read.',
         details: { hash },
       },
     );

@@ -7,7 +7,7 @@ import type {
   StepStatus,
   SubCallRecord,
 } from '../../core/index.js';
-import { type GetBlob, loadValue, type PutBlob, storeValue } from './sqlite-values.js';
+import { type GetBlob, loadValue, type PutBlob, storeValue } from './stored-value.js';
 
 /** Rows of the journal's tables and the records of the Store port, both ways. */
 
