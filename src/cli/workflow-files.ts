@@ -53,12 +53,12 @@ export async function definitionForRun(
   file?: string,
 ): Promise<RunDefinition> {
   if (file !== undefined) {
-    const loaded = await loadWorkflowFile(file);
+    const loaded = await loadWorkflowFile(file, { name: run.workflowName });
     return { definition: loaded, tools: loaded.tools, source: loaded.file };
   }
   const remembered = readIndex(databasePath)[run.workflowHash];
   if (remembered !== undefined && existsSync(remembered)) {
-    const loaded = await loadWorkflowFile(remembered);
+    const loaded = await loadWorkflowFile(remembered, { name: run.workflowName });
     if (hashWorkflow(loaded.workflow) === run.workflowHash) {
       return { definition: loaded, tools: loaded.tools, source: loaded.file };
     }

@@ -11,6 +11,7 @@ import {
   type WorkflowDefinition,
   type WorkflowFunction,
 } from '../../core/index.js';
+import { isScriptFile, loadDefinitionModule } from '../module/load-definition-module.js';
 import { locatePath, toLocation } from './source-locations.js';
 import { findWorkflowModule, importWorkflowModule } from './workflow-module.js';
 
@@ -40,7 +41,9 @@ const fileOnlyFields = ['module', '$schema'] as const;
 
 /**
  * Loads a YAML or JSON workflow file, with the functions and tools its module exports, and checks
- * it. Every problem is reported at once with the file, line and column it was written at.
+ * it. Every problem is reported at once with the file, line and column it was written at. A
+ * `.ts`/`.js` file is imported instead: it exports definitions built in TypeScript, and `name`
+ * picks one when it exports several.
  *
  * @example
  * ```ts
@@ -49,7 +52,10 @@ const fileOnlyFields = ['module', '$schema'] as const;
  * await baton.run(definition, { input: { ticket: 'My invoice is wrong' } });
  * ```
  */
-export async function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
+export async function loadWorkflowFile(
+  path: string,
+  options: { name?: string } = {},
+): Promise<LoadedWorkflow> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) {
     throw new BatonError('WORKFLOW_NOT_FOUND', `Workflow file ${path} does not exist.`, {
@@ -58,6 +64,7 @@ export async function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
     });
   }
   const file = displayName(path);
+  if (isScriptFile(absolute)) return loadDefinitionModule(absolute, file, options);
   const text = await readFile(absolute, 'utf8');
   const parsed = parseWorkflowText(text, file);
   const declared = parsed.fields.module;

@@ -36,7 +36,7 @@ export function createRunCommand(): Command {
     withCommonOptions(
       new Command('run')
         .description('run a workflow file and print its output')
-        .argument('<workflow>', 'YAML or JSON workflow file')
+        .argument('<workflow>', 'YAML or JSON workflow file, or a .ts/.js module exporting a definition')
         .option('--input <key=value>', 'an input field (JSON or text); repeat for more', collectInput)
         .option('--input-file <file.json>', 'the input as a JSON object; --input fields override it')
         .option('--budget <usd>', 'fail the run once its cost passes this many US dollars', parseBudget),

@@ -55,6 +55,8 @@ export async function evaluateExpression(
   try {
     return normalize(await parsed.evaluate(scope, bindings));
   } catch (error) {
+    // A missing function is a set-up problem of this process, not a failed expression.
+    if (BatonError.is(error) && error.code === 'FUNCTION_NOT_FOUND') throw error;
     throw new BatonError(
       'EXPRESSION_FAILED',
       `Expression \`${expression}\` failed: ${(error as Error).message}`,

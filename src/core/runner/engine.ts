@@ -11,7 +11,14 @@ import { coreStepHandlers } from '../steps/index.js';
 import { type ApprovalInput, decideApproval } from './decide-approval.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
-import { cancelRun, type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
+import {
+  cancelRun,
+  type RunOptions,
+  type RunResult,
+  resumableRun,
+  resumeRun,
+  runWorkflow,
+} from './run-workflow.js';
 
 export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & {
   definition?: WorkflowDefinition;
@@ -127,10 +134,12 @@ export function createEngine(options: EngineOptions): Engine {
     run: (definition, runOptions) => wake(runWorkflow(services, definition, runOptions), undefined),
     resume: (runId, resumeOptions) => wake(resumeRun(services, runId, resumeOptions), resumeOptions),
     async approve(runId, path, decision = {}, resumeOptions) {
+      await resumableRun(services, runId, resumeOptions?.definition);
       await decideApproval(services, runId, path, { action: 'approve', ...decision });
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
     },
     async reject(runId, path, decision, resumeOptions) {
+      await resumableRun(services, runId, resumeOptions?.definition);
       await decideApproval(services, runId, path, { action: 'reject', ...decision });
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
     },

@@ -273,12 +273,7 @@ export async function resumeRun(
   runId: string,
   options: Omit<RunOptions, 'input' | 'runId'> & { definition?: WorkflowDefinition } = {},
 ): Promise<RunResult> {
-  const record = await requireRun(services.store, runId);
-  const steps = await services.store.listSteps(runId);
-  const finished = new Set(
-    steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
-  );
-  const definition = pinnedDefinition(services, record, finished, options.definition);
+  const { record, steps, definition } = await resumableRun(services, runId, options.definition);
   // Ended instances are reused; one that failed without an onError policy runs again, so resuming
   // a failed run retries it. Unfinished ones stay in the map for their attempt count.
   const replay = new Map<string, StepRecord>();
@@ -296,9 +291,23 @@ export async function resumeRun(
 }
 
 /**
- * The definition a run started with. A registered definition with the same hash brings its
- * TypeScript functions; otherwise the journaled snapshot runs as it is.
+ * A journaled run and the definition it continues with; throws `FUNCTION_NOT_FOUND` when steps
+ * still to run name functions this engine does not have. Called before a decision is recorded,
+ * so a process that cannot continue the run leaves it as it was.
  */
+export async function resumableRun(
+  services: EngineServices,
+  runId: string,
+  given?: WorkflowDefinition,
+): Promise<{ record: RunRecord; steps: StepRecord[]; definition: WorkflowDefinition }> {
+  const record = await requireRun(services.store, runId);
+  const steps = await services.store.listSteps(runId);
+  const finished = new Set(
+    steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
+  );
+  return { record, steps, definition: pinnedDefinition(services, record, finished, given) };
+}
+
 function reusable(step: StepRecord): boolean {
   return (
     step.status === 'succeeded' ||
@@ -307,6 +316,10 @@ function reusable(step: StepRecord): boolean {
   );
 }
 
+/**
+ * The definition a run started with. A registered definition with the same hash brings its
+ * TypeScript functions; otherwise the journaled snapshot runs as it is.
+ */
 function pinnedDefinition(
   services: EngineServices,
   record: RunRecord,
@@ -314,8 +327,10 @@ function pinnedDefinition(
   given?: WorkflowDefinition,
 ): WorkflowDefinition {
   const candidate = given ?? services.workflows.get(record.workflowName);
-  if (candidate && hashWorkflow(candidate.workflow) === record.workflowHash) return candidate;
-  const pinned = { workflow: record.definition, functions: candidate?.functions ?? {} };
+  const pinned =
+    candidate && hashWorkflow(candidate.workflow) === record.workflowHash
+      ? candidate
+      : { workflow: record.definition, functions: candidate?.functions ?? {} };
   // A workflow built in TypeScript names functions the journal cannot hold: say so now, not at
   // the first step that needs one.
   // Only steps that will run again need theirs.

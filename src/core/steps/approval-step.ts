@@ -37,14 +37,14 @@ export const approvalStep: StepHandler<ApprovalStep> = {
   async execute(step, context) {
     const { run, path } = context;
     const store = run.services.store;
-    const subject = await renderMapping(step.subject ?? {}, context.scope, {
-      stepPath: path,
-      functions: context.functions,
-    });
-    context.setInput(subject);
     const { request, decision } = latestApproval(await store.listSubCalls(run.id, path));
     const now = run.services.clock.now();
     if (!request) {
+      const subject = await renderMapping(step.subject ?? {}, context.scope, {
+        stepPath: path,
+        functions: context.functions,
+      });
+      context.setInput(subject);
       const created: ApprovalRequest = { subject, requestedAt: now };
       if (step.instructions !== undefined) {
         created.instructions = String(
@@ -74,7 +74,10 @@ export const approvalStep: StepHandler<ApprovalStep> = {
       });
       return waitUntil(path, created.expiresAt);
     }
+    // The subject is what was proposed and journaled: evaluating it again could change it, or fail
+    // in a process that has not loaded the functions it was computed with.
     const pending = request.request as ApprovalRequest;
+    context.setInput(pending.subject);
     if (decision) return decided(context, pending, decision.response as ApprovalDecision);
     if (pending.expiresAt !== undefined && now >= pending.expiresAt) {
       const expired: ApprovalDecision =
