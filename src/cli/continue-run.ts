@@ -1,4 +1,10 @@
-import { BatonError, type Engine, type ResumeOptions, type RunRecord, type RunResult } from '../core/index.js';
+import {
+  BatonError,
+  type Engine,
+  type ResumeOptions,
+  type RunRecord,
+  type RunResult,
+} from '../core/index.js';
 import { engineFor, noteMockModel, requireRun } from './cli-engine.js';
 import type { CommonOptions } from './command-action.js';
 import type { ExitCode } from './exit-codes.js';
@@ -63,8 +69,12 @@ export const workflowOption = [
  */
 function explainMissingFunctions(error: unknown, run: RunRecord): unknown {
   if (!BatonError.is(error, 'FUNCTION_NOT_FOUND')) return error;
-  return new BatonError('FUNCTION_NOT_FOUND', `${error.message} Nothing was recorded; the run is unchanged.`, {
-    cause: error,
-    hint: `Load the module that defines workflow "${run.workflowName}" with --workflow <file> (the .ts or .js file exporting its definition, or its YAML file).`,
-  });
+  return new BatonError(
+    'FUNCTION_NOT_FOUND',
+    `${error.message} Nothing was recorded; the run is unchanged.`,
+    {
+      cause: error,
+      hint: `Load the module that defines workflow "${run.workflowName}" with --workflow <file> (the .ts or .js file exporting its definition, or its YAML file).`,
+    },
+  );
 }

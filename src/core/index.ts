@@ -17,6 +17,14 @@ export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';
 export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
+export {
+  type ApprovalRef,
+  type ApprovalsOf,
+  approvalOf,
+  type Definition,
+  type InputOf,
+  type OutputOf,
+} from './ir/definition.js';
 export { toMilliseconds } from './ir/duration.js';
 export * from './ir/step.js';
 export { childPath, itemPath, iterationPath, stepIdOf } from './ir/step-path.js';
@@ -50,7 +58,16 @@ export type {
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
-export { createEngine, type Engine, type EngineOptions, type ResumeOptions } from './runner/engine.js';
+export {
+  type ApprovalStepOf,
+  type ApproveDecision,
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  type RejectDecision,
+  type ResumeOptions,
+  type RunOptionsFor,
+} from './runner/engine.js';
 export type { ReplayOptions } from './runner/replay-run.js';
 export { requireRun } from './runner/require-run.js';
 export { retryAfterOf } from './runner/retry-policy.js';
@@ -66,5 +83,5 @@ export type {
 export { hashWorkflow, type RunOptions, type RunResult } from './runner/run-workflow.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';
-export type { ApprovalDecision, ApprovalRequest } from './steps/approval-step.js';
+export type { ApprovalDecision, ApprovalOutcome, ApprovalRequest } from './steps/approval-step.js';
 export { priceOf } from './steps/call-model.js';

@@ -20,10 +20,14 @@ function newestSource(directory: string): number {
 /** Builds dist/ when it is missing or older than src/. */
 export function ensureBuilt(): void {
   if (existsSync(builtMain) && statSync(builtMain).mtimeMs >= newestSource(join(root, 'src'))) return;
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
 }
 
 /**

@@ -103,7 +103,8 @@ steps:
     kind: transform
     value: '$call("shout")'
 `,
-      'named-module.ts': "import { shout } from './lib/shout.js';\nexport const functions = { shout: () => shout('hi') };\n",
+      'named-module.ts':
+        "import { shout } from './lib/shout.js';\nexport const functions = { shout: () => shout('hi') };\n",
       'lib/shout.ts': 'export const shout = (text: string): string => text.toUpperCase();\n',
       'plain.yaml': `name: plain
 steps:

@@ -44,8 +44,5 @@ export function printRunSummary(output: CliOutput, style: Style, result: RunResu
       output.line(`  retry:   baton resume ${id}`);
       break;
     }
-    case 'running':
-      output.line(`Run ${id} is still running.`);
-      break;
   }
 }

@@ -18,6 +18,15 @@ export interface ApprovalDecision {
   diff?: Array<{ path: string; before: unknown; after: unknown }>;
 }
 
+/**
+ * The output of an approval step with `outcome: true`: how it was decided, so the workflow can
+ * branch on a rejection as a value.
+ */
+export type ApprovalOutcome<T = unknown> =
+  | { decision: 'approved'; value: T; by: string; comment?: string }
+  | { decision: 'edited'; value: T; by: string; comment?: string }
+  | { decision: 'rejected'; reason: string; by: string };
+
 export interface ApprovalRequest {
   subject: unknown;
   instructions?: string;
@@ -78,7 +87,7 @@ export const approvalStep: StepHandler<ApprovalStep> = {
     // in a process that has not loaded the functions it was computed with.
     const pending = request.request as ApprovalRequest;
     context.setInput(pending.subject);
-    if (decision) return decided(context, pending, decision.response as ApprovalDecision);
+    if (decision) return decided(step, context, pending, decision.response as ApprovalDecision);
     if (pending.expiresAt !== undefined && now >= pending.expiresAt) {
       const expired: ApprovalDecision =
         step.onExpiry === 'approve'
@@ -92,7 +101,7 @@ export const approvalStep: StepHandler<ApprovalStep> = {
         response: expired,
         createdAt: now,
       });
-      return decided(context, pending, expired);
+      return decided(step, context, pending, expired);
     }
     return waitUntil(path, pending.expiresAt);
   },
@@ -108,7 +117,12 @@ export function latestApproval(calls: SubCallRecord[]): {
   return { ...(request ? { request } : {}), ...(decision ? { decision } : {}) };
 }
 
-function decided(context: StepContext, request: ApprovalRequest, decision: ApprovalDecision): StepOutcome {
+function decided(
+  step: ApprovalStep,
+  context: StepContext,
+  request: ApprovalRequest,
+  decision: ApprovalDecision,
+): StepOutcome {
   const { run, path } = context;
   run.emit({
     type: 'approval-response',
@@ -119,6 +133,9 @@ function decided(context: StepContext, request: ApprovalRequest, decision: Appro
     edited: decision.edit !== undefined,
     time: run.services.clock.now(),
   });
+  const edited = decision.edit !== undefined;
+  const note = `${decision.action === 'reject' ? 'rejected' : 'approved'} by ${decision.by}${edited ? ' with edits' : ''}`;
+  if (step.outcome === true) return { output: outcomeOf(request, decision), note };
   if (decision.action === 'reject') {
     throw new BatonError(
       'APPROVAL_REJECTED',
@@ -130,11 +147,21 @@ function decided(context: StepContext, request: ApprovalRequest, decision: Appro
       },
     );
   }
-  const edited = decision.edit !== undefined;
   return {
     output: edited ? decision.edit : request.subject,
-    note: `approved by ${decision.by}${edited ? ' with edits' : ''}${decision.comment ? `: ${decision.comment}` : ''}`,
+    note: `${note}${decision.comment ? `: ${decision.comment}` : ''}`,
   };
+}
+
+function outcomeOf(request: ApprovalRequest, decision: ApprovalDecision): ApprovalOutcome {
+  const { by, comment } = decision;
+  if (decision.action === 'reject') return { decision: 'rejected', reason: decision.reason ?? '', by };
+  const outcome: ApprovalOutcome =
+    decision.edit === undefined
+      ? { decision: 'approved', value: request.subject, by }
+      : { decision: 'edited', value: decision.edit, by };
+  if (comment !== undefined) outcome.comment = comment;
+  return outcome;
 }
 
 function waitUntil(path: string, expiresAt: number | undefined): StepOutcome {

@@ -124,7 +124,8 @@ steps:
 
   it('reports a function that the module does not export at the `function` key', async () => {
     const directory = workspace({
-      'f.yaml': 'name: f\nmodule: f.ts\nsteps:\n  - id: a\n    kind: transform\n    value:\n      function: missing\n',
+      'f.yaml':
+        'name: f\nmodule: f.ts\nsteps:\n  - id: a\n    kind: transform\n    value:\n      function: missing\n',
       'f.ts': 'export const functions = {};\n',
     });
     const [problem] = await problemsOf(join(directory, 'f.yaml'));
