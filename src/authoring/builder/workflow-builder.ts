@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  type AgentResult,
   type ApprovalOutcome,
   BatonError,
   type Computed,
@@ -111,11 +112,14 @@ export class WorkflowBuilder<
     return this.add({ ...this.modelCall(id, options), kind: 'llm' } as Step);
   }
 
-  /** An agent: a model that calls the named tools until it answers, at most `maxIterations` turns. */
+  /**
+   * An agent: a model that calls the named tools until it answers, at most `maxIterations` turns.
+   * The output is the answer of the Zod `output` schema, or else `{ answer, turns, toolCalls }`.
+   */
   agent<
     ID extends string,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
-    SCHEMA extends z.ZodType = z.ZodType<string>,
+    SCHEMA extends z.ZodType = z.ZodType<AgentResult>,
     O = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,

@@ -142,8 +142,10 @@ export async function runStep(
         });
         return { outcome: 'waiting', waiting: outcome.waiting };
       }
-      const output = step.output
-        ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', path)
+      // An approval's `output` describes its subject; with `outcome` the output is the decision.
+      const schema = step.kind === 'approval' && step.outcome === true ? undefined : step.output;
+      const output = schema
+        ? checkAgainstSchema(outcome.output, schema, 'OUTPUT_INVALID', path)
         : outcome.output;
       deadline?.clear();
       for (const gate of gates) gate.release();

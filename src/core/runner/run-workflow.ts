@@ -2,11 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
 import type { BatonEvent, EventListener } from '../events.js';
 import { renderMapping } from '../expressions/render-template.js';
-import { assertValidWorkflow, validateWorkflow } from '../ir/validate-workflow.js';
+import { assertValidWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
 import { executeGraph } from './execute-graph.js';
+import { missingFunctions } from './needed-functions.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
 import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
@@ -346,18 +347,13 @@ function pinnedDefinition(
     candidate && hashWorkflow(candidate.workflow) === record.workflowHash
       ? candidate
       : { workflow: record.definition, functions: candidate?.functions ?? {} };
-  // A workflow built in TypeScript names functions the journal cannot hold: say so now, not at
-  // the first step that needs one.
-  // Only steps that will run again need theirs.
-  const missing = validateWorkflow(pinned.workflow, pinned.functions).problems.filter(
-    (problem) =>
-      problem.message.startsWith('Function ') &&
-      !finished.has(pinned.workflow.steps[Number(problem.path[1])]?.id ?? ''),
-  );
+  // A workflow built in TypeScript names functions the journal cannot hold: say so now, before
+  // anything is recorded, not at the first step that needs one. Finished steps need none.
+  const missing = missingFunctions(pinned.workflow, pinned.functions, finished);
   if (missing.length > 0) {
     throw new BatonError(
       'FUNCTION_NOT_FOUND',
-      `Run ${record.id} needs TypeScript functions this engine does not have: ${missing.map((problem) => problem.message).join(' ')}`,
+      `Run ${record.id} needs TypeScript functions this engine does not have: ${missing.map((name) => `"${name}"`).join(', ')}.`,
       {
         hint: `Pass { definition } to resume, or register the workflow as "${record.workflowName}" in createBaton({ workflows }).`,
       },
