@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaton, MemoryStore, validateWorkflow } from '../../src/index.js';
 import { createRunReport } from '../../src/observe/run-report.js';
-import type { ScriptedResponse } from '../../src/testing/index.js';
-import { answerByPrompt, type SentPrompt } from '../answer-by-prompt.js';
+import { createScriptedModel, type ScriptedCall, type ScriptedResponse } from '../../src/testing/index.js';
 import { loadExample, workflowFiles } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { planApproval } from './typed-plan-approval.js';
@@ -15,10 +14,10 @@ const inputOf = (file: string) =>
 const contract = inputOf('contract.json');
 
 /** A `fast` and a `smart` model answering with `answer`, each with its own id. */
-function models(answer: (sent: SentPrompt) => ScriptedResponse) {
+function models(answer: (sent: ScriptedCall) => ScriptedResponse) {
   return {
-    fast: answerByPrompt(answer, { modelId: 'fast' }),
-    smart: answerByPrompt(answer, { modelId: 'smart' }),
+    fast: createScriptedModel({ match: answer }, { modelId: 'fast' }),
+    smart: createScriptedModel({ match: answer }, { modelId: 'smart' }),
   };
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBaton, type WorkflowDefinition } from '../../src/index.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
-import { answerByPrompt } from '../answer-by-prompt.js';
+import { createScriptedModel } from '../../src/testing/index.js';
 import { loadExample } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { planApproval } from './typed-plan-approval.js';
@@ -35,11 +35,12 @@ afterEach(async () => {
 function process(definition: WorkflowDefinition) {
   const store = new SqliteStore(join(directory, 'journal.db'));
   stores.push(store);
-  const smart = answerByPrompt(({ prompt }) =>
-    prompt.startsWith('Create a detailed execution plan')
-      ? proposed
-      : `Executed:\n${prompt.split('\n').slice(1).join('\n')}`,
-  );
+  const smart = createScriptedModel({
+    match: ({ prompt }) =>
+      prompt.startsWith('Create a detailed execution plan')
+        ? proposed
+        : `Executed:\n${prompt.split('\n').slice(1).join('\n')}`,
+  });
   const baton = createBaton({
     store,
     models: { smart },

@@ -3,7 +3,13 @@
  * conformance suite every `Store` adapter runs.
  * @module
  */
-export { createScriptedModel, type ScriptedModel, type ScriptedResponse } from './scripted-model.js';
+export {
+  createScriptedModel,
+  type ScriptedCall,
+  type ScriptedModel,
+  type ScriptedResponse,
+  type ScriptTable,
+} from './scripted-model.js';
 export {
   describeStoreContract,
   type StoreContractGroup,
