@@ -3,6 +3,7 @@ import { renderMapping, renderTemplate } from '../expressions/render-template.js
 import { toMilliseconds } from '../ir/duration.js';
 import type { ApprovalStep } from '../ir/step.js';
 import type { SubCallRecord } from '../ports/store.js';
+import { checkAgainstSchema } from '../runner/output-schema.js';
 import type { StepContext, StepHandler, StepOutcome } from '../runner/run-state.js';
 
 /** What a person decided, as journaled. */
@@ -135,7 +136,13 @@ function decided(
   });
   const edited = decision.edit !== undefined;
   const note = `${decision.action === 'reject' ? 'rejected' : 'approved'} by ${decision.by}${edited ? ' with edits' : ''}`;
-  if (step.outcome === true) return { output: outcomeOf(request, decision), note };
+  if (step.outcome === true) {
+    // The schema describes the subject: check the value approved as run-step checks other outputs.
+    const subject = step.output
+      ? checkAgainstSchema(request.subject, step.output, 'OUTPUT_INVALID', path)
+      : request.subject;
+    return { output: outcomeOf({ ...request, subject }, decision), note };
+  }
   if (decision.action === 'reject') {
     throw new BatonError(
       'APPROVAL_REJECTED',
