@@ -42,12 +42,32 @@ export function makeApp(files: Record<string, string>): string {
   return cwd;
 }
 
+/**
+ * A fresh app with the packed package installed: `npm pack` of this package unpacked into
+ * `node_modules/baton`, beside links to the packages it depends on (no download).
+ */
+export function makePackedApp(files: Record<string, string>): string {
+  const cwd = makeWorkspace(files);
+  const modules = join(cwd, 'node_modules');
+  mkdirSync(join(modules, 'baton'), { recursive: true });
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', cwd], {
+    cwd: root,
+    encoding: 'utf8',
+  }).trim();
+  execFileSync('tar', ['-xzf', join(cwd, packed), '-C', join(modules, 'baton'), '--strip-components=1']);
+  for (const entry of readdirSync(join(root, 'node_modules'))) {
+    if (entry.startsWith('.') || entry === 'baton') continue;
+    symlinkSync(join(root, 'node_modules', entry), join(modules, entry), 'dir');
+  }
+  return cwd;
+}
+
 /** Runs the built CLI to its end. */
 export function runBuiltCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; main?: string },
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [builtMain, ...args], {
+  const child = spawn(process.execPath, [options.main ?? builtMain, ...args], {
     cwd: options.cwd,
     env: cliEnvironment(options.cwd, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBaton, createSqliteStore, type WorkflowDefinition } from '../../src/index.js';
-import { ensureBuilt, makeApp, runBuiltCli } from './built-cli.js';
+import { ensureBuilt, makeApp, makePackedApp, runBuiltCli } from './built-cli.js';
 
 // A builder workflow written the usual TypeScript way: it imports a neighbour with a `.js`
 // specifier, and its approval's subject is a function that would change if evaluated again.
@@ -122,4 +122,23 @@ steps:
     expect(plain.stdout + plain.stderr).toContain('Function "shout" is not registered');
     expect(plain.stdout + plain.stderr).not.toContain('a neighbouring module ran');
   });
+
+  it('runs a TS workflow with `.js` imports through the packed package installed in a fresh app', async () => {
+    const cwd = makePackedApp({ 'flow.ts': flow, 'draft.ts': draft });
+    const ran = await runBuiltCli(['run', 'flow.ts', '--input', 'topic=dogs', '--json'], {
+      cwd,
+      main: join(cwd, 'node_modules/baton/dist/cli/main.js'),
+    });
+    expect(ran.stderr).toBe('');
+    expect(JSON.parse(ran.stdout)).toMatchObject({ status: 'waiting', waiting: { paths: ['review'] } });
+    const id = JSON.parse(ran.stdout).runId as string;
+    const approved = await runBuiltCli(['approve', id, 'review', '--json'], {
+      cwd,
+      main: join(cwd, 'node_modules/baton/dist/cli/main.js'),
+    });
+    expect(JSON.parse(approved.stdout)).toMatchObject({
+      status: 'succeeded',
+      output: { publish: 'published: On dogs' },
+    });
+  }, 60_000);
 });
