@@ -108,7 +108,7 @@ type MaySkip<S extends BuilderState, ID, NEEDS extends readonly unknown[], OPTIO
   | S['referenced']
   | S['optional']
   ? true
-  : 'when' extends keyof OPTIONS
+  : OPTIONS extends { when: unknown }
     ? true
     : JOIN extends 'any'
       ? true

@@ -81,7 +81,7 @@ export class WorkflowBuilder<
     ID extends string,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     RESULT = unknown,
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(
@@ -100,7 +100,7 @@ export class WorkflowBuilder<
     ID extends string,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     SCHEMA extends z.ZodType = z.ZodType<string>,
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(
@@ -120,7 +120,7 @@ export class WorkflowBuilder<
     ID extends string,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     SCHEMA extends z.ZodType = z.ZodType<AgentResult>,
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(
@@ -138,7 +138,7 @@ export class WorkflowBuilder<
     ID extends string,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     SCHEMA extends z.ZodType = z.ZodType<unknown>,
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(
@@ -166,7 +166,7 @@ export class WorkflowBuilder<
     ID extends string,
     D extends WorkflowDefinition | string,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(
@@ -193,7 +193,7 @@ export class WorkflowBuilder<
     ROUTE extends string,
     const STEPS extends string = never,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ERROR_ROUTE extends string = never,
   >(
@@ -247,7 +247,7 @@ export class WorkflowBuilder<
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     INNER extends Outputs = Outputs,
     RESULT = unknown,
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(
@@ -296,7 +296,7 @@ export class WorkflowBuilder<
     SCHEMA extends z.ZodType,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     INNER extends Outputs = Outputs,
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(
@@ -345,7 +345,7 @@ export class WorkflowBuilder<
     SCHEMA extends z.ZodType,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     OUTCOME extends boolean = false,
-    O = Record<never, never>,
+    O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
   >(

@@ -150,9 +150,11 @@ describe('step names are checked at compile time', () => {
   });
 
   it('does not compile a default that is not a route', () => {
-    // A default that is a route compiles (see above); this one does not.
-    // @ts-expect-error `b` is not a route
-    workflow('d').branch('route', { routes: { a: { steps: [] } }, default: 'b' });
+    workflow('d').branch('route', {
+      routes: { a: { steps: [] } },
+      // @ts-expect-error `b` is not a route
+      default: 'b',
+    });
   });
 
   it('types a `when` function by the steps it needs', () => {
@@ -199,6 +201,7 @@ describe('skipped steps are typed as possibly missing', () => {
         expectTypeOf(steps.maybe).toEqualTypeOf<string | undefined>();
         expectTypeOf(steps.afterA).toEqualTypeOf<number | undefined>();
         expectTypeOf(steps.always).toEqualTypeOf<boolean>();
+        expectTypeOf(steps.route).toEqualTypeOf<{ route: 'a' | 'b'; confidence?: number; reason?: string }>();
         return steps.always;
       });
   });
