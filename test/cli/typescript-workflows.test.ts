@@ -121,6 +121,10 @@ steps:
     expect(plain.code).not.toBe(0);
     expect(plain.stdout + plain.stderr).toContain('Function "shout" is not registered');
     expect(plain.stdout + plain.stderr).not.toContain('a neighbouring module ran');
+    const validated = await runBuiltCli(['validate', 'plain.yaml'], { cwd });
+    expect(validated.stderr).toContain(
+      'plain.ts beside plain.yaml is not loaded: name it with `module: ./plain.ts` to use its functions and tools.',
+    );
   });
 
   it('runs a TS workflow with `.js` imports through the packed package installed in a fresh app', async () => {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { unnamedModuleNote } from '../../authoring/module/unnamed-module.js';
 import { loadWorkflowFile } from '../../authoring/yaml/index.js';
 import { hashWorkflow } from '../../core/index.js';
 import { engineFor, noteMockModel } from '../cli-engine.js';
@@ -44,6 +45,8 @@ export function createRunCommand(): Command {
   ).addHelpText('after', examples);
   return setAction<RunCommandOptions>(command, async ({ output, options, args }) => {
     const definition = await loadWorkflowFile(args[0] ?? '');
+    const unnamed = definition.modulePath === undefined ? unnamedModuleNote(definition.file) : undefined;
+    if (unnamed !== undefined) output.note(`note: ${unnamed}`);
     const input = runInput(options);
     const models = await modelsForRun(options);
     noteMockModel(output, definition.workflow.steps, models.usesMock);
