@@ -40,7 +40,7 @@ describe('TypeScript workflows in the built CLI', () => {
 
     const env = { TITLE_SUFFIX: ' (evaluated again)' };
     const refused = await runBuiltCli(['approve', started.runId, 'review', '--db', db], { cwd, env });
-    expect(refused.code).not.toBe(0);
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('needs TypeScript functions this engine does not have');
     expect(refused.stderr).toContain('Nothing was recorded; the run is unchanged.');
     expect(refused.stderr).toContain('--workflow <file>');
