@@ -77,7 +77,19 @@ export interface StepOptions<
   onError?: 'fail' | { continue: unknown } | { route: ROUTE };
   cache?: boolean;
   limit?: string;
+  /**
+   * Checks the output after the step ends: `true`, or a message (or messages) saying what is
+   * wrong; a failure is `OUTPUT_INVALID`, which a model step turns into a repair. A string is a
+   * JSONata expression with `output` in scope.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the output type is the step's, checked by its schema
+  validate?: string | ((output: any, scope: Scope<unknown, unknown>) => Validation | Promise<Validation>);
+  /** Render a `{{ }}` reference that yields nothing as empty text instead of failing. */
+  allowMissing?: boolean;
 }
+
+/** What a `validate` function returns: `true` (or nothing) when the output is right. */
+export type Validation = true | string | string[] | undefined;
 
 declare const unmapped: unique symbol;
 

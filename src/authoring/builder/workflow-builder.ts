@@ -1,18 +1,17 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   type AgentResult,
   type ApprovalOutcome,
   BatonError,
-  type Computed,
+  type CodeContext,
   type Definition,
   type InputOf,
-  type JsonSchema,
   type OutputOf,
   type Step,
   type Workflow,
   type WorkflowDefinition,
-  type WorkflowFunction,
 } from '../../core/index.js';
+import { BuilderCore, type ModelCall } from './builder-core.js';
 import type {
   AddStep,
   BuildCheck,
@@ -32,7 +31,7 @@ import type {
   When,
 } from './builder-types.js';
 
-export type { ItemScope, IterationScope, Scope, StepOptions } from './builder-types.js';
+export type { ItemScope, IterationScope, Scope, StepOptions, Validation } from './builder-types.js';
 
 /** The scope of a step's functions. */
 type Sc<INPUT, OUT, NEEDS extends readonly unknown[], JOIN, EXTRA, S extends BuilderState> = Scope<
@@ -65,17 +64,7 @@ export class WorkflowBuilder<
   OUT extends Outputs = Record<never, never>,
   EXTRA = unknown,
   S extends BuilderState = InitialState<INPUT>,
-> {
-  private readonly steps: Step[] = [];
-  private readonly functions: Record<string, WorkflowFunction> = {};
-  private outputMapping: unknown;
-
-  constructor(
-    private readonly name: string,
-    private readonly options: { input?: z.ZodType; description?: string; version?: string | number } = {},
-    private readonly prefix = '',
-  ) {}
-
+> extends BuilderCore {
   /** A step computed by a TypeScript function (or a JSONata expression). */
   transform<
     ID extends string,
@@ -88,7 +77,8 @@ export class WorkflowBuilder<
     id: NewId<ID, OUT>,
     options: O &
       StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> & {
-        run: ((scope: Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>) => RESULT) | string;
+        /** The step's function; `ctx` asks a person (`interrupt`), runs side effects `once`, calls a model (`generate`). */
+        run: ((scope: Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, ctx: CodeContext) => RESULT) | string;
       },
   ): WorkflowBuilder<INPUT, OUT & Record<ID, Awaited<RESULT>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
     const { run, ...rest } = options;
@@ -154,7 +144,7 @@ export class WorkflowBuilder<
     const step: Step = { ...this.base(id, rest), kind: 'tool', tool };
     if (input !== undefined)
       step.input = typeof input === 'function' ? this.mapping(id, 'input', input) : input;
-    if (output !== undefined) step.output = toJsonSchema(output);
+    if (output !== undefined) step.output = this.schema(id, 'output', output);
     return this.add(step);
   }
 
@@ -213,6 +203,8 @@ export class WorkflowBuilder<
           prompt: Text<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>>;
           model?: string | string[];
           threshold?: number;
+          temperature?: number;
+          maxOutputTokens?: number;
         };
       },
   ): WorkflowBuilder<
@@ -236,6 +228,8 @@ export class WorkflowBuilder<
       step.classify = { prompt: this.computed(id, 'classify', classify.prompt) };
       if (classify.model !== undefined) step.classify.model = classify.model;
       if (classify.threshold !== undefined) step.classify.threshold = classify.threshold;
+      if (classify.temperature !== undefined) step.classify.temperature = classify.temperature;
+      if (classify.maxOutputTokens !== undefined) step.classify.maxOutputTokens = classify.maxOutputTokens;
     }
     return this.add(step);
   }
@@ -275,6 +269,7 @@ export class WorkflowBuilder<
     const { items, concurrency, each, result, onItemError, ...rest } = options;
     const inner = each(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
+    this.unshowable.push(...inner.unshowable);
     const step: Step = {
       ...this.base(id, rest),
       kind: 'map',
@@ -322,11 +317,12 @@ export class WorkflowBuilder<
     const { maxIterations, output, body, result, until, onStuck, ...rest } = options;
     const inner = body(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
+    this.unshowable.push(...inner.unshowable);
     const step: Step = {
       ...this.base(id, rest),
       kind: 'loop',
       maxIterations,
-      output: toJsonSchema(output),
+      output: this.schema(id, 'output', output),
       steps: inner.steps,
       result: this.computed(id, 'result', result),
       until: this.computed(id, 'until', until),
@@ -370,7 +366,7 @@ export class WorkflowBuilder<
       ...this.base(id, rest),
       kind: 'approval',
       subject: this.mapping(id, 'subject', subject),
-      output: toJsonSchema(output),
+      output: this.schema(id, 'output', output),
     };
     if (outcome === true) step.outcome = true;
     if (instructions !== undefined) step.instructions = instructions;
@@ -391,83 +387,25 @@ export class WorkflowBuilder<
   build(
     this: WorkflowBuilder<INPUT, OUT, EXTRA, S> & BuildCheck<OUT, S>,
   ): Definition<S['runInput'], ResultOf<OUT, S>, S['approvals']> {
+    if (this.unshowable.length > 0) {
+      throw new BatonError(
+        'WORKFLOW_INVALID',
+        `Workflow "${this.name}" has schemas a model or an editor cannot be shown: ${this.unshowable
+          .map((entry) => `${entry.where}: ${entry.reason}`)
+          .join('; ')}`,
+        {
+          details: { problems: this.unshowable },
+          hint: 'Use JSON types (z.string() for a date, z.number() for a bigint) and turn them into richer values in a later step.',
+        },
+      );
+    }
     const workflow: Workflow = { name: this.name, steps: this.steps };
     if (this.options.description !== undefined) workflow.description = this.options.description;
     if (this.options.version !== undefined) workflow.version = this.options.version;
-    if (this.options.input !== undefined) workflow.input = toJsonSchema(this.options.input);
+    if (this.options.input !== undefined) workflow.input = this.schema('$input', 'input', this.options.input);
     if (this.outputMapping !== undefined) workflow.output = this.outputMapping;
     return { workflow, functions: { ...this.functions } };
   }
-
-  // biome-ignore lint/suspicious/noExplicitAny: the next builder's types are the caller's
-  private add(step: Step): any {
-    if (this.steps.some((earlier) => earlier.id === step.id)) {
-      throw new BatonError(
-        'WORKFLOW_INVALID',
-        `Workflow "${this.name}" defines step "${this.prefix}${step.id}" twice.`,
-        { stepPath: `${this.prefix}${step.id}`, hint: 'Give each step its own id.' },
-      );
-    }
-    this.steps.push(step);
-    return this;
-  }
-
-  private base(id: string, options: Record<string, unknown>): Pick<Step, 'id'> & Partial<Step> {
-    const step: Record<string, unknown> = { id };
-    for (const [key, value] of Object.entries(options)) {
-      if (value === undefined) continue;
-      if (key === 'needs') step.needs = [...(value as string[])];
-      else if (key === 'when') step.when = this.condition(id, 'when', value as When<never>);
-      else step[key] = value;
-    }
-    return step as Pick<Step, 'id'>;
-  }
-
-  private modelCall(id: string, options: object): Partial<Step> {
-    const { prompt, system, output, model, temperature, maxOutputTokens, maxRepairs, ...rest } =
-      options as ModelCall<never, z.ZodType>;
-    const step: Record<string, unknown> = {
-      ...this.base(id, rest),
-      prompt: this.computed(id, 'prompt', prompt),
-    };
-    if (system !== undefined) step.system = this.computed(id, 'system', system);
-    if (output !== undefined) step.output = toJsonSchema(output);
-    for (const [key, value] of Object.entries({ model, temperature, maxOutputTokens, maxRepairs }))
-      if (value !== undefined) step[key] = value;
-    return step as Partial<Step>;
-  }
-
-  /** A condition as JSONata: a function becomes `$call("<name>")`. */
-  private condition(id: string, field: string, when: When<never>): string {
-    return typeof when === 'string' ? when : `$call(${JSON.stringify(this.register(id, field, when))})`;
-  }
-
-  private computed(id: string, field: string, value: string | ((scope: never) => unknown)): Computed {
-    return typeof value === 'string' ? value : { function: this.register(id, field, value) };
-  }
-
-  /** Registers a function under `<path>.<field>` and returns its name. */
-  private register(id: string, field: string, fn: (scope: never) => unknown): string {
-    const name = `${this.prefix}${id}.${field}`;
-    this.functions[name] = fn as WorkflowFunction;
-    return name;
-  }
-
-  /** A mapping whose whole value is a registered function: one `{{ $call(name) }}` placeholder. */
-  private mapping(id: string, field: string, fn: (scope: never) => unknown): string {
-    return `{{ $call(${JSON.stringify(this.register(id, field, fn))}) }}`;
-  }
-}
-
-/** The model-call options of `llm` and `agent` steps. */
-interface ModelCall<SCOPE, SCHEMA extends z.ZodType> {
-  prompt: Text<SCOPE>;
-  system?: Text<SCOPE>;
-  model?: string | string[];
-  output?: SCHEMA;
-  temperature?: number;
-  maxOutputTokens?: number;
-  maxRepairs?: number;
 }
 
 /**
@@ -479,9 +417,4 @@ export function workflow<INPUT = Record<string, unknown>, RAW = INPUT>(
   options: { input?: z.ZodType<INPUT, RAW>; description?: string; version?: string | number } = {},
 ): WorkflowBuilder<INPUT, Record<never, never>, unknown, InitialState<RAW>> {
   return new WorkflowBuilder<INPUT, Record<never, never>, unknown, InitialState<RAW>>(name, options);
-}
-
-function toJsonSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _, ...json } = z.toJSONSchema(schema) as JsonSchema;
-  return json;
 }

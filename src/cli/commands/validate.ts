@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { isScriptFile } from '../../authoring/module/load-definition-module.js';
 import { unnamedModuleNote } from '../../authoring/module/unnamed-module.js';
 import { loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
-import { BatonError, type Step } from '../../core/index.js';
+import { BatonError, formatProblemPath, type Step, validateWorkflow } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { describeError } from '../output.js';
@@ -32,6 +32,8 @@ export function createValidateCommand(): Command {
       const warnings = missingTools.map(
         (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
       );
+      for (const warning of validateWorkflow(definition.workflow, definition.functions).warnings ?? [])
+        warnings.push(`${formatProblemPath(warning.path)}: ${warning.message}`);
       const unnamed = definition.modulePath === undefined ? unnamedModuleNote(file) : undefined;
       if (unnamed !== undefined) warnings.push(unnamed);
       if (output.json) {

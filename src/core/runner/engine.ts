@@ -9,6 +9,7 @@ import type { Store } from '../ports/store.js';
 import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
+import { prepareAnswer } from './answer-question.js';
 import { decideApproval } from './decide-approval.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
@@ -111,6 +112,16 @@ export interface Engine {
     decision: RejectDecision,
     options?: ResumeOptions<D>,
   ): Promise<RunResult<OutputOf<D>>>;
+  /**
+   * Answers the question a waiting step asked with `ctx.interrupt` and continues the run. An
+   * answer its schema refuses (refinements included) is `INPUT_INVALID`; the run keeps waiting.
+   */
+  answer<D extends WorkflowDefinition = WorkflowDefinition>(
+    runId: string,
+    path: string,
+    answer: { value: unknown; by?: string; key?: string },
+    options?: ResumeOptions<D>,
+  ): Promise<RunResult<OutputOf<D>>>;
   /** A new run that reuses an earlier run's outputs upstream of `from` and runs the rest. */
   replay(runId: string, options: ReplayOptions): Promise<RunResult>;
   /**
@@ -183,7 +194,7 @@ export function createEngine(options: EngineOptions): Engine {
     async approve(runId, step, decision = {}, resumeOptions) {
       const [path, options] = decisionTarget(step, resumeOptions);
       await resumableRun(services, runId, options?.definition);
-      await decideApproval(services, runId, path, { action: 'approve', ...decision });
+      await decideApproval(services, runId, path, { action: 'approve', ...decision }, options?.definition);
       return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
     },
     async reject(runId, step, decision, resumeOptions) {
@@ -191,6 +202,16 @@ export function createEngine(options: EngineOptions): Engine {
       await resumableRun(services, runId, options?.definition);
       await decideApproval(services, runId, path, { action: 'reject', ...decision });
       return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
+    },
+    async answer(runId, path, answer, resumeOptions) {
+      await resumableRun(services, runId, resumeOptions?.definition);
+      const pending = await prepareAnswer(services, runId, path, answer);
+      const result = await wake(
+        resumeRun(services, runId, { ...resumeOptions, answer: pending }),
+        resumeOptions,
+      );
+      if (pending.refusal) throw pending.refusal;
+      return result as RunResult<never>;
     },
     replay: (runId, replayOptions) => wake(replayRun(services, runId, replayOptions), undefined),
     cancel: (runId) => cancelRun(services, runId),

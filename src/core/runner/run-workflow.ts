@@ -6,6 +6,7 @@ import { assertValidWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
+import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
 import { missingFunctions } from './needed-functions.js';
 import { checkAgainstSchema } from './output-schema.js';
@@ -24,12 +25,16 @@ export interface RunOptions {
   budget?: Budget;
   runId?: string;
   parentRunId?: string;
+  /** An answer to a waiting question, brought by `engine.answer`. */
+  answer?: PendingAnswer;
 }
 
 interface RunResultBase {
   runId: string;
   usage: Usage;
   costUsd: number;
+  /** Some model calls had no price: `costUsd` counts only the priced ones. */
+  unpriced?: boolean;
   durationMs: number;
 }
 
@@ -173,8 +178,10 @@ async function executeRun(
     emit,
     usage: { ...record.usage },
     costUsd: record.costUsd,
+    unpriced: [...replay.values()].some(isUnpriced),
     budget: options.budget,
     cache: options.cache !== false,
+    answer: options.answer,
   };
   const started = services.clock.now();
   emit({
@@ -237,6 +244,7 @@ async function executeRun(
     costUsd: run.costUsd,
     durationMs: ended - started,
   };
+  if (run.unpriced) base.unpriced = true;
   const result: RunResult =
     status === 'succeeded'
       ? { ...base, status, output }
@@ -255,6 +263,7 @@ async function executeRun(
     durationMs: ended - started,
     usage: run.usage,
     costUsd: run.costUsd,
+    ...(run.unpriced ? { unpriced: true } : {}),
     ...(error ? { error } : {}),
   });
   return result;
@@ -298,6 +307,8 @@ export async function resumeRun(
   const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let costUsd = 0;
   for (const step of steps) {
+    // A waiting step runs again and counts what its journaled calls spent then.
+    if (step.status === 'waiting') continue;
     usage.inputTokens += step.usage?.inputTokens ?? 0;
     usage.outputTokens += step.usage?.outputTokens ?? 0;
     usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
@@ -372,6 +383,15 @@ export function hashWorkflow(workflow: Workflow): string {
     hashes.set(workflow, hash);
   }
   return hash;
+}
+
+/** Whether a step made model calls that had no price (it has usage but no cost). */
+export function isUnpriced(step: StepRecord): boolean {
+  return (
+    step.costUsd === undefined &&
+    step.usage !== undefined &&
+    step.usage.inputTokens + step.usage.outputTokens > 0
+  );
 }
 
 /** Run ids sort by creation time: a base-36 timestamp and random bytes. */

@@ -50,18 +50,12 @@ export const approvalStep: StepHandler<ApprovalStep> = {
     const { request, decision } = latestApproval(await store.listSubCalls(run.id, path));
     const now = run.services.clock.now();
     if (!request) {
-      const subject = await renderMapping(step.subject ?? {}, context.scope, {
-        stepPath: path,
-        functions: context.functions,
-      });
+      const subject = await renderMapping(step.subject ?? {}, context.scope, context.expressions);
       context.setInput(subject);
       const created: ApprovalRequest = { subject, requestedAt: now };
       if (step.instructions !== undefined) {
         created.instructions = String(
-          await renderTemplate(step.instructions, context.scope, {
-            stepPath: path,
-            functions: context.functions,
-          }),
+          await renderTemplate(step.instructions, context.scope, context.expressions),
         );
       }
       if (step.expires !== undefined) created.expiresAt = now + toMilliseconds(step.expires);
@@ -141,7 +135,7 @@ function decided(
     const subject = step.output
       ? checkAgainstSchema(request.subject, step.output, 'OUTPUT_INVALID', path)
       : request.subject;
-    return { output: outcomeOf({ ...request, subject }, decision), note };
+    return { output: outcomeOf({ ...request, subject }, decision), note, checked: true };
   }
   if (decision.action === 'reject') {
     throw new BatonError(
