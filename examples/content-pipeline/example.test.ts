@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, MemoryStore } from 'baton';
+import type { ScriptedResponse } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore } from '../../src/index.js';
-import { createScriptedModel, type ScriptedCall, type ScriptedResponse } from '../../src/testing/index.js';
+import { answerByPrompt, type SentPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 
@@ -12,16 +13,14 @@ const brief = JSON.parse(readFileSync(join(here, 'brief.json'), 'utf8')) as Reco
 /** A writer, and a reviewer that scores 5 (first with no reason, which is refused), then 9. */
 function team() {
   let reviews = 0;
-  return createScriptedModel({
-    match: ({ prompt }: ScriptedCall): ScriptedResponse => {
-      if (prompt.startsWith('Write')) return 'Draft 1: durable workflows resume after a crash.';
-      if (prompt.startsWith('Rewrite'))
-        return 'Draft 2: durable workflows resume after a crash, with an example.';
-      reviews++;
-      if (reviews === 1) return { object: { score: 5, problems: [] } };
-      if (reviews === 2) return { object: { score: 5, problems: ['no concrete example'] } };
-      return { object: { score: 9, problems: [] } };
-    },
+  return answerByPrompt(({ prompt }: SentPrompt): ScriptedResponse => {
+    if (prompt.startsWith('Write')) return 'Draft 1: durable workflows resume after a crash.';
+    if (prompt.startsWith('Rewrite'))
+      return 'Draft 2: durable workflows resume after a crash, with an example.';
+    reviews++;
+    if (reviews === 1) return { object: { score: 5, problems: [] } };
+    if (reviews === 2) return { object: { score: 5, problems: ['no concrete example'] } };
+    return { object: { score: 9, problems: [] } };
   });
 }
 
@@ -54,12 +53,11 @@ describe('content pipeline example', () => {
   });
 
   it('stops after three rounds with the last draft when the score is never reached', async () => {
-    const model = createScriptedModel({
-      match: ({ prompt, call }) =>
-        prompt.includes('Review this blog post')
-          ? { object: { score: 6, problems: [`problem ${call}`] } }
-          : `Draft after call ${call}`,
-    });
+    const model = answerByPrompt(({ prompt, call }) =>
+      prompt.includes('Review this blog post')
+        ? { object: { score: 6, problems: [`problem ${call}`] } }
+        : `Draft after call ${call}`,
+    );
     const baton = createBaton({ store: new MemoryStore(), models: { default: model } });
     const result = await baton.run(await loadExample(here, 'content-pipeline.yaml'), { input: brief });
 

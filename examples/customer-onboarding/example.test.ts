@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, MemoryStore } from 'baton';
+import type { ScriptedResponse } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore } from '../../src/index.js';
-import { createScriptedModel, type ScriptedCall, type ScriptedResponse } from '../../src/testing/index.js';
+import { answerByPrompt, type SentPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { createLedger, createOnboardingTools } from './onboarding-tools.mjs';
@@ -29,24 +30,22 @@ interface Script {
 
 function applicantModel(script: Script) {
   let round = 0;
-  return createScriptedModel({
-    match: ({ prompt }: ScriptedCall): ScriptedResponse => {
-      if (prompt.startsWith('Extract the applicant')) {
-        round++;
-        // A misread plan fails the document check; the guard sends the problem back for round 2.
-        return { object: script.documents[round - 1] ? grace : { ...grace, plan: 'enterprise' } };
-      }
-      if (prompt.startsWith('Check the identity documents')) {
-        const complete = script.documents[round - 1] ?? false;
-        return {
-          object: { complete, problems: complete ? [] : ['an enterprise plan needs proof of address'] },
-          delayMs: 20,
-        };
-      }
-      if (prompt.startsWith('Screen this applicant'))
-        return { object: { passed: true, flags: [] }, delayMs: 20 };
-      return { object: { route: script.risk, confidence: 0.9, reason: 'scripted' } };
-    },
+  return answerByPrompt(({ prompt }: SentPrompt): ScriptedResponse => {
+    if (prompt.startsWith('Extract the applicant')) {
+      round++;
+      // A misread plan fails the document check; the guard sends the problem back for round 2.
+      return { object: script.documents[round - 1] ? grace : { ...grace, plan: 'enterprise' } };
+    }
+    if (prompt.startsWith('Check the identity documents')) {
+      const complete = script.documents[round - 1] ?? false;
+      return {
+        object: { complete, problems: complete ? [] : ['an enterprise plan needs proof of address'] },
+        delayMs: 20,
+      };
+    }
+    if (prompt.startsWith('Screen this applicant'))
+      return { object: { passed: true, flags: [] }, delayMs: 20 };
+    return { object: { route: script.risk, confidence: 0.9, reason: 'scripted' } };
   });
 }
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, MemoryStore } from 'baton';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore } from '../../src/index.js';
-import { createScriptedModel } from '../../src/testing/index.js';
+import { answerByPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 
 const here = import.meta.dirname;
@@ -14,19 +14,17 @@ const linus = { name: 'Linus T.', email: 'linus@example.org', country: 'FI', rev
 describe('data cleaning → insights example', () => {
   it('repairs cleaned data its validator refuses, computes exact figures, then writes insights from them', async () => {
     let cleanings = 0;
-    const model = createScriptedModel({
-      match: ({ prompt }) => {
-        if (prompt.startsWith('Clean and standardise')) {
-          // First a blank name, then a duplicate: both refused by `validate`.
-          cleanings++;
-          if (cleanings === 1) return { object: { records: [ada, grace, { ...linus, name: ' ' }] } };
-          if (cleanings === 2) return { object: { records: [ada, ada, grace, linus] } };
-          return { object: { records: [ada, grace, linus] } };
-        }
-        return {
-          object: { summary: 'Three sign-ups, $200 in all.', insights: ['GB brings the most revenue'] },
-        };
-      },
+    const model = answerByPrompt(({ prompt }) => {
+      if (prompt.startsWith('Clean and standardise')) {
+        // First a blank name, then a duplicate: both refused by `validate`.
+        cleanings++;
+        if (cleanings === 1) return { object: { records: [ada, grace, { ...linus, name: ' ' }] } };
+        if (cleanings === 2) return { object: { records: [ada, ada, grace, linus] } };
+        return { object: { records: [ada, grace, linus] } };
+      }
+      return {
+        object: { summary: 'Three sign-ups, $200 in all.', insights: ['GB brings the most revenue'] },
+      };
     });
     const baton = createBaton({ store: new MemoryStore(), models: { default: model } });
     const result = await baton.run(await loadExample(here, 'data-insights.yaml'), { input: signups });
@@ -45,7 +43,7 @@ describe('data cleaning → insights example', () => {
   });
 
   it('fails with OUTPUT_INVALID naming the step when the data never passes', async () => {
-    const model = createScriptedModel({ match: () => ({ object: { records: [ada, ada] } }) });
+    const model = answerByPrompt(() => ({ object: { records: [ada, ada] } }));
     const baton = createBaton({ store: new MemoryStore(), models: { default: model } });
     const result = await baton.run(await loadExample(here, 'data-insights.yaml'), { input: signups });
 

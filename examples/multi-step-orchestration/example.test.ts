@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, createRunReport, MemoryStore, validateWorkflow } from 'baton';
+import type { ScriptedResponse } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore, validateWorkflow } from '../../src/index.js';
-import { createRunReport } from '../../src/observe/run-report.js';
-import { createScriptedModel, type ScriptedCall, type ScriptedResponse } from '../../src/testing/index.js';
+import { answerByPrompt, type SentPrompt } from '../answer-by-prompt.js';
 import { loadExample, workflowFiles } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { planApproval } from './typed-plan-approval.js';
@@ -14,10 +14,10 @@ const inputOf = (file: string) =>
 const contract = inputOf('contract.json');
 
 /** A `fast` and a `smart` model answering with `answer`, each with its own id. */
-function models(answer: (sent: ScriptedCall) => ScriptedResponse) {
+function models(answer: (sent: SentPrompt) => ScriptedResponse) {
   return {
-    fast: createScriptedModel({ match: answer }, { modelId: 'fast' }),
-    smart: createScriptedModel({ match: answer }, { modelId: 'smart' }),
+    fast: answerByPrompt(answer, { modelId: 'fast' }),
+    smart: answerByPrompt(answer, { modelId: 'smart' }),
   };
 }
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBaton, type WorkflowDefinition } from 'baton';
+import { SqliteStore } from 'baton/store/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBaton, type WorkflowDefinition } from '../../src/index.js';
-import { SqliteStore } from '../../src/store/sqlite/index.js';
-import { createScriptedModel } from '../../src/testing/index.js';
+import { answerByPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { planApproval } from './typed-plan-approval.js';
@@ -35,12 +35,11 @@ afterEach(async () => {
 function process(definition: WorkflowDefinition) {
   const store = new SqliteStore(join(directory, 'journal.db'));
   stores.push(store);
-  const smart = createScriptedModel({
-    match: ({ prompt }) =>
-      prompt.startsWith('Create a detailed execution plan')
-        ? proposed
-        : `Executed:\n${prompt.split('\n').slice(1).join('\n')}`,
-  });
+  const smart = answerByPrompt(({ prompt }) =>
+    prompt.startsWith('Create a detailed execution plan')
+      ? proposed
+      : `Executed:\n${prompt.split('\n').slice(1).join('\n')}`,
+  );
   const baton = createBaton({
     store,
     models: { smart },

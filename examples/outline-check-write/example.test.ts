@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, MemoryStore } from 'baton';
+import type { ScriptedResponse } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore } from '../../src/index.js';
-import { createScriptedModel, type ScriptedCall, type ScriptedResponse } from '../../src/testing/index.js';
+import { answerByPrompt, type SentPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { typedOutline } from './typed-outline.js';
@@ -21,12 +22,10 @@ const repeated = { ...good, sections: [section('Intro'), section('Intro'), secti
 /** An author whose first outline repeats a heading, and a checker with a fixed verdict. */
 function model(verdict: { meets: boolean; missing: string[] }) {
   let outlines = 0;
-  return createScriptedModel({
-    match: ({ prompt }: ScriptedCall): ScriptedResponse => {
-      if (prompt.startsWith('Write the outline')) return { object: outlines++ === 0 ? repeated : good };
-      if (prompt.startsWith('Does this outline')) return { object: verdict };
-      return 'The document, section by section.';
-    },
+  return answerByPrompt(({ prompt }: SentPrompt): ScriptedResponse => {
+    if (prompt.startsWith('Write the outline')) return { object: outlines++ === 0 ? repeated : good };
+    if (prompt.startsWith('Does this outline')) return { object: verdict };
+    return 'The document, section by section.';
   });
 }
 

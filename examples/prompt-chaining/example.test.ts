@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, MemoryStore, validateWorkflow, type WorkflowDefinition } from 'baton';
+import type { ScriptedResponse } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore, validateWorkflow, type WorkflowDefinition } from '../../src/index.js';
-import { createScriptedModel, type ScriptedCall, type ScriptedResponse } from '../../src/testing/index.js';
+import { answerByPrompt, type SentPrompt } from '../answer-by-prompt.js';
 import { loadExample, workflowFiles } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { codeReview } from './typed-code-review.js';
@@ -22,14 +23,13 @@ describe('prompt chaining example', () => {
   });
 
   it('chains extract → sentiments → response on customer feedback', async () => {
-    const model = createScriptedModel({
-      match: ({ prompt }) =>
-        prompt.startsWith('Extract the main issues')
-          ? 'New dashboard is faster\nMobile app logs out daily\nSupport took four days to answer'
-          : prompt.startsWith('For each issue')
-            ? 'New dashboard is faster | positive\nMobile app logs out daily | negative\nSupport took four days | negative'
-            : 'Thank you for the kind words about the dashboard! We are sorry about the daily log-outs...',
-    });
+    const model = answerByPrompt(({ prompt }) =>
+      prompt.startsWith('Extract the main issues')
+        ? 'New dashboard is faster\nMobile app logs out daily\nSupport took four days to answer'
+        : prompt.startsWith('For each issue')
+          ? 'New dashboard is faster | positive\nMobile app logs out daily | negative\nSupport took four days | negative'
+          : 'Thank you for the kind words about the dashboard! We are sorry about the daily log-outs...',
+    );
     const baton = createBaton({ store: new MemoryStore(), models: { default: model } });
     const trace = traceEngine(baton);
     const result = await baton.run(await loadExample(here, 'customer-feedback.yaml'), {
@@ -64,17 +64,15 @@ describe('prompt chaining example', () => {
     /** Answers by prompt; the checks take a while, so they are in flight together. */
     const reviewer = (options: { invalidFirst?: boolean } = {}) => {
       let extracted = 0;
-      return createScriptedModel({
-        match: ({ prompt }: ScriptedCall): ScriptedResponse => {
-          if (prompt.startsWith('Analyze this code diff')) {
-            // The first answer misses `functions`: it goes back to the model with what is wrong.
-            const invalid = options.invalidFirst && extracted++ === 0;
-            return { object: invalid ? { files: changes.files } : changes, delayMs: 10 };
-          }
-          const check = Object.keys(analyses).find((start) => prompt.startsWith(start));
-          if (check) return { object: analyses[check], delayMs: 40 };
-          return 'Verdict: REQUEST_CHANGES. Critical: SQL injection in findUsers; use a parameterised query.';
-        },
+      return answerByPrompt(({ prompt }: SentPrompt): ScriptedResponse => {
+        if (prompt.startsWith('Analyze this code diff')) {
+          // The first answer misses `functions`: it goes back to the model with what is wrong.
+          const invalid = options.invalidFirst && extracted++ === 0;
+          return { object: invalid ? { files: changes.files } : changes, delayMs: 10 };
+        }
+        const check = Object.keys(analyses).find((start) => prompt.startsWith(start));
+        if (check) return { object: analyses[check], delayMs: 40 };
+        return 'Verdict: REQUEST_CHANGES. Critical: SQL injection in findUsers; use a parameterised query.';
       });
     };
 
@@ -127,35 +125,29 @@ describe('prompt chaining example', () => {
   });
 
   describe('support chain', () => {
-    const support = createScriptedModel({
-      match: ({ system, prompt }) => {
-        const request = prompt.slice(prompt.indexOf('Request: ') + 9);
-        if (prompt.startsWith('Classify this support request')) {
-          const category = /sync|export|crash/i.test(request)
-            ? 'technical_support'
-            : /charged|invoice|refund/i.test(request)
-              ? 'billing'
-              : /plan|feature|how do/i.test(request)
-                ? 'general_inquiry'
-                : 'other';
-          return { object: { category } };
-        }
-        if (prompt.startsWith('Extract the error details')) {
-          const code = /E\d{3}/.exec(request)?.[0] ?? null;
-          return {
-            object: {
-              area: 'desktop sync',
-              error_code: code,
-              symptoms: code ? 'sync failed' : 'notes vanish',
-            },
-          };
-        }
-        if (prompt.startsWith('Write a short reply'))
-          return 'Please sign out and sign in again, then run Sync now.';
-        return system.includes('billing specialist')
-          ? 'Sorry about the double charge: we have refunded the payment of March 3rd.'
-          : 'Happy to help!';
-      },
+    const support = answerByPrompt(({ system, prompt }) => {
+      const request = prompt.slice(prompt.indexOf('Request: ') + 9);
+      if (prompt.startsWith('Classify this support request')) {
+        const category = /sync|export|crash/i.test(request)
+          ? 'technical_support'
+          : /charged|invoice|refund/i.test(request)
+            ? 'billing'
+            : /plan|feature|how do/i.test(request)
+              ? 'general_inquiry'
+              : 'other';
+        return { object: { category } };
+      }
+      if (prompt.startsWith('Extract the error details')) {
+        const code = /E\d{3}/.exec(request)?.[0] ?? null;
+        return {
+          object: { area: 'desktop sync', error_code: code, symptoms: code ? 'sync failed' : 'notes vanish' },
+        };
+      }
+      if (prompt.startsWith('Write a short reply'))
+        return 'Please sign out and sign in again, then run Sync now.';
+      return system.includes('billing specialist')
+        ? 'Sorry about the double charge: we have refunded the payment of March 3rd.'
+        : 'Happy to help!';
     });
 
     async function ask(message: string) {

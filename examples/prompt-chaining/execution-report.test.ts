@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, createRunReport, MemoryStore } from 'baton';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore } from '../../src/index.js';
-import { createRunReport } from '../../src/observe/run-report.js';
-import { createScriptedModel } from '../../src/testing/index.js';
+import { answerByPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 import { createManualClock } from '../manual-clock.js';
 import { executionReport } from './execution-report.js';
@@ -29,14 +28,12 @@ const script = [
 /** A chain whose model takes the scripted time, or answers `sentiments` with something not JSON. */
 async function runFeedbackChain(options: { pricing?: boolean; failSentiments?: boolean } = {}) {
   const clock = createManualClock();
-  const model = createScriptedModel({
-    match: ({ prompt }) => {
-      const step = script.find(({ start }) => prompt.startsWith(start));
-      clock.advance(step?.ms ?? 0);
-      if (options.failSentiments && step === script[1])
-        return { error: { status: 400, message: 'context too long' } };
-      return { text: step?.answer ?? '', usage: { inputTokens: 400, outputTokens: 100 } };
-    },
+  const model = answerByPrompt(({ prompt }) => {
+    const step = script.find(({ start }) => prompt.startsWith(start));
+    clock.advance(step?.ms ?? 0);
+    if (options.failSentiments && step === script[1])
+      return { error: { status: 400, message: 'context too long' } };
+    return { text: step?.answer ?? '', usage: { inputTokens: 400, outputTokens: 100 } };
   });
   const store = new MemoryStore();
   const pricing = { inputPerMillion: 3, outputPerMillion: 15 };

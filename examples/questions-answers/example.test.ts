@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBaton, MemoryStore } from 'baton';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore } from '../../src/index.js';
-import { createScriptedModel } from '../../src/testing/index.js';
+import { answerByPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 
@@ -12,13 +12,11 @@ const questions = ['Why are there two tides a day?', 'What are spring tides?', '
 
 describe('questions → answers example', () => {
   it('answers every question in its own call, in parallel, and keeps their order', async () => {
-    const model = createScriptedModel({
-      match: ({ prompt }) => {
-        if (prompt.startsWith('Write 3 detailed')) return { object: { questions } };
-        const question = questions.find((candidate) => prompt.includes(candidate)) ?? '?';
-        // The first question takes longest, so its answer comes in last.
-        return { text: `Answer to: ${question}`, delayMs: question === questions[0] ? 60 : 10 };
-      },
+    const model = answerByPrompt(({ prompt }) => {
+      if (prompt.startsWith('Write 3 detailed')) return { object: { questions } };
+      const question = questions.find((candidate) => prompt.includes(candidate)) ?? '?';
+      // The first question takes longest, so its answer comes in last.
+      return { text: `Answer to: ${question}`, delayMs: question === questions[0] ? 60 : 10 };
     });
     const baton = createBaton({ store: new MemoryStore(), models: { default: model } });
     const trace = traceEngine(baton);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   APICallError,
   type LanguageModelV4,
@@ -25,6 +26,8 @@ export type ScriptedResponse =
 export interface ScriptedModel extends LanguageModelV4 {
   /** The prompts the model received, one per call. */
   readonly calls: MockLanguageModelV4['doGenerateCalls'];
+  /** Unique to this model: its answers come from its script, so no other model shares its cache entries. */
+  readonly cacheScope: string;
 }
 
 /** One call to a scripted model, as a script chooses its answer from it. */
@@ -139,7 +142,7 @@ export function createScriptedModel(
       };
     },
   });
-  return Object.assign(model, { calls: model.doGenerateCalls });
+  return Object.assign(model, { calls: model.doGenerateCalls, cacheScope: `scripted-${randomUUID()}` });
 }
 
 function fromTable(table: ScriptTable, sent: ScriptedCall, perStep: Map<string, number>): ScriptedResponse {

@@ -12,6 +12,7 @@ import {
   type WorkflowFunction,
 } from '../../core/index.js';
 import { isScriptFile, loadDefinitionModule } from '../module/load-definition-module.js';
+import { loadCalledWorkflows } from './called-workflows.js';
 import { locatePath, toLocation } from './source-locations.js';
 import { findWorkflowModule, importWorkflowModule } from './workflow-module.js';
 
@@ -52,8 +53,14 @@ const fileOnlyFields = ['module', '$schema'] as const;
  * await baton.run(definition, { input: { ticket: 'My invoice is wrong' } });
  * ```
  */
-export async function loadWorkflowFile(
+export function loadWorkflowFile(path: string, options: { name?: string } = {}): Promise<LoadedWorkflow> {
+  return loadFile(path, [], options);
+}
+
+/** Loads one file; `trail` holds the files that call it, to catch a loop. */
+async function loadFile(
   path: string,
+  trail: readonly string[],
   options: { name?: string } = {},
 ): Promise<LoadedWorkflow> {
   const absolute = resolve(path);
@@ -108,7 +115,22 @@ export async function loadWorkflowFile(
     tools = imported.module.tools;
   }
   const workflow = parsed.validate(functions);
-  return { workflow, functions, tools, file, ...(modulePath === undefined ? {} : { modulePath }) };
+  const called = await loadCalledWorkflows(workflow, absolute, [...trail, absolute], loadFile);
+  if (called.problems.length > 0) {
+    throw invalid(
+      file,
+      called.problems.map((problem) => parsed.problemAt(problem.path, problem.message)),
+    );
+  }
+  const hasCalls = Object.keys(called.workflows).length > 0;
+  return {
+    workflow,
+    functions,
+    tools: hasCalls ? { ...called.tools, ...tools } : tools,
+    file,
+    ...(modulePath === undefined ? {} : { modulePath }),
+    ...(hasCalls ? { workflows: called.workflows } : {}),
+  };
 }
 
 /** The parsed text of a workflow file, before its module is loaded. */

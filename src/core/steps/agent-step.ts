@@ -84,7 +84,12 @@ async function takeTurn(
 ): Promise<JournaledTurn> {
   const sequence = state.sequence++;
   const recorded = journaledAs(context, state, sequence, 'agent-turn');
-  if (recorded) return recorded.response as JournaledTurn;
+  if (recorded) {
+    // Paid for before the crash: the step's and the run's totals (and budgets) still count it.
+    const turn = recorded.response as JournaledTurn;
+    if (turn.usage) context.addUsage(turn.usage, turn.costUsd ?? 0);
+    return turn;
+  }
   const { finishReason: _, ...turn } = await generateTurn(context, {
     model: step.model,
     system,
