@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,6 +29,24 @@ afterAll(() => {
 describe('docs/typescript-api.md', () => {
   const examples = blocks('docs/typescript-api.md');
   it('has examples', () => expect(examples.length).toBeGreaterThanOrEqual(4));
+  it('type-checks its examples under strict settings: results are used without casts', () => {
+    const directory = resolve(scratch, 'typecheck');
+    mkdirSync(directory, { recursive: true });
+    for (const [index, code] of examples.entries())
+      writeFileSync(resolve(directory, `example-${index}.ts`), code);
+    writeFileSync(
+      resolve(directory, 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../../../tsconfig.json',
+        compilerOptions: { noEmit: true },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = resolve(root, 'node_modules/typescript/bin/tsc');
+    const checked = spawnSync(process.execPath, [tsc, '-p', directory], { encoding: 'utf8' });
+    expect(checked.stdout + checked.stderr).toBe('');
+    expect(checked.status).toBe(0);
+  });
   examples.forEach((code, index) => {
     it(`runs example ${index + 1} and prints exactly what its comments say`, async () => {
       mkdirSync(scratch, { recursive: true });

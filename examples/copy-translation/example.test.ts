@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBaton, MemoryStore } from '../../src/index.js';
-import { answerByPrompt } from '../answer-by-prompt.js';
+import { createScriptedModel } from '../../src/testing/index.js';
 import { loadExample } from '../load-example.js';
 
 const here = import.meta.dirname;
@@ -26,12 +26,14 @@ const german = {
 describe('copy → translation example', () => {
   it('writes the copy once and translates it into each language, repairing a translation that drops a field', async () => {
     let germanCalls = 0;
-    const model = answerByPrompt(({ prompt }) => {
-      if (prompt.startsWith('Write marketing copy')) return { object: copy };
-      if (prompt.startsWith('Translate this marketing copy into French')) return { object: french };
-      // The first German answer forgets the call to action.
-      const { call_to_action: _, ...partial } = german;
-      return { object: germanCalls++ === 0 ? partial : german };
+    const model = createScriptedModel({
+      match: ({ prompt }) => {
+        if (prompt.startsWith('Write marketing copy')) return { object: copy };
+        if (prompt.startsWith('Translate this marketing copy into French')) return { object: french };
+        // The first German answer forgets the call to action.
+        const { call_to_action: _, ...partial } = german;
+        return { object: germanCalls++ === 0 ? partial : german };
+      },
     });
     const baton = createBaton({ store: new MemoryStore(), models: { default: model } });
     const result = await baton.run(await loadExample(here, 'copy-translation.yaml'), { input: product });

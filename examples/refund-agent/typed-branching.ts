@@ -87,16 +87,21 @@ export const refundBranching = workflow('refund-branching-typed', {
     }),
     output: Sent,
   })
-  // Only one route runs: the steps of the other one are skipped and read as undefined here.
+  // Only one route runs: the steps of the other one are skipped, so they are typed as possibly
+  // undefined here and the compiler makes the code check which ones ran.
   .transform('outcome', {
     needs: ['decide', 'credit', 'confirm', 'send_denial'],
     join: 'any',
     run: ({ steps }) => {
-      const route = steps.decide.route;
-      const sent = route === 'approved' ? steps.confirm : steps.send_denial;
-      return route === 'approved'
-        ? { route, confirmation_number: steps.credit.confirmation_id, message_id: sent.message_id }
-        : { route, message_id: sent.message_id };
+      if (steps.credit && steps.confirm) {
+        return {
+          route: 'approved' as const,
+          confirmation_number: steps.credit.confirmation_id,
+          message_id: steps.confirm.message_id,
+        };
+      }
+      if (!steps.send_denial) throw new Error(`route ${steps.decide.route} sent no email`);
+      return { route: 'denied' as const, message_id: steps.send_denial.message_id };
     },
   })
   .output(({ steps }) => steps.outcome)

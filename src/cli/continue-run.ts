@@ -1,4 +1,10 @@
-import type { Engine, ResumeOptions, RunRecord, RunResult } from '../core/index.js';
+import {
+  BatonError,
+  type Engine,
+  type ResumeOptions,
+  type RunRecord,
+  type RunResult,
+} from '../core/index.js';
 import { checkMockModel, engineFor, modelNamesOf, noteMockModel, requireRun } from './cli-engine.js';
 import type { CommonOptions } from './command-action.js';
 import type { ExitCode } from './exit-codes.js';
@@ -44,7 +50,10 @@ export async function continueRun(
       output,
       workflowName: definition.workflow.name,
       steps: definition.workflow.steps,
-      start: (session) => action(engine, run, { ...session, definition, cache: models.cache }),
+      start: (session) =>
+        action(engine, run, { ...session, definition, cache: models.cache }).catch((error: unknown) => {
+          throw explainMissingFunctions(error, run);
+        }),
     });
     return exitCode;
   } finally {
@@ -58,3 +67,19 @@ export const workflowOption = [
   '--workflow <file>',
   'the workflow file the run was started from, to load its functions and tools',
 ] as const;
+
+/**
+ * A run built in TypeScript names functions the journal cannot hold; the engine refuses before it
+ * records anything. The CLI says how to load them.
+ */
+function explainMissingFunctions(error: unknown, run: RunRecord): unknown {
+  if (!BatonError.is(error, 'FUNCTION_NOT_FOUND')) return error;
+  return new BatonError(
+    'FUNCTION_NOT_FOUND',
+    `${error.message} Nothing was recorded; the run is unchanged.`,
+    {
+      cause: error,
+      hint: `Load the module that defines workflow "${run.workflowName}" with --workflow <file> (the .ts or .js file exporting its definition, or its YAML file).`,
+    },
+  );
+}

@@ -52,13 +52,13 @@ export async function definitionForRun(
   file?: string,
 ): Promise<RunDefinition> {
   if (file !== undefined) {
-    const loaded = await loadWorkflowFile(file);
+    const loaded = await loadWorkflowFile(file, { name: run.workflowName });
     return { definition: loaded, tools: loaded.tools, source: loaded.file };
   }
   await importLegacyIndex(journal);
   const remembered = await journal.store.definitionSource?.(run.workflowHash);
   if (remembered !== undefined && existsSync(remembered)) {
-    const loaded = await loadWorkflowFile(remembered);
+    const loaded = await loadWorkflowFile(remembered, { name: run.workflowName });
     if (hashWorkflow(loaded.workflow) === run.workflowHash) {
       return { definition: loaded, tools: loaded.tools, source: loaded.file };
     }

@@ -19,6 +19,14 @@ export { renderMapping, renderTemplate } from './expressions/render-template.js'
 export { computedReferences } from './expressions/step-references.js';
 export { fromModels, type ModelsByName } from './from-models.js';
 export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
+export {
+  type ApprovalRef,
+  type ApprovalsOf,
+  approvalOf,
+  type Definition,
+  type InputOf,
+  type OutputOf,
+} from './ir/definition.js';
 export { toMilliseconds } from './ir/duration.js';
 export * from './ir/step.js';
 export { childPath, itemPath, iterationPath, stepIdOf } from './ir/step-path.js';
@@ -64,7 +72,16 @@ export type {
   PendingAnswer,
 } from './runner/code-context.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
-export { createEngine, type Engine, type EngineOptions, type ResumeOptions } from './runner/engine.js';
+export {
+  type ApprovalStepOf,
+  type ApproveDecision,
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  type RejectDecision,
+  type ResumeOptions,
+  type RunOptionsFor,
+} from './runner/engine.js';
 export { keepZodSchema, showableSchema, type UnshowableSchema } from './runner/output-schema.js';
 export type { Question } from './runner/pause.js';
 export type { ReplayOptions } from './runner/replay-run.js';
@@ -82,5 +99,5 @@ export type {
 export { hashWorkflow, isUnpriced, type RunOptions, type RunResult } from './runner/run-workflow.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';
-export type { ApprovalDecision, ApprovalRequest } from './steps/approval-step.js';
+export type { ApprovalDecision, ApprovalOutcome, ApprovalRequest } from './steps/approval-step.js';
 export { priceOf } from './steps/call-model.js';

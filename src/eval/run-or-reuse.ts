@@ -37,14 +37,22 @@ async function startOrReuse(
     !unfinished &&
     (existing.status === 'succeeded' || existing.status === 'failed' || existing.status === 'waiting')
   ) {
-    return {
+    const base = {
       runId,
-      status: existing.status,
-      ...(existing.output === undefined ? {} : { output: existing.output }),
-      ...(existing.error === undefined ? {} : { error: existing.error }),
       usage: existing.usage,
       costUsd: existing.costUsd,
       durationMs: (existing.endedAt ?? existing.createdAt) - existing.createdAt,
+    };
+    if (existing.status === 'succeeded') return { ...base, status: 'succeeded', output: existing.output };
+    if (existing.status === 'waiting') {
+      const steps = await services.store.listSteps(runId);
+      const paths = steps.filter((step) => step.status === 'waiting').map((step) => step.path);
+      return { ...base, status: 'waiting', waiting: { paths } };
+    }
+    return {
+      ...base,
+      status: 'failed',
+      error: existing.error ?? { code: 'STEP_FAILED', message: 'The run failed.', retryable: false },
     };
   }
   const { input: _input, ...rest } = options;

@@ -5,5 +5,11 @@
  * @module
  */
 export { createTestBaton, type TestBatonOptions } from './create-test-baton.js';
-export { createScriptedModel, type ScriptedModel, type ScriptedResponse } from './scripted-model.js';
+export {
+  createScriptedModel,
+  type ScriptedCall,
+  type ScriptedModel,
+  type ScriptedResponse,
+  type ScriptTable,
+} from './scripted-model.js';
 export { type EventMatch, type EventSource, waitFor } from './wait-for.js';

@@ -96,7 +96,8 @@ describe('checks and context through the CLI', { timeout: 120_000 }, () => {
 
   it('asks through ctx.interrupt, refuses a bad answer with exit 2, and continues on a good one', async () => {
     const cwd = makeWorkspace({
-      'ask.yaml': 'name: ask\nsteps:\n  - { id: setup, kind: transform, value: { function: setup } }\n',
+      'ask.yaml':
+        'name: ask\nmodule: ./ask.mjs\nsteps:\n  - { id: setup, kind: transform, value: { function: setup } }\n',
       // The temp directory has no node_modules: the schema is anything with Zod's safeParse.
       'ask.mjs': `
 const seatsSchema = {

@@ -16,6 +16,7 @@ export const close = () => {
 
 const workflow = (value: string) => `
 name: holding
+module: ./holding.ts
 input: { type: object, properties: { word: { type: string } } }
 steps:
   - id: say

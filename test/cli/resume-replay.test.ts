@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeWorkspace, runCli, runIdOf, startCli, toolModule } from './cli-harness.js';
 
 const pipeline = `name: pipeline
+module: ./pipeline.ts
 steps:
   - id: fetch
     kind: tool

@@ -5,6 +5,7 @@ import { makeWorkspace, runCli, runIdOf, startCli, toolModule } from './cli-harn
 
 const workflow = `
 name: article
+module: ./article.ts
 input:
   type: object
   properties:
@@ -136,7 +137,7 @@ describe('baton run', () => {
   it('cancels on Ctrl-C, journals the run as cancelled, says how to resume and exits 130', async () => {
     const cwd = makeWorkspace({
       'slow.yaml':
-        'name: slow\nsteps:\n  - id: wait\n    kind: tool\n    tool: sleep\n    input: { ms: 30000 }\n',
+        'name: slow\nmodule: ./slow.ts\nsteps:\n  - id: wait\n    kind: tool\n    tool: sleep\n    input: { ms: 30000 }\n',
       'slow.ts': toolModule,
     });
     const running = startCli(['run', 'slow.yaml'], { cwd });

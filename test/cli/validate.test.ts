@@ -74,6 +74,7 @@ steps:
       'flow.json': JSON.stringify({
         $schema: './workflow.schema.json',
         name: 'flow',
+        module: './flow.ts',
         steps: [{ id: 'a', kind: 'transform', value: { function: 'shout' } }],
       }),
       'flow.ts': 'export const functions = { shout: () => "HI" };\n',

@@ -36,20 +36,22 @@ export function promptChain(
     });
   }
   const ids = prompts.map((_, index) => options.ids?.[index] ?? `step${index + 1}`);
-  let builder = new WorkflowBuilder<{ question: string }, Record<string, string>>(name, {
+  // The step ids are data here, not literals: the builder's compile-time id checks do not apply.
+  type Chain = WorkflowBuilder<{ question: string }, Record<string, string>>;
+  let builder: Chain = new WorkflowBuilder<{ question: string }, Record<string, string>>(name, {
     input: z.object({ question: z.string() }),
     ...(options.description === undefined ? {} : { description: options.description }),
   });
   prompts.forEach((prompt, index) => {
     const previous = ids[index - 1];
-    builder = builder.llm(ids[index] ?? '', {
+    builder = builder.llm((ids[index] ?? '') as never, {
       ...(previous === undefined ? {} : { needs: [previous] }),
       ...(options.model === undefined ? {} : { model: options.model }),
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(options.maxOutputTokens === undefined ? {} : { maxOutputTokens: options.maxOutputTokens }),
       prompt: ({ input, steps }) =>
         `${prompt}\nInput:\n${previous === undefined ? input.question : steps[previous]}`,
-    });
+    }) as unknown as Chain;
   });
   return builder
     .output(({ steps }) => ({ answer: steps[ids.at(-1) ?? ''], chain: ids.map((id) => steps[id]) }))

@@ -1,74 +1,55 @@
 import type { z } from 'zod';
 import {
+  type AgentResult,
+  type ApprovalOutcome,
   BatonError,
   type CodeContext,
-  type Computed,
-  type OnError,
-  type RetryPolicy,
+  type Definition,
+  type InputOf,
+  type OutputOf,
   type Step,
-  showableSchema,
-  type UnshowableSchema,
   type Workflow,
   type WorkflowDefinition,
-  type WorkflowFunction,
 } from '../../core/index.js';
+import { BuilderCore, type ModelCall } from './builder-core.js';
+import type {
+  AddStep,
+  BuildCheck,
+  BuilderState,
+  EarlierStep,
+  InitialState,
+  ItemScope,
+  IterationScope,
+  Needed,
+  NewId,
+  Outputs,
+  Present,
+  ResultOf,
+  Scope,
+  StepOptions,
+  Text,
+  When,
+} from './builder-types.js';
 
-/** What a step's TypeScript functions receive: the input, and only the steps it needs. */
-export interface Scope<INPUT, STEPS> {
-  input: INPUT;
-  steps: STEPS;
-  run: { id: string; workflow: string };
-}
+export type { ItemScope, IterationScope, Scope, StepOptions, Validation } from './builder-types.js';
 
-/** Inside a map: the item and its index as well. */
-export interface ItemScope<INPUT, STEPS, ITEM> extends Scope<INPUT, STEPS> {
-  item: ITEM;
-  index: number;
-}
-
-/** Inside a loop: the iteration (from 1) and the previous iteration's result. */
-export interface IterationScope<INPUT, STEPS, RESULT> extends Scope<INPUT, STEPS> {
-  iteration: number;
-  previous: RESULT | undefined;
-}
-
-type Outputs = Record<string, unknown>;
-type Needed<OUT extends Outputs, NEEDS extends readonly (keyof OUT)[]> = Pick<OUT, NEEDS[number]>;
-type Value<SCOPE> = string | ((scope: SCOPE, ctx: never) => unknown);
-type Text<SCOPE> = string | ((scope: SCOPE) => string | Promise<string>);
-
-/** Fields every step may carry. `needs` names the steps its functions read. */
-export interface StepOptions<OUT extends Outputs, NEEDS extends readonly (keyof OUT & string)[]> {
-  needs?: NEEDS;
-  description?: string;
-  when?: string;
-  join?: 'all' | 'any';
-  retry?: RetryPolicy;
-  timeout?: number | string;
-  onError?: OnError;
-  cache?: boolean;
-  limit?: string;
-  /**
-   * Checks the output after the step ends: `true`, or a message (or messages) saying what is
-   * wrong; a failure is `OUTPUT_INVALID`, which a model step turns into a repair. A string is a
-   * JSONata expression with `output` in scope.
-   */
-  // biome-ignore lint/suspicious/noExplicitAny: the output type is the step's, checked by its schema
-  validate?: string | ((output: any, scope: Scope<unknown, unknown>) => Validation | Promise<Validation>);
-  /** Render a `{{ }}` reference that yields nothing as empty text instead of failing. */
-  allowMissing?: boolean;
-}
-
-/** What a `validate` function returns: `true` (or nothing) when the output is right. */
-export type Validation = true | string | string[] | undefined;
-
-type Base = Record<string, unknown>;
+/** The scope of a step's functions. */
+type Sc<INPUT, OUT, NEEDS extends readonly unknown[], JOIN, EXTRA, S extends BuilderState> = Scope<
+  INPUT,
+  Needed<OUT, NEEDS, JOIN, S['optional']>
+> &
+  EXTRA;
+// The inner builders of map and loop keep their own state, which the outer step does not read.
+// biome-ignore lint/suspicious/noExplicitAny: any inner state
+type Inner<INPUT, OUT extends Outputs, EXTRA> = WorkflowBuilder<INPUT, OUT, EXTRA, any>;
 
 /**
  * Builds a workflow in TypeScript with types that follow the data: each step's output type comes
  * from its Zod `output` schema or its function, and a step's functions see only the steps it
  * `needs`, so reading a step that is not a dependency, or a field that does not exist, does not
- * compile. `build()` gives the same IR a YAML file compiles to.
+ * compile. Step ids named by routes and `onError` are checked by `build()`, a step that may be
+ * skipped is typed as possibly missing, and `build()` returns a `Definition` that types the run's
+ * input and output for `engine.run`.
  *
  * @example
  * ```ts
@@ -78,30 +59,28 @@ type Base = Record<string, unknown>;
  *   .build();
  * ```
  */
-export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, EXTRA = unknown> {
-  private readonly steps: Step[] = [];
-  private readonly functions: Record<string, WorkflowFunction> = {};
-  private readonly unshowable: UnshowableSchema[] = [];
-  private outputMapping: unknown;
-
-  constructor(
-    private readonly name: string,
-    private readonly options: {
-      input?: z.ZodType<INPUT>;
-      description?: string;
-      version?: string | number;
-    } = {},
-    private readonly prefix = '',
-  ) {}
-
+export class WorkflowBuilder<
+  INPUT,
+  OUT extends Outputs = Record<never, never>,
+  EXTRA = unknown,
+  S extends BuilderState = InitialState<INPUT>,
+> extends BuilderCore {
   /** A step computed by a TypeScript function (or a JSONata expression). */
-  transform<ID extends string, const NEEDS extends readonly (keyof OUT & string)[] = [], RESULT = unknown>(
-    id: ID,
-    options: StepOptions<OUT, NEEDS> & {
-      /** The step's function; `ctx` asks a person (`interrupt`), runs side effects `once`, calls a model (`generate`). */
-      run: ((scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA, ctx: CodeContext) => RESULT) | string;
-    },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, Awaited<RESULT>>, EXTRA> {
+  transform<
+    ID extends string,
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
+    RESULT = unknown,
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
+  >(
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> & {
+        /** The step's function; `ctx` asks a person (`interrupt`), runs side effects `once`, calls a model (`generate`). */
+        run: ((scope: Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, ctx: CodeContext) => RESULT) | string;
+      },
+  ): WorkflowBuilder<INPUT, OUT & Record<ID, Awaited<RESULT>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
     const { run, ...rest } = options;
     return this.add({ ...this.base(id, rest), kind: 'transform', value: this.computed(id, 'run', run) });
   }
@@ -109,68 +88,141 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
   /** A model call: text, or an object of the Zod `output` schema. */
   llm<
     ID extends string,
-    const NEEDS extends readonly (keyof OUT & string)[] = [],
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
     SCHEMA extends z.ZodType = z.ZodType<string>,
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
   >(
-    id: ID,
-    options: StepOptions<OUT, NEEDS> & {
-      prompt: Text<Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA>;
-      system?: Text<Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA>;
-      model?: string | string[];
-      output?: SCHEMA;
-      temperature?: number;
-      maxOutputTokens?: number;
-    },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA> {
-    const { prompt, system, model, output, temperature, maxOutputTokens, ...rest } = options;
-    const step: Step = { ...this.base(id, rest), kind: 'llm', prompt: this.computed(id, 'prompt', prompt) };
-    if (system !== undefined) step.system = this.computed(id, 'system', system);
-    if (model !== undefined) step.model = model;
-    if (output !== undefined) step.output = this.schema(id, 'output', output);
-    if (temperature !== undefined) step.temperature = temperature;
-    if (maxOutputTokens !== undefined) step.maxOutputTokens = maxOutputTokens;
-    return this.add(step);
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> &
+      ModelCall<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, SCHEMA>,
+  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
+    return this.add({ ...this.modelCall(id, options), kind: 'llm' } as Step);
+  }
+
+  /**
+   * An agent: a model that calls the named tools until it answers, at most `maxIterations` turns.
+   * The output is the answer of the Zod `output` schema, or else `{ answer, turns, toolCalls }`.
+   */
+  agent<
+    ID extends string,
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
+    SCHEMA extends z.ZodType = z.ZodType<AgentResult>,
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
+  >(
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> &
+      ModelCall<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, SCHEMA> & { tools: string[]; maxIterations: number },
+  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
+    const { tools, maxIterations, ...call } = options;
+    return this.add({ ...this.modelCall(id, call), kind: 'agent', tools: [...tools], maxIterations } as Step);
   }
 
   /** A call to a registered tool; `output` types (and checks) what it returns. */
   tool<
     ID extends string,
-    const NEEDS extends readonly (keyof OUT & string)[] = [],
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
     SCHEMA extends z.ZodType = z.ZodType<unknown>,
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
   >(
-    id: ID,
-    options: StepOptions<OUT, NEEDS> & {
-      tool: string;
-      input?: Record<string, unknown> | ((scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA) => unknown);
-      output?: SCHEMA;
-    },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA> {
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> & {
+        tool: string;
+        input?: Record<string, unknown> | ((scope: Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>) => unknown);
+        output?: SCHEMA;
+      },
+  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
     const { tool, input, output, ...rest } = options;
     const step: Step = { ...this.base(id, rest), kind: 'tool', tool };
-    if (input !== undefined) {
+    if (input !== undefined)
       step.input = typeof input === 'function' ? this.mapping(id, 'input', input) : input;
-    }
     if (output !== undefined) step.output = this.schema(id, 'output', output);
     return this.add(step);
   }
 
-  /** Chooses one route by condition (or by a model); the steps of the other routes are skipped. */
-  branch<ID extends string, ROUTE extends string, const NEEDS extends readonly (keyof OUT & string)[] = []>(
-    id: ID,
-    options: StepOptions<OUT, NEEDS> & {
-      routes: Record<ROUTE, { when?: string; description?: string; steps: string[] }>;
-      default?: NoInfer<ROUTE>;
-      classify?: {
-        prompt: Text<Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA>;
-        model?: string | string[];
-        threshold?: number;
-        temperature?: number;
-        maxOutputTokens?: number;
-      };
-    },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, { route: ROUTE; confidence?: number; reason?: string }>, EXTRA> {
+  /**
+   * Runs another workflow as one step. Given its definition, the input is typed and the output is
+   * its output; the engine finds it by name (`createBaton({ workflows })`).
+   */
+  workflow<
+    ID extends string,
+    D extends WorkflowDefinition | string,
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
+  >(
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> & {
+        workflow: D;
+        input?: (scope: Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>) => InputOf<D>;
+      },
+  ): WorkflowBuilder<INPUT, OUT & Record<ID, OutputOf<D>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
+    const { workflow: called, input, ...rest } = options;
+    const name = typeof called === 'string' ? called : called.workflow.name;
+    const step: Step = { ...this.base(id, rest), kind: 'workflow', workflow: name };
+    if (input !== undefined) step.input = this.mapping(id, 'input', input);
+    return this.add(step);
+  }
+
+  /**
+   * Chooses one route by condition (or by a model); the steps of the other routes are skipped, so
+   * they are typed as possibly missing. Route steps are checked by `build()`.
+   */
+  branch<
+    ID extends string,
+    ROUTE extends string,
+    const STEPS extends string = never,
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ERROR_ROUTE extends string = never,
+  >(
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ERROR_ROUTE> & {
+        routes: Record<
+          ROUTE,
+          {
+            when?: When<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>>;
+            description?: string;
+            steps: readonly STEPS[];
+          }
+        >;
+        default?: NoInfer<ROUTE>;
+        classify?: {
+          prompt: Text<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>>;
+          model?: string | string[];
+          threshold?: number;
+          temperature?: number;
+          maxOutputTokens?: number;
+        };
+      },
+  ): WorkflowBuilder<
+    INPUT,
+    OUT & Record<ID, { route: ROUTE; confidence?: number; reason?: string }>,
+    EXTRA,
+    AddStep<S, ID, NEEDS, O, JOIN, ERROR_ROUTE, STEPS>
+  > {
     const { routes, default: fallback, classify, ...rest } = options;
-    const step: Step = { ...this.base(id, rest), kind: 'branch', routes };
+    const compiled: Record<string, { when?: string; description?: string; steps: string[] }> = {};
+    for (const [route, { when, description, steps }] of Object.entries(routes) as Array<
+      [string, { when?: When<never>; description?: string; steps: readonly string[] }]
+    >) {
+      compiled[route] = { steps: [...steps] };
+      if (when !== undefined) compiled[route].when = this.condition(id, `routes.${route}.when`, when);
+      if (description !== undefined) compiled[route].description = description;
+    }
+    const step: Step = { ...this.base(id, rest), kind: 'branch', routes: compiled };
     if (fallback !== undefined) step.default = fallback;
     if (classify !== undefined) {
       step.classify = { prompt: this.computed(id, 'classify', classify.prompt) };
@@ -186,21 +238,34 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
   map<
     ID extends string,
     ITEM,
-    const NEEDS extends readonly (keyof OUT & string)[] = [],
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
     INNER extends Outputs = Outputs,
     RESULT = unknown,
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
   >(
-    id: ID,
-    options: StepOptions<OUT, NEEDS> & {
-      items: (scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA) => ITEM[] | Promise<ITEM[]>;
-      concurrency?: number;
-      each: (
-        item: WorkflowBuilder<INPUT, Needed<OUT, NEEDS>, EXTRA & { item: ITEM; index: number }>,
-      ) => WorkflowBuilder<INPUT, INNER, EXTRA & { item: ITEM; index: number }>;
-      result: (scope: ItemScope<INPUT, INNER, ITEM>) => RESULT;
-      onItemError?: 'fail' | { continue: unknown };
-    },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, Awaited<RESULT>[]>, EXTRA> {
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> & {
+        items: (scope: Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>) => ITEM[] | Promise<ITEM[]>;
+        concurrency?: number;
+        each: (
+          item: WorkflowBuilder<
+            INPUT,
+            Needed<OUT, NEEDS, JOIN, S['optional']>,
+            EXTRA & { item: ITEM; index: number }
+          >,
+        ) => Inner<INPUT, INNER, EXTRA & { item: ITEM; index: number }>;
+        result: (scope: ItemScope<INPUT, INNER, ITEM>) => RESULT;
+        onItemError?: 'fail' | { continue: unknown };
+      },
+  ): WorkflowBuilder<
+    INPUT,
+    OUT & Record<ID, Awaited<RESULT>[]>,
+    EXTRA,
+    AddStep<S, ID, NEEDS, O, JOIN, ROUTE>
+  > {
     const { items, concurrency, each, result, onItemError, ...rest } = options;
     const inner = each(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
@@ -224,29 +289,31 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
   loop<
     ID extends string,
     SCHEMA extends z.ZodType,
-    const NEEDS extends readonly (keyof OUT & string)[] = [],
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
     INNER extends Outputs = Outputs,
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
   >(
-    id: ID,
-    options: StepOptions<OUT, NEEDS> & {
-      maxIterations: number;
-      output: SCHEMA;
-      body: (
-        iteration: WorkflowBuilder<
-          INPUT,
-          Needed<OUT, NEEDS>,
-          EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }
-        >,
-      ) => WorkflowBuilder<
-        INPUT,
-        INNER,
-        EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }
-      >;
-      result: (scope: IterationScope<INPUT, INNER, z.infer<SCHEMA>>) => z.infer<SCHEMA>;
-      until: (scope: IterationScope<INPUT, INNER, z.infer<SCHEMA>> & { result: z.infer<SCHEMA> }) => boolean;
-      onStuck?: 'fail' | 'end';
-    },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA> {
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> & {
+        maxIterations: number;
+        output: SCHEMA;
+        body: (
+          iteration: WorkflowBuilder<
+            INPUT,
+            Needed<OUT, NEEDS, JOIN, S['optional']>,
+            EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }
+          >,
+        ) => Inner<INPUT, INNER, EXTRA & { iteration: number; previous: z.infer<SCHEMA> | undefined }>;
+        result: (scope: IterationScope<INPUT, INNER, z.infer<SCHEMA>>) => z.infer<SCHEMA>;
+        until: (
+          scope: IterationScope<INPUT, INNER, z.infer<SCHEMA>> & { result: z.infer<SCHEMA> },
+        ) => boolean;
+        onStuck?: 'fail' | 'end';
+      },
+  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
     const { maxIterations, output, body, result, until, onStuck, ...rest } = options;
     const inner = body(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
@@ -264,42 +331,62 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     return this.add(step);
   }
 
-  /** Waits for a person to approve, reject or edit `subject`; the output is the approved subject. */
+  /**
+   * Waits for a person to approve, reject or edit `subject`; the output is the approved subject.
+   * A rejection fails the step (route it with `onError`), or with `outcome: true` the output is
+   * how it was decided: approved, edited or rejected, with who and why.
+   */
   approval<
     ID extends string,
     SCHEMA extends z.ZodType,
-    const NEEDS extends readonly (keyof OUT & string)[] = [],
+    const NEEDS extends readonly EarlierStep<OUT>[] = [],
+    OUTCOME extends boolean = false,
+    O extends { when?: unknown } = Record<never, never>,
+    JOIN extends 'all' | 'any' = 'all',
+    const ROUTE extends string = never,
   >(
-    id: ID,
-    options: StepOptions<OUT, NEEDS> & {
-      subject: (scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA) => z.infer<SCHEMA>;
-      output: SCHEMA;
-      instructions?: string;
-      expires?: number | string;
-      onExpiry?: 'approve' | 'reject';
-    },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA> {
-    const { subject, output, instructions, expires, onExpiry, ...rest } = options;
+    id: NewId<ID, OUT>,
+    options: O &
+      StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> & {
+        subject: (scope: Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>) => z.infer<SCHEMA>;
+        output: SCHEMA;
+        outcome?: OUTCOME;
+        instructions?: string;
+        expires?: number | string;
+        onExpiry?: 'approve' | 'reject';
+      },
+  ): WorkflowBuilder<
+    INPUT,
+    OUT & Record<ID, OUTCOME extends true ? ApprovalOutcome<z.infer<SCHEMA>> : z.infer<SCHEMA>>,
+    EXTRA,
+    AddStep<S, ID, NEEDS, O, JOIN, ROUTE> & { approvals: S['approvals'] & Record<ID, z.infer<SCHEMA>> }
+  > {
+    const { subject, output, outcome, instructions, expires, onExpiry, ...rest } = options;
     const step: Step = {
       ...this.base(id, rest),
       kind: 'approval',
       subject: this.mapping(id, 'subject', subject),
       output: this.schema(id, 'output', output),
     };
+    if (outcome === true) step.outcome = true;
     if (instructions !== undefined) step.instructions = instructions;
     if (expires !== undefined) step.expires = expires;
     if (onExpiry !== undefined) step.onExpiry = onExpiry;
     return this.add(step);
   }
 
-  /** The run's output, computed from every step. */
-  output(mapping: (scope: Scope<INPUT, OUT>) => unknown): this {
+  /** The run's output, computed from every step (a step that may have been skipped is optional). */
+  output<RESULT>(
+    mapping: (scope: Scope<INPUT, Present<OUT, S['optional']>>) => RESULT,
+  ): WorkflowBuilder<INPUT, OUT, EXTRA, Omit<S, 'result'> & { result: Awaited<RESULT> }> {
     this.outputMapping = this.mapping('$output', 'value', mapping);
-    return this;
+    return this as never;
   }
 
-  /** The workflow as IR plus the functions it names, ready to run or to print as JSON. */
-  build(): WorkflowDefinition & { workflow: Workflow } {
+  /** The workflow as IR plus the functions it names, typed for `engine.run`; ready to run or print as JSON. */
+  build(
+    this: WorkflowBuilder<INPUT, OUT, EXTRA, S> & BuildCheck<OUT, S>,
+  ): Definition<S['runInput'], ResultOf<OUT, S>, S['approvals']> {
     if (this.unshowable.length > 0) {
       throw new BatonError(
         'WORKFLOW_INVALID',
@@ -319,61 +406,15 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     if (this.outputMapping !== undefined) workflow.output = this.outputMapping;
     return { workflow, functions: { ...this.functions } };
   }
-
-  private add<NEXT extends Outputs>(step: Step): WorkflowBuilder<INPUT, NEXT, EXTRA> {
-    this.steps.push(step);
-    return this as unknown as WorkflowBuilder<INPUT, NEXT, EXTRA>;
-  }
-
-  private base(id: string, options: StepOptions<Base, readonly string[]>): Pick<Step, 'id'> & Partial<Step> {
-    const step: Record<string, unknown> = { id };
-    for (const [key, value] of Object.entries(options))
-      if (value !== undefined) step[key] = key === 'needs' ? [...value] : value;
-    const validate = options.validate;
-    if (typeof validate === 'function') {
-      step.validate = this.computed(id, 'validate', (scope: Scope<unknown, unknown> & { output: unknown }) =>
-        validate(scope.output, scope),
-      );
-    }
-    return step as Pick<Step, 'id'>;
-  }
-
-  /**
-   * The JSON Schema a model or an editor is shown for a Zod schema; the Zod schema itself is kept
-   * for the checks. One that cannot be shown is reported by `build()`.
-   */
-  private schema(id: string, field: string, zod: z.ZodType): Record<string, unknown> {
-    const shown = showableSchema(zod, id === '$input' ? 'input' : `${this.prefix}${id}.${field}`);
-    if ('reason' in shown) {
-      this.unshowable.push(shown);
-      return {};
-    }
-    return shown.schema;
-  }
-
-  private computed(id: string, field: string, value: Value<never>): Computed {
-    return typeof value === 'string'
-      ? value
-      : { function: this.register(id, field, value as WorkflowFunction) };
-  }
-
-  /** Registers a function under `<path>.<field>` and returns its name. */
-  private register(id: string, field: string, fn: (scope: never) => unknown): string {
-    const name = `${this.prefix}${id}.${field}`;
-    this.functions[name] = fn as WorkflowFunction;
-    return name;
-  }
-
-  /** A mapping whose whole value is a registered function: one `{{ $call(name) }}` placeholder. */
-  private mapping(id: string, field: string, fn: (scope: never) => unknown): string {
-    return `{{ $call(${JSON.stringify(this.register(id, field, fn))}) }}`;
-  }
 }
 
-/** Starts a typed workflow. */
-export function workflow<INPUT = Record<string, unknown>>(
+/**
+ * Starts a typed workflow. With an `input` schema, a run's input is checked against the schema's
+ * input type at compile time and the steps see its output type.
+ */
+export function workflow<INPUT = Record<string, unknown>, RAW = INPUT>(
   name: string,
-  options: { input?: z.ZodType<INPUT>; description?: string; version?: string | number } = {},
-): WorkflowBuilder<INPUT> {
-  return new WorkflowBuilder<INPUT>(name, options);
+  options: { input?: z.ZodType<INPUT, RAW>; description?: string; version?: string | number } = {},
+): WorkflowBuilder<INPUT, Record<never, never>, unknown, InitialState<RAW>> {
+  return new WorkflowBuilder<INPUT, Record<never, never>, unknown, InitialState<RAW>>(name, options);
 }

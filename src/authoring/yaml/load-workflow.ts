@@ -11,6 +11,7 @@ import {
   type WorkflowDefinition,
   type WorkflowFunction,
 } from '../../core/index.js';
+import { isScriptFile, loadDefinitionModule } from '../module/load-definition-module.js';
 import { loadCalledWorkflows } from './called-workflows.js';
 import { locatePath, toLocation } from './source-locations.js';
 import { findWorkflowModule, importWorkflowModule } from './workflow-module.js';
@@ -41,7 +42,9 @@ const fileOnlyFields = ['module', '$schema'] as const;
 
 /**
  * Loads a YAML or JSON workflow file, with the functions and tools its module exports, and checks
- * it. Every problem is reported at once with the file, line and column it was written at.
+ * it. Every problem is reported at once with the file, line and column it was written at. A
+ * `.ts`/`.js` file is imported instead: it exports definitions built in TypeScript, and `name`
+ * picks one when it exports several.
  *
  * @example
  * ```ts
@@ -50,12 +53,16 @@ const fileOnlyFields = ['module', '$schema'] as const;
  * await baton.run(definition, { input: { ticket: 'My invoice is wrong' } });
  * ```
  */
-export function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
-  return loadFile(path, []);
+export function loadWorkflowFile(path: string, options: { name?: string } = {}): Promise<LoadedWorkflow> {
+  return loadFile(path, [], options);
 }
 
 /** Loads one file; `trail` holds the files that call it, to catch a loop. */
-async function loadFile(path: string, trail: readonly string[]): Promise<LoadedWorkflow> {
+async function loadFile(
+  path: string,
+  trail: readonly string[],
+  options: { name?: string } = {},
+): Promise<LoadedWorkflow> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) {
     throw new BatonError('WORKFLOW_NOT_FOUND', `Workflow file ${path} does not exist.`, {
@@ -64,6 +71,7 @@ async function loadFile(path: string, trail: readonly string[]): Promise<LoadedW
     });
   }
   const file = displayName(path);
+  if (isScriptFile(absolute)) return loadDefinitionModule(absolute, file, options);
   const text = await readFile(absolute, 'utf8');
   const parsed = parseWorkflowText(text, file);
   const declared = parsed.fields.module;

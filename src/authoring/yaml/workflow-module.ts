@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ToolDefinition, WorkflowFunction } from '../../core/index.js';
+import { resolveTypeScriptImports } from '../module/typescript-resolution.js';
 
 /** What a workflow module beside a YAML file gives the workflow. */
 export interface WorkflowModule {
@@ -32,22 +32,18 @@ export async function closeWorkflowModules(): Promise<unknown[]> {
   return results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
 }
 
-const moduleExtensions = ['.ts', '.mts', '.js', '.mjs'];
-
 /**
- * The module a workflow file uses: the one its `module:` field names (relative to the file), or
- * else a file with the same name and a script extension beside it (`review.yaml` → `review.ts`).
+ * The module a workflow file uses: the one its `module:` field names (relative to the file). A
+ * module beside the file is not loaded unless named, so which code runs is written in the file.
  *
  * @example
  * ```ts
- * findWorkflowModule('/flows/review.yaml', undefined); // '/flows/review.ts' when it exists
+ * findWorkflowModule('/flows/review.yaml', undefined); // undefined, even when review.ts exists
  * findWorkflowModule('/flows/review.yaml', '../lib/tools.ts'); // '/lib/tools.ts'
  * ```
  */
 export function findWorkflowModule(workflowFile: string, declared: string | undefined): string | undefined {
-  if (declared !== undefined) return resolve(dirname(workflowFile), declared);
-  const stem = join(dirname(workflowFile), basename(workflowFile, extname(workflowFile)));
-  return moduleExtensions.map((extension) => stem + extension).find((candidate) => existsSync(candidate));
+  return declared === undefined ? undefined : resolve(dirname(workflowFile), declared);
 }
 
 /**
@@ -63,6 +59,7 @@ export function findWorkflowModule(workflowFile: string, declared: string | unde
 export async function importWorkflowModule(
   path: string,
 ): Promise<{ module?: WorkflowModule; problems: string[] }> {
+  resolveTypeScriptImports();
   const exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const fallback = (exports.default ?? {}) as Record<string, unknown>;
   const functions = exports.functions ?? fallback.functions ?? {};

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { unnamedModuleNote } from '../../authoring/module/unnamed-module.js';
 import { loadWorkflowFile } from '../../authoring/yaml/index.js';
 import { hashWorkflow } from '../../core/index.js';
 import { checkMockModel, engineFor, modelNamesOf, noteMockModel } from '../cli-engine.js';
@@ -38,7 +39,7 @@ export function createRunCommand(): Command {
     withCommonOptions(
       new Command('run')
         .description('run a workflow file and print its output')
-        .argument('<workflow>', 'YAML or JSON workflow file')
+        .argument('<workflow>', 'YAML or JSON workflow file, or a .ts/.js module exporting a definition')
         .option('--input <key=value>', 'an input field (JSON or text); repeat for more', collectInput)
         .option('--input-file <file.json>', 'the input as a JSON object; --input fields override it')
         .option('--budget <usd>', 'fail the run once its cost passes this many US dollars', parseBudget)
@@ -51,6 +52,8 @@ export function createRunCommand(): Command {
   ).addHelpText('after', examples);
   return setAction<RunCommandOptions>(command, async ({ output, options, args }) => {
     const definition = await loadWorkflowFile(args[0] ?? '');
+    const unnamed = definition.modulePath === undefined ? unnamedModuleNote(definition.file) : undefined;
+    if (unnamed !== undefined) output.note(`note: ${unnamed}`);
     const input = runInput(options);
     const models = await modelsForRun(options);
     checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true);

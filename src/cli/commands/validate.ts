@@ -1,5 +1,7 @@
 import { relative } from 'node:path';
 import { Command } from 'commander';
+import { isScriptFile } from '../../authoring/module/load-definition-module.js';
+import { unnamedModuleNote } from '../../authoring/module/unnamed-module.js';
 import { loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
 import { BatonError, formatProblemPath, type Step, validateWorkflow } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
@@ -19,7 +21,7 @@ export function createValidateCommand(): Command {
   const command = withCommonOptions(
     new Command('validate')
       .description('check a workflow file and list every problem with its file:line:column')
-      .argument('<workflow>', 'YAML or JSON workflow file'),
+      .argument('<workflow>', 'YAML or JSON workflow file, or a .ts/.js module exporting a definition'),
   ).addHelpText('after', '\nExample:\n  $ baton validate triage.yaml');
   return setAction<CommonOptions>(command, async ({ output, args }) => {
     const file = args[0] ?? '';
@@ -32,6 +34,8 @@ export function createValidateCommand(): Command {
       );
       for (const warning of validateWorkflow(definition.workflow, definition.functions).warnings ?? [])
         warnings.push(`${formatProblemPath(warning.path)}: ${warning.message}`);
+      const unnamed = definition.modulePath === undefined ? unnamedModuleNote(file) : undefined;
+      if (unnamed !== undefined) warnings.push(unnamed);
       if (output.json) {
         output.data({
           valid: true,
@@ -51,8 +55,10 @@ export function createValidateCommand(): Command {
     } catch (error) {
       if (!BatonError.is(error, 'WORKFLOW_INVALID')) throw error;
       const problems = (error.details?.problems ?? []) as WorkflowFileProblem[];
+      const unnamed = isScriptFile(file) ? undefined : unnamedModuleNote(file);
       if (output.json) output.data({ valid: false, file, problems });
       else output.note(describeError(error));
+      if (unnamed !== undefined && !output.json) output.note(`note: ${unnamed}`);
       return ExitCode.usage;
     }
   });

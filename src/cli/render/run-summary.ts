@@ -63,9 +63,6 @@ export function printRunSummary(output: CliOutput, style: Style, result: RunResu
       } else output.line(`  retry:   baton resume ${id}`);
       break;
     }
-    case 'running':
-      output.line(`Run ${id} is still running.`);
-      break;
   }
 }
 

@@ -160,6 +160,12 @@ export const ApprovalStepSchema = z
       .enum(['reject', 'approve'])
       .optional()
       .describe('Default reject; a rejection is an APPROVAL_REJECTED error, which onError can route'),
+    outcome: z
+      .boolean()
+      .optional()
+      .describe(
+        'Output how it was decided ({ decision: approved | edited | rejected, value or reason, by }) instead of failing on a rejection',
+      ),
   })
   .strict();
 

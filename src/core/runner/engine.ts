@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventListener } from '../events.js';
+import type { ApprovalRef, ApprovalsOf, InputOf, OutputOf } from '../ir/definition.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { ModelResolver } from '../ports/model-resolver.js';
@@ -9,17 +10,43 @@ import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
 import { prepareAnswer } from './answer-question.js';
-import { type ApprovalInput, decideApproval } from './decide-approval.js';
+import { decideApproval } from './decide-approval.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
-import { resumeRun } from './resume-run.js';
+import { resumableRun, resumeRun } from './resume-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
 import { cancelRun, type RunOptions, type RunResult, runWorkflow } from './run-workflow.js';
 
-export type ResumeOptions = Omit<RunOptions, 'input' | 'runId'> & {
-  definition?: WorkflowDefinition;
+export type ResumeOptions<D extends WorkflowDefinition = WorkflowDefinition> = Omit<
+  RunOptions,
+  'input' | 'runId'
+> & {
+  definition?: D;
   /** Take the run over even if another process holds its lease (that process is known to be gone). */
   takeover?: boolean;
 };
+
+/** Run options with the input a definition takes: required when the input has required fields. */
+export type RunOptionsFor<D> = Omit<RunOptions, 'input'> &
+  (Empty extends InputOf<D> ? { input?: InputOf<D> } : { input: InputOf<D> });
+
+type Empty = Record<never, never>;
+type RunArguments<D> = Empty extends InputOf<D> ? [options?: RunOptionsFor<D>] : [options: RunOptionsFor<D>];
+
+/** An approval step of a definition: its id, or a reference from `approvalOf`. */
+export type ApprovalStepOf<D extends WorkflowDefinition, ID extends string> = ID | ApprovalRef<D, ID>;
+
+/** An approval, optionally with an edited subject of the approval's output type. */
+export interface ApproveDecision<EDIT = unknown> {
+  by?: string;
+  comment?: string;
+  edit?: EDIT;
+}
+
+/** A rejection and its reason. */
+export interface RejectDecision {
+  by?: string;
+  reason: string;
+}
 
 export interface EngineOptions {
   store: Store;
@@ -54,33 +81,51 @@ export interface EngineOptions {
 /** A running engine: one per process, shared by every run so limits hold across them. */
 export interface Engine {
   readonly services: EngineServices;
-  run(definition: WorkflowDefinition, options?: RunOptions): Promise<RunResult>;
+  /** Runs a definition to its end; a typed definition checks the input and types the output. */
+  run<D extends WorkflowDefinition>(
+    definition: D,
+    ...options: RunArguments<D>
+  ): Promise<RunResult<OutputOf<D>>>;
   /** Continues a run that stopped (crash, cancel, failure, approval): finished steps are not redone. */
-  resume(runId: string, options?: ResumeOptions): Promise<RunResult>;
-  /** Approves a waiting approval step (optionally with an edited subject) and continues the run. */
-  approve(
+  resume<D extends WorkflowDefinition = WorkflowDefinition>(
     runId: string,
-    path: string,
-    decision?: Omit<Extract<ApprovalInput, { action: 'approve' }>, 'action'>,
-    options?: ResumeOptions,
-  ): Promise<RunResult>;
+    options?: ResumeOptions<D>,
+  ): Promise<RunResult<OutputOf<D>>>;
+  /**
+   * Approves a waiting approval step (optionally with an edited subject) and continues the run.
+   * The step is an id, checked against a typed definition given in `options`, or a reference
+   * from `approvalOf(definition, id)`; `edit` has the approval's output type. Nothing is recorded
+   * when the run needs functions this engine does not have.
+   */
+  approve<
+    D extends WorkflowDefinition = WorkflowDefinition,
+    const ID extends keyof ApprovalsOf<D> & string = keyof ApprovalsOf<D> & string,
+  >(
+    runId: string,
+    step: ApprovalStepOf<D, ID>,
+    decision?: ApproveDecision<ApprovalsOf<D>[ID]>,
+    options?: ResumeOptions<D>,
+  ): Promise<RunResult<OutputOf<D>>>;
   /** Rejects a waiting approval step and continues the run (the rejection may be routed by onError). */
-  reject(
+  reject<
+    D extends WorkflowDefinition = WorkflowDefinition,
+    const ID extends keyof ApprovalsOf<D> & string = keyof ApprovalsOf<D> & string,
+  >(
     runId: string,
-    path: string,
-    decision: Omit<Extract<ApprovalInput, { action: 'reject' }>, 'action'>,
-    options?: ResumeOptions,
-  ): Promise<RunResult>;
+    step: ApprovalStepOf<D, ID>,
+    decision: RejectDecision,
+    options?: ResumeOptions<D>,
+  ): Promise<RunResult<OutputOf<D>>>;
   /**
    * Answers the question a waiting step asked with `ctx.interrupt` and continues the run. An
    * answer its schema refuses (refinements included) is `INPUT_INVALID`; the run keeps waiting.
    */
-  answer(
+  answer<D extends WorkflowDefinition = WorkflowDefinition>(
     runId: string,
     path: string,
     answer: { value: unknown; by?: string; key?: string },
-    options?: ResumeOptions,
-  ): Promise<RunResult>;
+    options?: ResumeOptions<D>,
+  ): Promise<RunResult<OutputOf<D>>>;
   /** A new run that reuses an earlier run's outputs upstream of `from` and runs the rest. */
   replay(runId: string, options: ReplayOptions): Promise<RunResult>;
   /**
@@ -149,30 +194,31 @@ export function createEngine(options: EngineOptions): Engine {
   };
   return {
     services,
-    run: (definition, runOptions) => wake(runWorkflow(services, definition, runOptions), undefined),
-    resume: (runId, resumeOptions) => wake(resumeRun(services, runId, resumeOptions), resumeOptions),
-    async approve(runId, path, decision = {}, resumeOptions) {
-      await decideApproval(
-        services,
-        runId,
-        path,
-        { action: 'approve', ...decision },
-        resumeOptions?.definition,
-      );
-      return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
+    run: (definition, ...runOptions) =>
+      wake(runWorkflow(services, definition, runOptions[0]), undefined) as Promise<RunResult<never>>,
+    resume: (runId, resumeOptions) =>
+      wake(resumeRun(services, runId, resumeOptions), resumeOptions) as Promise<RunResult<never>>,
+    async approve(runId, step, decision = {}, resumeOptions) {
+      const [path, options] = decisionTarget(step, resumeOptions);
+      await resumableRun(services, runId, options?.definition);
+      await decideApproval(services, runId, path, { action: 'approve', ...decision }, options?.definition);
+      return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
     },
-    async reject(runId, path, decision, resumeOptions) {
+    async reject(runId, step, decision, resumeOptions) {
+      const [path, options] = decisionTarget(step, resumeOptions);
+      await resumableRun(services, runId, options?.definition);
       await decideApproval(services, runId, path, { action: 'reject', ...decision });
-      return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
+      return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
     },
     async answer(runId, path, answer, resumeOptions) {
+      await resumableRun(services, runId, resumeOptions?.definition);
       const pending = await prepareAnswer(services, runId, path, answer);
       const result = await wake(
         resumeRun(services, runId, { ...resumeOptions, answer: pending }),
         resumeOptions,
       );
       if (pending.refusal) throw pending.refusal;
-      return result;
+      return result as RunResult<never>;
     },
     replay: (runId, replayOptions) => wake(replayRun(services, runId, replayOptions), undefined),
     cancel: (runId) => cancelRun(services, runId),
@@ -189,6 +235,15 @@ function warnListenerError(error: unknown): void {
     `An event listener threw (its later errors are not reported): ${message}`,
     'BatonWarning',
   );
+}
+
+/** The path a decision is on, and the options to continue with (a reference brings its definition). */
+function decisionTarget(
+  step: string | ApprovalRef,
+  options: ResumeOptions | undefined,
+): [string, ResumeOptions | undefined] {
+  if (typeof step === 'string') return [step, options];
+  return [step.path, { ...options, definition: options?.definition ?? step.definition }];
 }
 
 function toRegistry(tools: EngineOptions['tools']): ToolRegistry {

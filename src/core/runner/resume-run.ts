@@ -1,7 +1,7 @@
 import { BatonError } from '../errors.js';
-import { validateWorkflow } from '../ir/validate-workflow.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, StepRecord } from '../ports/store.js';
+import { missingFunctions } from './needed-functions.js';
 import { requireRun } from './require-run.js';
 import type { RunLease } from './run-lease.js';
 import type { EngineServices } from './run-state.js';
@@ -46,6 +46,24 @@ export async function resumeRun(
     }
     return { definition, record: { ...record, usage, costUsd }, replay };
   });
+}
+
+/**
+ * A journaled run and the definition it continues with; throws `FUNCTION_NOT_FOUND` when steps
+ * still to run name functions this engine does not have. Called before a decision is recorded,
+ * so a process that cannot continue the run leaves it as it was.
+ */
+export async function resumableRun(
+  services: EngineServices,
+  runId: string,
+  given?: WorkflowDefinition,
+): Promise<{ record: RunRecord; steps: StepRecord[]; definition: WorkflowDefinition }> {
+  const record = await requireRun(services.store, runId);
+  const steps = await services.store.listSteps(runId);
+  const finished = new Set(
+    steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
+  );
+  return { record, steps, definition: pinnedDefinition(services, record, finished, given) };
 }
 
 async function closeInterruptedAttempts(
@@ -93,15 +111,11 @@ function pinnedDefinition(
   // A workflow built in TypeScript names functions the journal cannot hold: say so now, not at
   // the first step that needs one.
   // Only steps that will run again need theirs.
-  const missing = validateWorkflow(pinned.workflow, pinned.functions).problems.filter(
-    (problem) =>
-      problem.code === 'FUNCTION_NOT_FOUND' &&
-      !finished.has(pinned.workflow.steps[Number(problem.path[1])]?.id ?? ''),
-  );
+  const missing = missingFunctions(pinned.workflow, pinned.functions, finished);
   if (missing.length > 0) {
     throw new BatonError(
       'FUNCTION_NOT_FOUND',
-      `Run ${record.id} needs TypeScript functions this engine does not have: ${missing.map((problem) => problem.message).join(' ')}`,
+      `Run ${record.id} needs TypeScript functions this engine does not have: ${missing.map((name) => `"${name}"`).join(', ')}.`,
       {
         hint: `Pass { definition } to resume, or register the workflow as "${record.workflowName}" in createBaton({ workflows }).`,
       },

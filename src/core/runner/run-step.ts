@@ -281,7 +281,9 @@ async function settleFailure(
 ): Promise<StepResult> {
   const serialized = serializeError(error);
   const onError = step.onError ?? 'fail';
-  if (error.code !== 'RUN_CANCELLED' && onError !== 'fail') {
+  // A function this process has not loaded says nothing about the step: routing it (an approval's
+  // rejection route, say) would turn a set-up problem into a decision.
+  if (error.code !== 'RUN_CANCELLED' && error.code !== 'FUNCTION_NOT_FOUND' && onError !== 'fail') {
     const continued = 'continue' in onError;
     record.note = continued ? 'continued' : `routed to ${onError.route}`;
     record.handled = continued ? 'continued' : 'routed';

@@ -30,20 +30,29 @@ export interface RunOptions {
   answer?: PendingAnswer;
 }
 
-/** What a run ended with. A failed run names the step, its attempts, the error and the step's input. */
-export interface RunResult {
+interface RunResultBase {
   runId: string;
-  status: RunStatus;
-  output?: unknown;
-  error?: SerializedError;
-  /** For a `waiting` run: the instances waiting on a person, and when the earliest deadline passes. */
-  waiting?: Waiting;
   usage: Usage;
   costUsd: number;
   /** Some model calls had no price: `costUsd` counts only the priced ones. */
   unpriced?: boolean;
   durationMs: number;
 }
+
+/**
+ * What a run ended with, told apart by `status`: a succeeded run has its `output` (typed by a
+ * typed definition), a waiting run the instances waiting on a person and when the earliest
+ * deadline passes, a failed or cancelled run its error, naming the step, its attempts and input.
+ */
+export type RunResult<OUTPUT = unknown> =
+  | (RunResultBase & { status: 'succeeded'; output: OUTPUT; error?: undefined; waiting?: undefined })
+  | (RunResultBase & { status: 'waiting'; waiting: Waiting; output?: undefined; error?: undefined })
+  | (RunResultBase & {
+      status: 'failed' | 'cancelled';
+      error: SerializedError;
+      output?: undefined;
+      waiting?: undefined;
+    });
 
 const validated = new WeakSet<Workflow>();
 
@@ -239,17 +248,23 @@ async function executeRun(
   if (output !== undefined) patch.output = output;
   if (error !== undefined) patch.error = error;
   await services.store.updateRun(run.id, patch, fence);
-  const result: RunResult = {
+  const base: RunResultBase = {
     runId: run.id,
-    status,
     usage: run.usage,
     costUsd: run.costUsd,
     durationMs: ended - started,
   };
-  if (output !== undefined) result.output = output;
-  if (error !== undefined) result.error = error;
-  if (waiting !== undefined) result.waiting = waiting;
-  if (run.unpriced) result.unpriced = true;
+  if (run.unpriced) base.unpriced = true;
+  const result: RunResult =
+    status === 'succeeded'
+      ? { ...base, status, output }
+      : status === 'waiting'
+        ? { ...base, status, waiting: waiting ?? { paths: [] } }
+        : {
+            ...base,
+            status: status === 'cancelled' ? status : 'failed',
+            error: error ?? serializeError(new BatonError('STEP_FAILED', 'The run failed.')),
+          };
   emit({
     type: 'run-end',
     runId: run.id,

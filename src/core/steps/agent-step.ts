@@ -59,6 +59,8 @@ export const agentStep: StepHandler<AgentStep> = {
       warned: false,
     };
     for (;;) {
+      // A cancelled agent starts no new turn: the turns so far are journaled for a resume.
+      context.signal.throwIfAborted();
       state.turns++;
       const turn = await takeTurn(step, context, state, system, tools);
       state.messages.push(...turn.messages);

@@ -3,6 +3,7 @@ import { renderMapping, renderTemplate } from '../expressions/render-template.js
 import { toMilliseconds } from '../ir/duration.js';
 import type { ApprovalStep } from '../ir/step.js';
 import type { SubCallRecord } from '../ports/store.js';
+import { checkAgainstSchema } from '../runner/output-schema.js';
 import type { StepContext, StepHandler, StepOutcome } from '../runner/run-state.js';
 
 /** What a person decided, as journaled. */
@@ -17,6 +18,15 @@ export interface ApprovalDecision {
   /** What the edit changed: one entry per changed path. */
   diff?: Array<{ path: string; before: unknown; after: unknown }>;
 }
+
+/**
+ * The output of an approval step with `outcome: true`: how it was decided, so the workflow can
+ * branch on a rejection as a value.
+ */
+export type ApprovalOutcome<T = unknown> =
+  | { decision: 'approved'; value: T; by: string; comment?: string }
+  | { decision: 'edited'; value: T; by: string; comment?: string }
+  | { decision: 'rejected'; reason: string; by: string };
 
 export interface ApprovalRequest {
   subject: unknown;
@@ -37,11 +47,11 @@ export const approvalStep: StepHandler<ApprovalStep> = {
   async execute(step, context) {
     const { run, path } = context;
     const store = run.services.store;
-    const subject = await renderMapping(step.subject ?? {}, context.scope, context.expressions);
-    context.setInput(subject);
     const { request, decision } = latestApproval(await store.listSubCalls(run.id, path));
     const now = run.services.clock.now();
     if (!request) {
+      const subject = await renderMapping(step.subject ?? {}, context.scope, context.expressions);
+      context.setInput(subject);
       const created: ApprovalRequest = { subject, requestedAt: now };
       if (step.instructions !== undefined) {
         created.instructions = String(
@@ -68,8 +78,11 @@ export const approvalStep: StepHandler<ApprovalStep> = {
       });
       return waitUntil(path, created.expiresAt);
     }
+    // The subject is what was proposed and journaled: evaluating it again could change it, or fail
+    // in a process that has not loaded the functions it was computed with.
     const pending = request.request as ApprovalRequest;
-    if (decision) return decided(context, pending, decision.response as ApprovalDecision);
+    context.setInput(pending.subject);
+    if (decision) return decided(step, context, pending, decision.response as ApprovalDecision);
     if (pending.expiresAt !== undefined && now >= pending.expiresAt) {
       const expired: ApprovalDecision =
         step.onExpiry === 'approve'
@@ -84,7 +97,7 @@ export const approvalStep: StepHandler<ApprovalStep> = {
         response: expired,
         createdAt: now,
       });
-      return decided(context, pending, (earlier?.response as ApprovalDecision | undefined) ?? expired);
+      return decided(step, context, pending, (earlier?.response as ApprovalDecision | undefined) ?? expired);
     }
     return waitUntil(path, pending.expiresAt);
   },
@@ -100,7 +113,12 @@ export function latestApproval(calls: SubCallRecord[]): {
   return { ...(request ? { request } : {}), ...(decision ? { decision } : {}) };
 }
 
-function decided(context: StepContext, request: ApprovalRequest, decision: ApprovalDecision): StepOutcome {
+function decided(
+  step: ApprovalStep,
+  context: StepContext,
+  request: ApprovalRequest,
+  decision: ApprovalDecision,
+): StepOutcome {
   const { run, path } = context;
   run.emit({
     type: 'approval-response',
@@ -111,6 +129,15 @@ function decided(context: StepContext, request: ApprovalRequest, decision: Appro
     edited: decision.edit !== undefined,
     time: run.services.clock.now(),
   });
+  const edited = decision.edit !== undefined;
+  const note = `${decision.action === 'reject' ? 'rejected' : 'approved'} by ${decision.by}${edited ? ' with edits' : ''}`;
+  if (step.outcome === true) {
+    // The schema describes the subject: check the value approved as run-step checks other outputs.
+    const subject = step.output
+      ? checkAgainstSchema(request.subject, step.output, 'OUTPUT_INVALID', path)
+      : request.subject;
+    return { output: outcomeOf({ ...request, subject }, decision), note, checked: true };
+  }
   if (decision.action === 'reject') {
     throw new BatonError(
       'APPROVAL_REJECTED',
@@ -122,11 +149,21 @@ function decided(context: StepContext, request: ApprovalRequest, decision: Appro
       },
     );
   }
-  const edited = decision.edit !== undefined;
   return {
     output: edited ? decision.edit : request.subject,
-    note: `approved by ${decision.by}${edited ? ' with edits' : ''}${decision.comment ? `: ${decision.comment}` : ''}`,
+    note: `${note}${decision.comment ? `: ${decision.comment}` : ''}`,
   };
+}
+
+function outcomeOf(request: ApprovalRequest, decision: ApprovalDecision): ApprovalOutcome {
+  const { by, comment } = decision;
+  if (decision.action === 'reject') return { decision: 'rejected', reason: decision.reason ?? '', by };
+  const outcome: ApprovalOutcome =
+    decision.edit === undefined
+      ? { decision: 'approved', value: request.subject, by }
+      : { decision: 'edited', value: decision.edit, by };
+  if (comment !== undefined) outcome.comment = comment;
+  return outcome;
 }
 
 function waitUntil(path: string, expiresAt: number | undefined): StepOutcome {

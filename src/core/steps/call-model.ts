@@ -168,6 +168,8 @@ export async function generateTurn(
         ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
         ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
         ...(call.schema ? { output: rawJsonOutput(ai, call.schema) } : {}),
+        // Providers read only their own namespace; test models read the step that called.
+        providerOptions: { baton: { step: path } },
         abortSignal: context.signal,
         maxRetries: 0,
       });

@@ -29,9 +29,10 @@ async function problemsOf(path: string): Promise<WorkflowFileProblem[]> {
 }
 
 describe('loadWorkflowFile', () => {
-  it('loads a YAML workflow with the functions and tools of the module beside it, ready to run', async () => {
+  it('loads a YAML workflow with the functions and tools of the module it names, ready to run', async () => {
     const directory = workspace({
       'greet.yaml': `name: greet
+module: ./greet.ts
 steps:
   - id: hello
     kind: tool
@@ -123,12 +124,13 @@ steps:
 
   it('reports a function that the module does not export at the `function` key', async () => {
     const directory = workspace({
-      'f.yaml': 'name: f\nsteps:\n  - id: a\n    kind: transform\n    value:\n      function: missing\n',
+      'f.yaml':
+        'name: f\nmodule: f.ts\nsteps:\n  - id: a\n    kind: transform\n    value:\n      function: missing\n',
       'f.ts': 'export const functions = {};\n',
     });
     const [problem] = await problemsOf(join(directory, 'f.yaml'));
     expect(problem).toMatchObject({
-      location: { line: 6, column: 17 },
+      location: { line: 7, column: 17 },
       stepId: 'a',
       message: 'Function "missing" is not registered with the workflow.',
     });
@@ -136,7 +138,7 @@ steps:
 
   it('reports a module whose exports have the wrong shape', async () => {
     const directory = workspace({
-      'f.yaml': 'name: f\nsteps:\n  - id: a\n    kind: transform\n    value: "1"\n',
+      'f.yaml': 'name: f\nmodule: f.ts\nsteps:\n  - id: a\n    kind: transform\n    value: "1"\n',
       'f.ts': 'export const tools = { search: { execute: 1 } };\n',
     });
     const [problem] = await problemsOf(join(directory, 'f.yaml'));

@@ -96,14 +96,14 @@ describe('two connections to one SQLite journal', () => {
     expect((await a.listRuns()).map((run) => run.id).sort()).toEqual(['run_a', 'run_b']);
     expect((await b.listRuns()).map((run) => run.id).sort()).toEqual(['run_a', 'run_b']);
     const now = Date.now();
-    expect(await a.claimRun('run_a', 'owner-a', now + 60_000, now)).toBe(true);
-    expect(await b.claimRun('run_a', 'owner-b', now + 60_000, now)).toBe(false);
+    expect(await a.claimRun('run_a', 'owner-a', now + 60_000, now)).toBe(1);
+    expect(await b.claimRun('run_a', 'owner-b', now + 60_000, now)).toBeUndefined();
     // An expired lease may be taken over, and a release by another owner changes nothing.
-    expect(await b.claimRun('run_a', 'owner-b', now + 120_000, now + 60_001)).toBe(true);
+    expect(await b.claimRun('run_a', 'owner-b', now + 120_000, now + 60_001)).toBe(2);
     await a.releaseRun('run_a', 'owner-a');
-    expect(await a.claimRun('run_a', 'owner-a', now + 60_000, now)).toBe(false);
+    expect(await a.claimRun('run_a', 'owner-a', now + 60_000, now)).toBeUndefined();
     await b.releaseRun('run_a', 'owner-b');
-    expect(await a.claimRun('run_a', 'owner-a', now + 60_000, now)).toBe(true);
+    expect(await a.claimRun('run_a', 'owner-a', now + 60_000, now)).toBe(3);
     await a.close();
     await b.close();
   });

@@ -78,7 +78,8 @@ describe('agent resume with the cache off', () => {
     };
     const calls: string[] = [];
     const firstModel = createScriptedModel([callTool('lookup', 'anodes'), 'never sent']);
-    const first = setup({ store, model: firstModel, tools: { lookup: lookup(calls) } });
+    // No grace: the stopped process must not finish the agent's turn after the abort.
+    const first = setup({ store, model: firstModel, tools: { lookup: lookup(calls) }, cancelGraceMs: 0 });
     const stopped = await first.engine.run(define({ steps: [agent()] }), {
       cache: false,
       signal: controller.signal,

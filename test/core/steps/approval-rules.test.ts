@@ -144,7 +144,7 @@ describe('approval decisions', () => {
     await expect(engine.reject(runId, 'review', { by: 'bo', reason: 'late' })).rejects.toMatchObject({
       code: 'APPROVAL_NOT_PENDING',
       stepPath: 'review',
-      message: expect.stringContaining('already decided'),
+      message: expect.stringContaining('was already approved by ana'),
     });
     const done = await engine.resume(runId);
     expect(done.status).toBe('succeeded');
@@ -162,8 +162,9 @@ describe('approval decisions', () => {
     await engine.approve(runId, 'review', { by: 'ana' });
     await expect(engine.approve(runId, 'review')).rejects.toMatchObject({
       code: 'APPROVAL_NOT_PENDING',
-      message: expect.stringContaining('status succeeded'),
-      hint: 'This run waits on no approval.',
+      // Who decided is the most useful answer once a decision is recorded.
+      message: expect.stringContaining('was already approved by ana'),
+      hint: expect.stringContaining('See the decision'),
     });
   });
 
