@@ -52,7 +52,7 @@ export function fromModels(
   return {
     resolve(name, stepPath) {
       const key = name ?? names[0];
-      const entry = key === undefined ? undefined : models[key];
+      const entry = key === undefined || !Object.hasOwn(models, key) ? undefined : models[key];
       if (entry === undefined) {
         throw new BatonError(
           'MODEL_NOT_FOUND',

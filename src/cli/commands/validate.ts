@@ -26,7 +26,9 @@ export function createValidateCommand(): Command {
     try {
       const definition = await loadWorkflowFile(file);
       const steps = countSteps(definition.workflow.steps);
-      const missingTools = toolNames(definition.workflow.steps).filter((name) => !(name in definition.tools));
+      const missingTools = toolNames(definition.workflow.steps).filter(
+        (name) => !Object.hasOwn(definition.tools, name),
+      );
       const warnings = missingTools.map(
         (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
       );

@@ -79,7 +79,7 @@ export function replayingResolver(cassette: Cassette, file: string): ModelResolv
   const used = new Map<string, number>();
   return {
     resolve(name, stepPath): ResolvedModel {
-      const recorded = cassette.models[name ?? ''];
+      const recorded = Object.hasOwn(cassette.models, name ?? '') ? cassette.models[name ?? ''] : undefined;
       const id = recorded?.id ?? name;
       if (id === undefined) {
         throw new BatonError(

@@ -171,6 +171,12 @@ function checkStep(
   const report = (field: Array<string | number>, message: string) =>
     problems.push({ path: [...path, ...field], stepId: step.id, message });
   const known = (id: string) => here.has(id) || outer.has(id);
+  if (reservedIds.has(step.id)) {
+    report(
+      ['id'],
+      `Step id "${step.id}" is reserved: \`steps.${step.id}\` would not read a step. Rename the step.`,
+    );
+  }
   step.needs?.forEach((id, index) => {
     if (!here.has(id)) report(['needs', index], `Unknown step "${id}" in needs of "${step.id}".`);
     if (id === step.id) report(['needs', index], `Step "${step.id}" cannot need itself.`);
@@ -191,7 +197,7 @@ function checkStep(
   if (step.when !== undefined) checkExpression(step.when, false, [...path, 'when'], report);
   forEachComputed(step, (value, field, isTemplate) => {
     if (typeof value !== 'string') {
-      if (context.functions && !(value.function in context.functions)) {
+      if (context.functions && !Object.hasOwn(context.functions, value.function)) {
         report([...field, 'function'], `Function "${value.function}" is not registered with the workflow.`);
       }
       return;
@@ -234,6 +240,9 @@ function checkStep(
     checkLevel(step.steps, [...path, 'steps'], visible, context);
   }
 }
+
+// Names every JavaScript object has: a step so named could not be told apart from the object's own machinery.
+const reservedIds = new Set(['__proto__', 'constructor', 'prototype']);
 
 // Syntax errors are reported on their own; a step whose expressions do not parse reads nothing.
 function safeReferences(step: Step): Set<string> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventListener } from '../events.js';
+import { defaultExpressionLimits, type ExpressionLimits } from '../expressions/expression-limits.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { ModelResolver } from '../ports/model-resolver.js';
@@ -37,6 +38,8 @@ export interface EngineOptions {
   owner?: string;
   /** Lease length on a run in ms; a process that dies frees its runs after this. Default 30 s. */
   leaseMs?: number;
+  /** Bounds on each expression evaluation. Default 1000 ms and depth 500. */
+  expressionLimits?: Partial<ExpressionLimits>;
 }
 
 /** A running engine: one per process, shared by every run so limits hold across them. */
@@ -93,7 +96,8 @@ export function createEngine(options: EngineOptions): Engine {
     gate: new ConcurrencyGate(options.concurrency ?? 64),
     namedGate(name, limit) {
       let gate = named.get(name);
-      const configured = options.limits?.[name] ?? limit;
+      const configured =
+        (options.limits && Object.hasOwn(options.limits, name) ? options.limits[name] : undefined) ?? limit;
       if (!gate && configured !== undefined) {
         gate = new ConcurrencyGate(configured);
         named.set(name, gate);
@@ -105,6 +109,7 @@ export function createEngine(options: EngineOptions): Engine {
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: options.leaseMs ?? 30_000,
     active: new Map(),
+    expressionLimits: { ...defaultExpressionLimits, ...options.expressionLimits },
   };
   // A run waiting on an approval with a deadline is resumed when the deadline passes, if this
   // process is still alive then; the timer does not keep the process alive.

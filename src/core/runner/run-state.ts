@@ -1,5 +1,6 @@
 import type { EventListener } from '../events.js';
-import type { ExpressionScope } from '../expressions/evaluate-expression.js';
+import type { ExpressionContext, ExpressionScope } from '../expressions/evaluate-expression.js';
+import type { ExpressionLimits } from '../expressions/expression-limits.js';
 import type { Step } from '../ir/step.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { Clock } from '../ports/clock.js';
@@ -27,6 +28,8 @@ export interface EngineServices {
   leaseMs: number;
   /** The runs executing in this process, by id, so `cancel` can reach them. */
   active: Map<string, AbortController>;
+  /** Time and depth bounds of every expression evaluation. */
+  expressionLimits: ExpressionLimits;
 }
 
 /** Limits of one run. */
@@ -93,6 +96,8 @@ export interface StepContext {
   scope: Frame['scope'];
   functions: Frame['functions'];
   signal: AbortSignal;
+  /** What the step's expressions are evaluated with: its path, functions, signal and limits. */
+  expressions: ExpressionContext;
   /** Records what the step works on (a rendered prompt, tool arguments) for the journal and errors. */
   setInput(input: unknown): void;
   /** Runs a sub-graph (a map item, a loop iteration, a called workflow) under `prefix`. */

@@ -93,13 +93,20 @@ export async function runStep(
     let cacheHits = 0;
     let cacheMisses = 0;
     const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
+    const signal = deadline?.signal ?? frame.signal;
     const context: StepContext = {
       run,
       path,
       attempt,
       scope: frame.scope,
       functions: frame.functions,
-      signal: deadline?.signal ?? frame.signal,
+      signal,
+      expressions: {
+        stepPath: path,
+        functions: frame.functions,
+        signal,
+        limits: services.expressionLimits,
+      },
       setInput: (input) => {
         record.input = input;
       },

@@ -199,7 +199,11 @@ async function executeRun(
           : await renderMapping(
               mapping,
               { ...scope, steps: graph.outputs },
-              { functions: definition.functions },
+              {
+                functions: definition.functions,
+                signal: controller.signal,
+                limits: services.expressionLimits,
+              },
             );
       status = 'succeeded';
     }

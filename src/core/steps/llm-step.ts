@@ -30,10 +30,6 @@ export const llmStep: StepHandler<LlmStep> = {
 };
 
 export async function renderText(value: LlmStep['prompt'], context: StepContext): Promise<string> {
-  const rendered = await computeValue(value, context.scope, {
-    functions: context.functions,
-    stepPath: context.path,
-    asTemplate: true,
-  });
+  const rendered = await computeValue(value, context.scope, { ...context.expressions, asTemplate: true });
   return typeof rendered === 'string' ? rendered : JSON.stringify(rendered);
 }

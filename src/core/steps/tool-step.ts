@@ -10,10 +10,7 @@ import type { StepContext, StepHandler } from '../runner/run-state.js';
 export const toolStep: StepHandler<ToolStep> = {
   leaf: true,
   async execute(step, context) {
-    const input = await renderMapping(step.input ?? {}, context.scope, {
-      stepPath: context.path,
-      functions: context.functions,
-    });
+    const input = await renderMapping(step.input ?? {}, context.scope, context.expressions);
     context.setInput(input);
     return { output: await invokeTool(context, step.tool, input, 0) };
   },

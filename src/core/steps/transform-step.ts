@@ -7,8 +7,7 @@ export const transformStep: StepHandler<TransformStep> = {
   leaf: true,
   async execute(step, context) {
     const output = await computeValue(step.value, context.scope, {
-      functions: context.functions,
-      stepPath: context.path,
+      ...context.expressions,
       asTemplate: false,
     });
     return { output };

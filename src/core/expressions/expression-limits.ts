@@ -1,0 +1,73 @@
+import type jsonata from 'jsonata';
+import { BatonError } from '../errors.js';
+
+/** Bounds on one expression evaluation. */
+export interface ExpressionLimits {
+  /** Longest one evaluation may run, in ms. Default 1000. */
+  timeoutMs: number;
+  /** Deepest nesting of evaluation (recursion counts), in JSONata evaluation frames. Default 500. */
+  maxDepth: number;
+}
+
+export const defaultExpressionLimits: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500 };
+
+/** The state of one evaluation, kept in its JSONata environment under a name no expression can spell. */
+export interface EvaluationBound {
+  expression: string;
+  stepPath: string | undefined;
+  limits: ExpressionLimits;
+  signal: AbortSignal | undefined;
+  deadline: number;
+  yieldedAt: number;
+}
+
+/** A binding name with a space: JSONata variables cannot contain one, so expressions cannot read or replace it. */
+export const boundBinding = 'baton bound';
+
+// How often a long evaluation lets timers and I/O run, so a step timeout or a cancel can fire.
+const yieldEveryMs = 10;
+
+/**
+ * Called by JSONata before it evaluates each node. JSONata's evaluation is a chain of promises
+ * that never returns to the event loop on its own; this hook checks the time and depth bounds,
+ * gives the event loop a turn every few milliseconds, and stops at once when the step's signal
+ * aborts (timeout, cancel).
+ */
+export async function enterNode(
+  _node: jsonata.ExprNode,
+  _input: unknown,
+  environment: jsonata.Environment & { base?: { depth?: number } },
+): Promise<void> {
+  const bound = environment.lookup(boundBinding) as EvaluationBound | undefined;
+  if (bound === undefined) return;
+  const { limits, signal } = bound;
+  if ((environment.base?.depth ?? 0) > limits.maxDepth) {
+    throw limitError(bound, `nested deeper than ${limits.maxDepth} levels`, 'maxDepth', limits.maxDepth);
+  }
+  const now = Date.now();
+  if (now - bound.yieldedAt >= yieldEveryMs) {
+    await new Promise((resolve) => setImmediate(resolve));
+    bound.yieldedAt = Date.now();
+  }
+  if (signal?.aborted) throw signal.reason;
+  if (now > bound.deadline) {
+    throw limitError(bound, `ran longer than ${limits.timeoutMs} ms`, 'timeoutMs', limits.timeoutMs);
+  }
+}
+
+function limitError(bound: EvaluationBound, what: string, limit: keyof ExpressionLimits, value: number) {
+  const where = bound.stepPath === undefined ? '' : ` in step "${bound.stepPath}"`;
+  return new BatonError(
+    'EXPRESSION_FAILED',
+    `Expression \`${clip(bound.expression)}\`${where} ${what} (limit ${limit}).`,
+    {
+      stepPath: bound.stepPath,
+      hint: `Look for a recursion that does not end; if the work is real, raise expressionLimits.${limit}.`,
+      details: { expression: bound.expression, limit, value },
+    },
+  );
+}
+
+function clip(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
