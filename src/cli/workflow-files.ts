@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join, resolve } from 'node:path';
 import { loadWorkflowFile } from '../authoring/yaml/index.js';
 import { hashWorkflow, type RunRecord, type ToolDefinition, type WorkflowDefinition } from '../core/index.js';
+import { moduleOptions } from './module-roots.js';
 
 /**
  * Which workflow file each journaled definition came from, by definition hash, kept next to the
@@ -53,12 +54,12 @@ export async function definitionForRun(
   file?: string,
 ): Promise<RunDefinition> {
   if (file !== undefined) {
-    const loaded = await loadWorkflowFile(file);
+    const loaded = await loadWorkflowFile(file, moduleOptions());
     return { definition: loaded, tools: loaded.tools, source: loaded.file };
   }
   const remembered = readIndex(databasePath)[run.workflowHash];
   if (remembered !== undefined && existsSync(remembered)) {
-    const loaded = await loadWorkflowFile(remembered);
+    const loaded = await loadWorkflowFile(remembered, moduleOptions());
     if (hashWorkflow(loaded.workflow) === run.workflowHash) {
       return { definition: loaded, tools: loaded.tools, source: loaded.file };
     }

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, normalize, resolve } from 'node:path';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, normalize, relative, resolve } from 'node:path';
+import { type Document, LineCounter, parseDocument, visit } from 'yaml';
 import {
   BatonError,
   type SourceLocation,
@@ -12,7 +11,12 @@ import {
   type WorkflowFunction,
 } from '../../core/index.js';
 import { locatePath, toLocation } from './source-locations.js';
-import { findWorkflowModule, importWorkflowModule } from './workflow-module.js';
+import {
+  findWorkflowModule,
+  importWorkflowModule,
+  type ModuleOptions,
+  refuseModule,
+} from './workflow-module.js';
 
 /** A workflow file ready to run: the IR, the functions and tools of its module, and where they came from. */
 export interface LoadedWorkflow extends WorkflowDefinition {
@@ -49,15 +53,25 @@ const fileOnlyFields = ['module', '$schema'] as const;
  * await baton.run(definition, { input: { ticket: 'My invoice is wrong' } });
  * ```
  */
-export async function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
+export async function loadWorkflowFile(path: string, options: ModuleOptions = {}): Promise<LoadedWorkflow> {
   const absolute = resolve(path);
-  if (!existsSync(absolute)) {
+  const file = displayName(path);
+  const kind = await fileKind(absolute);
+  if (kind === 'missing') {
     throw new BatonError('WORKFLOW_NOT_FOUND', `Workflow file ${path} does not exist.`, {
       hint: 'Check the path; it is relative to the current directory.',
       details: { file: absolute },
     });
   }
-  const file = displayName(path);
+  if (kind !== 'file') {
+    throw invalid(file, [
+      {
+        location: { file, line: 1, column: 1 },
+        path: [],
+        message: `${file} is a ${kind}, not a workflow file.`,
+      },
+    ]);
+  }
   const text = await readFile(absolute, 'utf8');
   const parsed = parseWorkflowText(text, file);
   const declared = parsed.fields.module;
@@ -67,41 +81,45 @@ export async function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
     ]);
   }
   const modulePath = findWorkflowModule(absolute, declared);
-  let functions: Record<string, WorkflowFunction> = {};
+  let functions: Record<string, WorkflowFunction> | undefined = {};
   let tools: Record<string, ToolDefinition> = {};
+  const moduleProblems: WorkflowFileProblem[] = [];
   if (modulePath !== undefined) {
     const at = declared === undefined ? [] : ['module'];
-    if (!existsSync(modulePath)) {
-      throw invalid(file, [
-        parsed.problemAt(at, `Module ${declared} does not exist (looked for ${modulePath}).`),
-      ]);
+    const where = `Module ${declared ?? relative(dirname(absolute), modulePath)}`;
+    const refused = await refuseModule(absolute, modulePath, options.moduleRoots ?? []);
+    const imported = refused
+      ? { problems: [refused] }
+      : await importWorkflowModule(modulePath, options.importTimeoutMs);
+    if (imported.module) {
+      functions = imported.module.functions;
+      tools = imported.module.tools;
+    } else {
+      // Without the module its functions are unknown: the rest of the file is still checked.
+      functions = undefined;
+      for (const message of imported.problems)
+        moduleProblems.push(parsed.problemAt(at, `${where} ${message}`));
     }
-    let imported: Awaited<ReturnType<typeof importWorkflowModule>>;
-    try {
-      imported = await importWorkflowModule(modulePath);
-    } catch (error) {
-      throw new BatonError(
-        'WORKFLOW_INVALID',
-        `${file}: cannot import module ${modulePath}: ${(error as Error).message}`,
-        {
-          cause: error,
-          location: parsed.problemAt(at, '').location,
-          hint: 'Fix the error in the module; it is imported before the workflow runs.',
-        },
-      );
-    }
-    if (!imported.module) {
-      const where = `module ${modulePath}`;
-      throw invalid(
-        file,
-        imported.problems.map((message) => parsed.problemAt(at, `${where}: ${message}`)),
-      );
-    }
-    functions = imported.module.functions;
-    tools = imported.module.tools;
   }
-  const workflow = parsed.validate(functions);
-  return { workflow, functions, tools, file, ...(modulePath === undefined ? {} : { modulePath }) };
+  const workflow = parsed.validate(functions, moduleProblems);
+  return {
+    workflow,
+    functions: functions ?? {},
+    tools,
+    file,
+    ...(modulePath === undefined ? {} : { modulePath }),
+  };
+}
+
+async function fileKind(path: string): Promise<'missing' | 'file' | 'directory' | 'FIFO' | 'special file'> {
+  try {
+    const stats = await stat(path);
+    if (stats.isFile()) return 'file';
+    if (stats.isDirectory()) return 'directory';
+    return stats.isFIFO() ? 'FIFO' : 'special file';
+  } catch {
+    return 'missing';
+  }
 }
 
 /** The parsed text of a workflow file, before its module is loaded. */
@@ -112,8 +130,11 @@ export interface ParsedWorkflowText {
   fields: Partial<Record<(typeof fileOnlyFields)[number], unknown>>;
   /** A problem at a path of the document. */
   problemAt(path: Array<string | number>, message: string, stepId?: string): WorkflowFileProblem;
-  /** Validates the document against the IR; throws `WORKFLOW_INVALID` listing every problem. */
-  validate(functions: WorkflowDefinition['functions']): Workflow;
+  /**
+   * Validates the document against the IR; throws `WORKFLOW_INVALID` listing every problem,
+   * `extra` ones (of its module) included. Without `functions`, function names are not checked.
+   */
+  validate(functions: WorkflowDefinition['functions'] | undefined, extra?: WorkflowFileProblem[]): Workflow;
 }
 
 /**
@@ -139,7 +160,7 @@ export function parseWorkflowText(text: string, file: string): ParsedWorkflowTex
       })),
     );
   }
-  const data: unknown = document.toJS({ maxAliasCount: 1000 });
+  const data = toData(document, lineCounter, file);
   const fields: ParsedWorkflowText['fields'] = {};
   if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
     for (const field of fileOnlyFields) {
@@ -163,17 +184,54 @@ export function parseWorkflowText(text: string, file: string): ParsedWorkflowTex
     document: data,
     fields,
     problemAt,
-    validate(functions) {
+    validate(functions, extra = []) {
       const { workflow, problems } = validateWorkflow(data, functions);
-      if (workflow) return workflow;
-      throw invalid(
-        file,
-        problems.map((problem) =>
+      if (workflow && extra.length === 0) return workflow;
+      throw invalid(file, [
+        ...extra,
+        ...problems.map((problem) =>
           problemAt(problem.path, explainMissing(data, problem.path, problem.message), problem.stepId),
         ),
-      );
+      ]);
     },
   };
+}
+
+/**
+ * The document as data. An alias that names no anchor, or one inside the node it refers to (data
+ * that contains itself), is refused at its place; so is a document whose aliases would expand it
+ * past a thousand nodes ("billion laughs").
+ */
+function toData(document: Document, lineCounter: LineCounter, file: string): unknown {
+  const problems: WorkflowFileProblem[] = [];
+  let firstAlias: number | undefined;
+  visit(document, {
+    Alias(_key, node, path) {
+      const at = toLocation(lineCounter, file, node.range?.[0] ?? 0);
+      firstAlias ??= node.range?.[0];
+      const target = node.resolve(document);
+      if (target === undefined) {
+        problems.push({
+          location: at,
+          path: [],
+          message: `Alias *${node.source} names no anchor before it.`,
+        });
+      } else if (path.includes(target)) {
+        problems.push({
+          location: at,
+          path: [],
+          message: `Alias *${node.source} is inside the node it refers to.`,
+        });
+      }
+    },
+  });
+  if (problems.length > 0) throw invalid(file, problems);
+  try {
+    return document.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    const location = toLocation(lineCounter, file, firstAlias ?? 0);
+    throw invalid(file, [{ location, path: [], message: `YAML aliases: ${(error as Error).message}.` }]);
+  }
 }
 
 /**

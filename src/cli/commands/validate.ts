@@ -4,6 +4,7 @@ import { loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml
 import { BatonError, type Step } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
+import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
 import { describeError } from '../output.js';
 
 /**
@@ -16,15 +17,19 @@ import { describeError } from '../output.js';
  * ```
  */
 export function createValidateCommand(): Command {
-  const command = withCommonOptions(
-    new Command('validate')
-      .description('check a workflow file and list every problem with its file:line:column')
-      .argument('<workflow>', 'YAML or JSON workflow file'),
+  const command = withModuleRootOption(
+    withCommonOptions(
+      new Command('validate')
+        .description(
+          'check a workflow file and list every problem with its file:line:column (imports its module)',
+        )
+        .argument('<workflow>', 'YAML or JSON workflow file'),
+    ),
   ).addHelpText('after', '\nExample:\n  $ baton validate triage.yaml');
-  return setAction<CommonOptions>(command, async ({ output, args }) => {
+  return setAction<CommonOptions & ModuleRootOptions>(command, async ({ output, options, args }) => {
     const file = args[0] ?? '';
     try {
-      const definition = await loadWorkflowFile(file);
+      const definition = await loadWorkflowFile(file, moduleOptions(options));
       const steps = countSteps(definition.workflow.steps);
       const missingTools = toolNames(definition.workflow.steps).filter(
         (name) => !Object.hasOwn(definition.tools, name),
