@@ -15,9 +15,11 @@ export {
 } from './errors.js';
 export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
+export { defaultExpressionLimits, type ExpressionLimits } from './expressions/expression-limits.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';
 export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
 export { toMilliseconds } from './ir/duration.js';
+export { workflowWarnings } from './ir/schema-checks.js';
 export * from './ir/step.js';
 export { childPath, itemPath, iterationPath, stepIdOf } from './ir/step-path.js';
 export {

@@ -9,6 +9,7 @@ import {
   type Workflow,
   type WorkflowDefinition,
   type WorkflowFunction,
+  workflowWarnings,
 } from '../../core/index.js';
 import { locatePath, toLocation } from './source-locations.js';
 import {
@@ -25,6 +26,8 @@ export interface LoadedWorkflow extends WorkflowDefinition {
   file: string;
   /** The module its functions and tools came from, if any. */
   modulePath?: string;
+  /** What is valid but cannot work as written (an input schema no input matches). */
+  warnings: WorkflowFileProblem[];
 }
 
 /** One problem of a workflow file, at the place it was written. */
@@ -102,11 +105,15 @@ export async function loadWorkflowFile(path: string, options: ModuleOptions = {}
     }
   }
   const workflow = parsed.validate(functions, moduleProblems);
+  const warnings = workflowWarnings(workflow).map((warning) =>
+    parsed.problemAt(warning.path, warning.message),
+  );
   return {
     workflow,
     functions: functions ?? {},
     tools,
     file,
+    warnings,
     ...(modulePath === undefined ? {} : { modulePath }),
   };
 }

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { Command } from 'commander';
-import { loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
+import { formatFileProblem, loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
 import { BatonError, type Step } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
@@ -34,9 +34,12 @@ export function createValidateCommand(): Command {
       const missingTools = toolNames(definition.workflow.steps).filter(
         (name) => !Object.hasOwn(definition.tools, name),
       );
-      const warnings = missingTools.map(
-        (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
-      );
+      const warnings = [
+        ...definition.warnings.map(formatFileProblem),
+        ...missingTools.map(
+          (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
+        ),
+      ];
       if (output.json) {
         output.data({
           valid: true,

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { BatonError } from '../errors.js';
 import { compileExpression } from '../expressions/evaluate-expression.js';
 import { templateExpressions } from '../expressions/render-template.js';
+import { mappingReferences, unnamedStep } from '../expressions/step-references.js';
 import { compileGraph } from './compile-graph.js';
+import { findRefLoop } from './schema-checks.js';
 import type { Computed, Step } from './step.js';
 import { StepSchema } from './step.js';
 import { inputReferences, stepReferences } from './step-references.js';
@@ -35,6 +37,7 @@ export function validateWorkflow(
   const declaredInputs = inputFields(workflow.input);
   if (workflow.input) checkSchema(workflow.input, ['input'], undefined, problems);
   checkLevel(workflow.steps, ['steps'], new Set(), { seen, declaredInputs, functions, problems });
+  checkOutputMapping(workflow, problems);
   return problems.length === 0 ? { workflow, problems } : { problems };
 }
 
@@ -149,6 +152,7 @@ function checkLevel(
   };
   steps.forEach((step, index) => {
     for (const id of safeReferences(step)) {
+      if (id === unnamedStep) continue;
       const target = here.get(id);
       if (target === undefined || ancestorsOf(index).has(target)) continue;
       problems.push({
@@ -187,6 +191,15 @@ function checkStep(
   );
   const own = step.kind === 'map' || step.kind === 'loop' ? { ...step, steps: [] } : step;
   for (const id of safeReferences(own)) {
+    if (id === unnamedStep) {
+      if (step.needs === undefined) {
+        report(
+          [],
+          `Step "${step.id}" reads \`steps\` without naming a step, so its dependencies are unknown. Read steps as steps.<id>, or list them in needs.`,
+        );
+      }
+      continue;
+    }
     if (!known(id) && !inner.has(id))
       report([], `Step "${step.id}" reads steps.${id}, but there is no step "${id}".`);
   }
@@ -296,6 +309,34 @@ function forEachComputed(
   }
 }
 
+/** The workflow's `output` mapping: its templates must parse and read only steps of the top level. */
+function checkOutputMapping(workflow: Workflow, problems: WorkflowProblem[]): void {
+  const ids = new Set(workflow.steps.map((step) => step.id));
+  const visit = (value: unknown, path: Array<string | number>) => {
+    if (typeof value === 'string') {
+      checkExpression(value, true, path, (field, message) => problems.push({ path: field, message }));
+      let reads: Set<string>;
+      try {
+        reads = mappingReferences(value);
+      } catch {
+        return;
+      }
+      for (const id of reads) {
+        if (id !== unnamedStep && !ids.has(id)) {
+          problems.push({
+            path,
+            message: `The output reads steps.${id}, but there is no top-level step "${id}".`,
+          });
+        }
+      }
+    } else if (Array.isArray(value)) value.forEach((entry, index) => visit(entry, [...path, index]));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, entry] of Object.entries(value)) visit(entry, [...path, key]);
+    }
+  };
+  if (workflow.output !== undefined) visit(workflow.output, ['output']);
+}
+
 function checkExpression(
   text: string,
   isTemplate: boolean,
@@ -319,6 +360,12 @@ function checkSchema(
 ) {
   try {
     z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    const loop = findRefLoop(schema);
+    if (loop !== undefined) {
+      throw new Error(
+        `"$ref": "${loop}" leads back to itself without matching anything, so no check would end.`,
+      );
+    }
   } catch (error) {
     problems.push({
       path,
