@@ -53,6 +53,7 @@ export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-reg
 export { canonicalJson } from './runner/canonical-json.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
 export { createEngine, type Engine, type EngineOptions, type ResumeOptions } from './runner/engine.js';
+export { defaultInputLimits, type InputLimits } from './runner/input-limits.js';
 export type { ReplayOptions } from './runner/replay-run.js';
 export { requireRun } from './runner/require-run.js';
 export { retryAfterOf } from './runner/retry-policy.js';

@@ -1,6 +1,13 @@
 import type { BatonEvent, Step } from '../../core/index.js';
 import type { CliOutput } from '../output.js';
-import { formatCost, formatDuration, formatUsage, padVisible, truncateVisible } from './format.js';
+import {
+  escapeControl,
+  formatCost,
+  formatDuration,
+  formatUsage,
+  padVisible,
+  truncateVisible,
+} from './format.js';
 import type { RunRenderer } from './run-renderer.js';
 import { type RowStatus, StepBoard, type StepRow } from './step-board.js';
 import type { Style } from './style.js';
@@ -62,7 +69,7 @@ export class LiveView implements RunRenderer {
 
   private draw(): void {
     const width = Math.max(40, this.output.columns - 1);
-    const lines = this.lines().map((line) => truncateVisible(line, width));
+    const lines = this.lines().map((line) => truncateVisible(escapeControl(line), width));
     const up = this.drawnLines > 0 ? `\u001b[${this.drawnLines}A` : '';
     this.output.write(`${up}\r${lines.map((line) => `\u001b[2K${line}\n`).join('')}\u001b[J`);
     this.drawnLines = lines.length;

@@ -72,6 +72,7 @@ export async function evaluateExpression(
     signal,
     deadline: now + limits.timeoutMs,
     yieldedAt: now,
+    nodes: 0,
   };
   const bindings: Record<string, unknown> = { [boundBinding]: bound };
   // `$call("name")` runs a registered TypeScript function over the same scope.

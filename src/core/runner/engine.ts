@@ -10,6 +10,7 @@ import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
 import { type ApprovalInput, decideApproval } from './decide-approval.js';
+import { defaultInputLimits, type InputLimits } from './input-limits.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
 import { cancelRun, type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
@@ -40,6 +41,8 @@ export interface EngineOptions {
   leaseMs?: number;
   /** Bounds on each expression evaluation. Default 1000 ms and depth 500. */
   expressionLimits?: Partial<ExpressionLimits>;
+  /** Bounds on a run's input. Default 10 MB of JSON and depth 100. */
+  inputLimits?: Partial<InputLimits>;
 }
 
 /** A running engine: one per process, shared by every run so limits hold across them. */
@@ -110,6 +113,7 @@ export function createEngine(options: EngineOptions): Engine {
     leaseMs: options.leaseMs ?? 30_000,
     active: new Map(),
     expressionLimits: { ...defaultExpressionLimits, ...options.expressionLimits },
+    inputLimits: { ...defaultInputLimits, ...options.inputLimits },
   };
   // A run waiting on an approval with a deadline is resumed when the deadline passes, if this
   // process is still alive then; the timer does not keep the process alive.

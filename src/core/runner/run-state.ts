@@ -8,6 +8,7 @@ import type { ModelResolver } from '../ports/model-resolver.js';
 import type { StepRecord, Store, Usage } from '../ports/store.js';
 import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+import type { InputLimits } from './input-limits.js';
 
 /** What the engine holds for every run in the process. */
 export interface EngineServices {
@@ -30,6 +31,8 @@ export interface EngineServices {
   active: Map<string, AbortController>;
   /** Time and depth bounds of every expression evaluation. */
   expressionLimits: ExpressionLimits;
+  /** Size and depth bounds of a run's input. */
+  inputLimits: InputLimits;
 }
 
 /** Limits of one run. */

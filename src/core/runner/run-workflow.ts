@@ -7,6 +7,7 @@ import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
 import { executeGraph } from './execute-graph.js';
+import { checkInputLimits } from './input-limits.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
 import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
@@ -61,6 +62,7 @@ export async function createRunRecord(
     assertValidWorkflow(workflow, definition.functions);
     validated.add(workflow);
   }
+  checkInputLimits(options.input, services.inputLimits);
   const input = workflow.input
     ? checkAgainstSchema(options.input ?? {}, workflow.input, 'INPUT_INVALID')
     : (options.input ?? {});
