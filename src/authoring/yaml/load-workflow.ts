@@ -156,6 +156,20 @@ export interface ParsedWorkflowText {
  */
 export function parseWorkflowText(text: string, file: string): ParsedWorkflowText {
   const lineCounter = new LineCounter();
+  const tooDeep = deepFlowAt(text);
+  if (tooDeep !== undefined) {
+    lineCounter.addNewLine(0);
+    for (let index = text.indexOf('\n'); index >= 0; index = text.indexOf('\n', index + 1)) {
+      lineCounter.addNewLine(index + 1);
+    }
+    throw invalid(file, [
+      {
+        location: toLocation(lineCounter, file, tooDeep),
+        path: [],
+        message: `YAML nesting: [ and { are nested deeper than ${maxFlowDepth} levels here.`,
+      },
+    ]);
+  }
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
     throw invalid(
@@ -202,6 +216,23 @@ export function parseWorkflowText(text: string, file: string): ParsedWorkflowTex
       ]);
     },
   };
+}
+
+const maxFlowDepth = 256;
+
+/**
+ * Where `[` and `{` first nest deeper than the parser can take (it recurses once per level), if
+ * they do. Quotes are not tracked: only a file with hundreds of unclosed brackets is refused.
+ */
+function deepFlowAt(text: string): number | undefined {
+  let depth = 0;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (char === 91 || char === 123) {
+      if (++depth > maxFlowDepth) return index;
+    } else if ((char === 93 || char === 125) && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 /**
