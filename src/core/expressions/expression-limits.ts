@@ -3,13 +3,13 @@ import { BatonError } from '../errors.js';
 
 /** Bounds on one expression evaluation. */
 export interface ExpressionLimits {
-  /** Longest one evaluation may run, in ms. Default 1000. */
+  /** Longest one evaluation may run, in ms. Default 5000: room for real work on a busy machine, and a hang still ends. */
   timeoutMs: number;
   /** Deepest nesting of evaluation (recursion counts), in JSONata evaluation frames. Default 500. */
   maxDepth: number;
 }
 
-export const defaultExpressionLimits: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500 };
+export const defaultExpressionLimits: ExpressionLimits = { timeoutMs: 5000, maxDepth: 500 };
 
 /** The state of one evaluation, kept in its JSONata environment under a name no expression can spell. */
 export interface EvaluationBound {
@@ -39,11 +39,11 @@ const checkEveryNodes = 64;
  * gives the event loop a turn every few milliseconds, and stops at once when the step's signal
  * aborts (timeout, cancel).
  */
-export async function enterNode(
+export function enterNode(
   _node: jsonata.ExprNode,
   _input: unknown,
   environment: jsonata.Environment & { base?: EvaluationFrame },
-): Promise<void> {
+): Promise<void> | undefined {
   const base = environment.base;
   // Found once per evaluation and kept on its root frame: lookups walk every enclosing frame.
   let bound = base?.[boundSlot];
@@ -51,23 +51,26 @@ export async function enterNode(
     bound = (environment.lookup(boundBinding) as EvaluationBound | undefined) ?? null;
     if (base) base[boundSlot] = bound;
   }
-  if (bound === null) return;
+  if (bound === null) return undefined;
   const { limits, signal } = bound;
   if ((base?.depth ?? 0) > limits.maxDepth) {
     throw limitError(bound, `nested deeper than ${limits.maxDepth} levels`, 'maxDepth', limits.maxDepth);
   }
   if (signal?.aborted) throw signal.reason;
   // The clock is read every few nodes only: most nodes take well under a microsecond.
-  if (++bound.nodes % checkEveryNodes !== 0) return;
+  if (++bound.nodes % checkEveryNodes !== 0) return undefined;
   const now = Date.now();
   if (now > bound.deadline) {
     throw limitError(bound, `ran longer than ${limits.timeoutMs} ms`, 'timeoutMs', limits.timeoutMs);
   }
-  if (now - bound.yieldedAt >= yieldEveryMs) {
-    await new Promise((resolve) => setImmediate(resolve));
-    bound.yieldedAt = Date.now();
-    if (signal?.aborted) throw signal.reason;
-  }
+  // Not async: JSONata awaits what this returns, and a promise only when it is needed is cheaper.
+  return now - bound.yieldedAt >= yieldEveryMs ? giveTurn(bound) : undefined;
+}
+
+async function giveTurn(bound: EvaluationBound): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  bound.yieldedAt = Date.now();
+  if (bound.signal?.aborted) throw bound.signal.reason;
 }
 
 function limitError(bound: EvaluationBound, what: string, limit: keyof ExpressionLimits, value: number) {

@@ -1,5 +1,21 @@
 import { RE2JS } from 're2js';
 
+// JSONata builds a new regex object each time a regex literal is evaluated (once per item in a
+// filter): compiled patterns are kept, a bounded number of them.
+const patterns = new Map<string, RE2JS>();
+const maxPatterns = 1000;
+
+function compiledPattern(source: string, flags: number): RE2JS {
+  const key = `${flags}/${source}`;
+  let pattern = patterns.get(key);
+  if (pattern === undefined) {
+    pattern = RE2JS.compile(RE2JS.translateRegExp(source), flags);
+    if (patterns.size >= maxPatterns) patterns.clear();
+    patterns.set(key, pattern);
+  }
+  return pattern;
+}
+
 /**
  * The regular expressions of JSONata (`/…/` literals, used by `$match`, `$replace`, `$split`,
  * `$contains`) run on RE2, whose matching time grows linearly with the input: a pattern like
@@ -18,7 +34,7 @@ export class LinearRegExp {
     let flags = 0;
     if (regexp.flags.includes('i')) flags |= RE2JS.CASE_INSENSITIVE;
     if (regexp.flags.includes('m')) flags |= RE2JS.MULTILINE;
-    this.#pattern = RE2JS.compile(RE2JS.translateRegExp(regexp.source), flags);
+    this.#pattern = compiledPattern(regexp.source, flags);
   }
 
   /** Finds the next match at or after `lastIndex`, and moves `lastIndex` past it, as `RegExp` with `g` does. */

@@ -39,7 +39,7 @@ export interface EngineOptions {
   owner?: string;
   /** Lease length on a run in ms; a process that dies frees its runs after this. Default 30 s. */
   leaseMs?: number;
-  /** Bounds on each expression evaluation. Default 1000 ms and depth 500. */
+  /** Bounds on each expression evaluation. Default 5000 ms and depth 500. */
   expressionLimits?: Partial<ExpressionLimits>;
   /** Bounds on a run's input. Default 10 MB of JSON and depth 100. */
   inputLimits?: Partial<InputLimits>;
