@@ -29,6 +29,21 @@ describe('hostile input at the command line', () => {
     expect(result.stdout + result.stderr).not.toContain('\u0007');
   });
 
+  it('stops an endless expression at the step timeout, and on Ctrl-C', async () => {
+    const spin = (timeout: string) =>
+      `name: spin\nsteps:\n  - id: spin\n    kind: transform\n${timeout}    value: '($f := function($x){ $f($x+1) }; $f(0))'\n`;
+    const cwd = makeWorkspace({ 'timed.yaml': spin('    timeout: 500ms\n'), 'spin.yaml': spin('') });
+    const timed = await runCli(['run', 'timed.yaml'], { cwd });
+    expect(timed.code).toBe(1);
+    expect(timed.stderr).toContain('took longer than its timeout of 500 ms');
+    const running = startCli(['run', 'spin.yaml'], { cwd });
+    await running.waitForOutput('step-start spin');
+    running.child.kill('SIGINT');
+    const cancelled = await running.exited;
+    expect(cancelled.code).toBe(130);
+    expect(cancelled.stdout).toContain('was cancelled');
+  });
+
   it('ends quietly when the reader of its output goes away', async () => {
     const big = 'name: big\nsteps:\n  - id: a\n    kind: transform\n    value: \'$pad("", 400000, "x")\'\n';
     const cwd = makeWorkspace({ 'big.yaml': big });

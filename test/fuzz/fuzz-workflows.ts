@@ -28,7 +28,7 @@ export function exampleSeeds(): Seed[] {
       const inputFile = files.find((file) => file.endsWith('.json'));
       const input = inputFile ? JSON.parse(readFileSync(join(folder, inputFile), 'utf8')) : {};
       return files
-        .filter((file) => file.endsWith('.yaml'))
+        .filter((file) => file.endsWith('.yaml') && !file.endsWith('.eval.yaml'))
         .map((file) => ({
           name: `${entry.name}/${file}`,
           folder,
