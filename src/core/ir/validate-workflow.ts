@@ -329,8 +329,9 @@ function checkOutputMapping(workflow: Workflow, problems: WorkflowProblem[]): vo
           });
         }
       }
-    } else if (Array.isArray(value)) value.forEach((entry, index) => visit(entry, [...path, index]));
-    else if (typeof value === 'object' && value !== null) {
+    } else if (Array.isArray(value)) {
+      for (const [index, entry] of value.entries()) visit(entry, [...path, index]);
+    } else if (typeof value === 'object' && value !== null) {
       for (const [key, entry] of Object.entries(value)) visit(entry, [...path, key]);
     }
   };
