@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, normalize, relative, resolve } from 'node:path';
-import { type Document, LineCounter, parseDocument, visit } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import {
   BatonError,
   type SourceLocation,
@@ -12,6 +12,7 @@ import {
   workflowWarnings,
 } from '../../core/index.js';
 import { locatePath, toLocation } from './source-locations.js';
+import { aliasProblems, deepFlowAt, maxFlowDepth } from './unsafe-yaml.js';
 import {
   findWorkflowModule,
   importWorkflowModule,
@@ -218,57 +219,21 @@ export function parseWorkflowText(text: string, file: string): ParsedWorkflowTex
   };
 }
 
-const maxFlowDepth = 256;
-
-/**
- * Where `[` and `{` first nest deeper than the parser can take (it recurses once per level), if
- * they do. Quotes are not tracked: only a file with hundreds of unclosed brackets is refused.
- */
-function deepFlowAt(text: string): number | undefined {
-  let depth = 0;
-  for (let index = 0; index < text.length; index++) {
-    const char = text.charCodeAt(index);
-    if (char === 91 || char === 123) {
-      if (++depth > maxFlowDepth) return index;
-    } else if ((char === 93 || char === 125) && depth > 0) depth--;
-  }
-  return undefined;
-}
-
-/**
- * The document as data. An alias that names no anchor, or one inside the node it refers to (data
- * that contains itself), is refused at its place; so is a document whose aliases would expand it
- * past a thousand nodes ("billion laughs").
- */
+/** The document as data, or `WORKFLOW_INVALID` at the aliases that would make it unsafe. */
 function toData(document: Document, lineCounter: LineCounter, file: string): unknown {
-  const problems: WorkflowFileProblem[] = [];
-  let firstAlias: number | undefined;
-  visit(document, {
-    Alias(_key, node, path) {
-      const at = toLocation(lineCounter, file, node.range?.[0] ?? 0);
-      firstAlias ??= node.range?.[0];
-      const target = node.resolve(document);
-      if (target === undefined) {
-        problems.push({
-          location: at,
-          path: [],
-          message: `Alias *${node.source} names no anchor before it.`,
-        });
-      } else if (path.includes(target)) {
-        problems.push({
-          location: at,
-          path: [],
-          message: `Alias *${node.source} is inside the node it refers to.`,
-        });
-      }
-    },
-  });
-  if (problems.length > 0) throw invalid(file, problems);
+  const at = (offset: number) => toLocation(lineCounter, file, offset);
+  const { problems, firstAlias } = aliasProblems(document);
+  if (problems.length > 0) {
+    throw invalid(
+      file,
+      problems.map((problem) => ({ location: at(problem.offset), path: [], message: problem.message })),
+    );
+  }
   try {
     return document.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    const location = toLocation(lineCounter, file, firstAlias ?? 0);
-    throw invalid(file, [{ location, path: [], message: `YAML aliases: ${(error as Error).message}.` }]);
+    const message = `YAML aliases: ${(error as Error).message}.`;
+    throw invalid(file, [{ location: at(firstAlias ?? 0), path: [], message }]);
   }
 }
 
