@@ -1,4 +1,12 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+// Loaded with the first regex, as JSONata is with the first expression: most runs never need it.
+let re2: typeof import('re2js') | undefined;
+const loadRe2 = () => {
+  re2 ??= createRequire(import.meta.url)('re2js') as typeof import('re2js');
+  return re2.RE2JS;
+};
 
 // JSONata builds a new regex object each time a regex literal is evaluated (once per item in a
 // filter): compiled patterns are kept, a bounded number of them.
@@ -9,7 +17,8 @@ function compiledPattern(source: string, flags: number): RE2JS {
   const key = `${flags}/${source}`;
   let pattern = patterns.get(key);
   if (pattern === undefined) {
-    pattern = RE2JS.compile(RE2JS.translateRegExp(source), flags);
+    const engine = loadRe2();
+    pattern = engine.compile(engine.translateRegExp(source), flags);
     if (patterns.size >= maxPatterns) patterns.clear();
     patterns.set(key, pattern);
   }
@@ -31,9 +40,10 @@ export class LinearRegExp {
   constructor(pattern: RegExp | string) {
     const regexp = typeof pattern === 'string' ? new RegExp(pattern) : pattern;
     this.source = regexp.source;
+    const engine = loadRe2();
     let flags = 0;
-    if (regexp.flags.includes('i')) flags |= RE2JS.CASE_INSENSITIVE;
-    if (regexp.flags.includes('m')) flags |= RE2JS.MULTILINE;
+    if (regexp.flags.includes('i')) flags |= engine.CASE_INSENSITIVE;
+    if (regexp.flags.includes('m')) flags |= engine.MULTILINE;
     this.#pattern = compiledPattern(regexp.source, flags);
   }
 
