@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import type { RunFilter, RunStatus } from '../../core/index.js';
+import { isUnpriced, type RunFilter, type RunStatus } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { openStore } from '../open-store.js';
 import { parsePositiveInteger, parseSince } from '../parse-options.js';
-import { formatCost, formatDuration, formatTime, formatUsage } from '../render/format.js';
+import { formatCostOf, formatDuration, formatTime, formatUsage } from '../render/format.js';
 import { renderTable } from '../render/table.js';
 
 interface RunsCommandOptions extends CommonOptions {
@@ -61,14 +61,18 @@ export function createRunsCommand(): Command {
         output.line(opened.exists ? 'No runs match.' : `No runs yet (no journal at ${opened.path}).`);
         return ExitCode.ok;
       }
-      const rows = runs.map((run) => [
+      // A run's cost leaves out calls to unpriced models; its steps say which.
+      const unpriced = await Promise.all(
+        runs.map(async (run) => (await opened.store.listSteps(run.id)).some(isUnpriced)),
+      );
+      const rows = runs.map((run, index) => [
         run.id,
         run.workflowName,
         run.status,
         formatTime(run.createdAt),
         run.endedAt === undefined ? '-' : formatDuration(run.endedAt - run.createdAt),
         formatUsage(run.usage),
-        formatCost(run.costUsd),
+        formatCostOf(run.costUsd, unpriced[index]),
         run.error ? `${run.error.code}${run.error.stepPath ? ` at ${run.error.stepPath}` : ''}` : '',
       ]);
       for (const line of renderTable(

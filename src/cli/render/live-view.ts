@@ -3,6 +3,7 @@ import type { CliOutput } from '../output.js';
 import {
   escapeControl,
   formatCost,
+  formatCostOf,
   formatDuration,
   formatUsage,
   padVisible,
@@ -85,7 +86,7 @@ export class LiveView implements RunRenderer {
     const body = rows.map((row) => this.rowLine(row, labelWidth, now));
     const hidden = board.rows.length - rows.length;
     if (hidden > 0) body.push(style.dim(`  … ${hidden} finished instance(s) not shown`));
-    const totals = `${formatUsage(board.usage)}  ${formatCost(board.costUsd)}`;
+    const totals = `${formatUsage(board.usage)}  ${formatCostOf(board.costUsd, board.unpriced)}`;
     return [header, ...body, style.dim(`total  ${totals}`)];
   }
 
@@ -102,7 +103,7 @@ export class LiveView implements RunRenderer {
       padVisible(color(row.status + attempt), 12),
       padVisible(elapsed, 7),
       padVisible(row.usage ? formatUsage(row.usage) : '', 16),
-      padVisible(row.costUsd === undefined ? '' : formatCost(row.costUsd), 8),
+      padVisible(row.unpriced ? '?' : row.costUsd === undefined ? '' : formatCost(row.costUsd), 8),
       style.dim([row.model, row.note].filter(Boolean).join('  ')),
     ].join(' ');
   }

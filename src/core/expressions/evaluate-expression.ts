@@ -26,7 +26,7 @@ export type ExpressionScope = Record<string, unknown>;
 /** Where an expression is evaluated: the step (for errors) and the functions `$call(name)` reaches. */
 export interface ExpressionContext {
   stepPath?: string | undefined;
-  functions?: Readonly<Record<string, (scope: never) => unknown>> | undefined;
+  functions?: Readonly<Record<string, (scope: never, context?: never) => unknown>> | undefined;
   /** The step's signal: when it aborts (timeout, cancel), a running evaluation stops with its reason. */
   signal?: AbortSignal | undefined;
   /** Time and depth bounds; {@link defaultExpressionLimits} unless the engine was given others. */
@@ -102,6 +102,7 @@ export function callFunction(
   name: string,
   scope: ExpressionScope,
   stepPath: string | undefined,
+  code?: unknown,
 ): unknown {
   // Own properties only: `constructor` or `toString` are not registered functions.
   const fn = Object.hasOwn(functions, name) ? functions[name] : undefined;
@@ -111,7 +112,7 @@ export function callFunction(
       hint: 'Define it in the workflow module, or pass it in `functions` when you run the workflow.',
     });
   }
-  return fn(scope as never);
+  return code === undefined ? fn(scope as never) : fn(scope as never, code as never);
 }
 
 // A regex literal the linear engine cannot run (a backreference, a lookahead) is a syntax error.

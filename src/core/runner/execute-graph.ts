@@ -181,6 +181,8 @@ export function mergeWaiting(a: Waiting | undefined, b: Waiting): Waiting {
   const wakeAt = Math.min(a?.wakeAt ?? Number.POSITIVE_INFINITY, b.wakeAt ?? Number.POSITIVE_INFINITY);
   const merged: Waiting = { paths: [...(a?.paths ?? []), ...b.paths] };
   if (Number.isFinite(wakeAt)) merged.wakeAt = wakeAt;
+  const questions = [...(a?.questions ?? []), ...(b.questions ?? [])];
+  if (questions.length > 0) merged.questions = questions;
   return merged;
 }
 

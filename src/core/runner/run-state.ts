@@ -1,6 +1,7 @@
 import type { EventListener } from '../events.js';
-import type { ExpressionContext, ExpressionScope } from '../expressions/evaluate-expression.js';
+import type { ExpressionScope } from '../expressions/evaluate-expression.js';
 import type { ExpressionLimits } from '../expressions/expression-limits.js';
+import type { TemplateContext } from '../expressions/render-template.js';
 import type { Step } from '../ir/step.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { Clock } from '../ports/clock.js';
@@ -8,7 +9,9 @@ import type { ModelResolver } from '../ports/model-resolver.js';
 import type { StepRecord, Store, Usage } from '../ports/store.js';
 import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+import type { PendingAnswer } from './code-context.js';
 import type { InputLimits } from './input-limits.js';
+import type { Question } from './pause.js';
 
 /** What the engine holds for every run in the process. */
 export interface EngineServices {
@@ -39,6 +42,11 @@ export interface EngineServices {
 export interface Budget {
   maxCostUsd?: number;
   maxTokens?: number;
+  /**
+   * Start model calls that have no price despite `maxCostUsd` (their cost cannot be counted).
+   * Default false: such a call is refused with `BUDGET_EXCEEDED`.
+   */
+  allowUnpriced?: boolean;
 }
 
 /** One run in progress. */
@@ -52,9 +60,13 @@ export interface RunState {
   emit: EventListener;
   usage: Usage;
   costUsd: number;
+  /** Whether a model call of this run had no price, so `costUsd` is less than it cost. */
+  unpriced: boolean;
   budget: Budget | undefined;
   /** Whether this run reads and writes the cache (`RunOptions.cache`, default true). */
   cache: boolean;
+  /** An answer `engine.answer` brings to a waiting question, checked by the question's schema. */
+  answer?: PendingAnswer | undefined;
 }
 
 /** A level of the graph being run: the top of the workflow, one map item, one loop iteration. */
@@ -72,6 +84,8 @@ export interface Frame {
 export interface Waiting {
   paths: string[];
   wakeAt?: number;
+  /** The waiting paths that asked a question (`ctx.interrupt`), with the question. */
+  questions?: Question[];
 }
 
 /** What a graph level ended with: its outputs by step id, or the steps it is waiting on. */
@@ -90,6 +104,8 @@ export interface StepOutcome {
   costUsd?: number;
   cached?: boolean;
   note?: string;
+  /** The step checked its output against `output` and `validate` itself (a model step, as repairs). */
+  checked?: boolean;
 }
 
 export interface StepContext {
@@ -99,10 +115,14 @@ export interface StepContext {
   scope: Frame['scope'];
   functions: Frame['functions'];
   signal: AbortSignal;
-  /** What the step's expressions are evaluated with: its path, functions, signal and limits. */
-  expressions: ExpressionContext;
   /** Records what the step works on (a rendered prompt, tool arguments) for the journal and errors. */
   setInput(input: unknown): void;
+  /**
+   * How this step renders its templates and expressions: its path, its functions, the record of
+   * the references it read (journaled with its input), whether a reference may yield nothing, and
+   * the signal and limits that bound each evaluation.
+   */
+  expressions: TemplateContext & { stepPath: string };
   /** Runs a sub-graph (a map item, a loop iteration, a called workflow) under `prefix`. */
   runGraph(
     steps: readonly Step[],
@@ -110,8 +130,8 @@ export interface StepContext {
     scope: Frame['scope'],
     functions?: Frame['functions'],
   ): Promise<GraphResult>;
-  /** Adds a model call's usage and cost to the step and the run. */
-  addUsage(usage: Usage, costUsd: number): void;
+  /** Adds a model call's usage and cost to the step and the run; `unpriced` when it has no price. */
+  addUsage(usage: Usage, costUsd: number, unpriced?: boolean): void;
   /** Whether this step's model calls may be answered from the cache (unless `cache: false`). */
   cache: boolean;
   /** Counts a model call answered from the cache (`true`) or by the model (`false`). */

@@ -20,6 +20,8 @@ export interface ModelRequest {
   maxOutputTokens?: number | undefined;
   /** Repair calls allowed when the answer does not fit `schema`. Default {@link defaultMaxRepairs}. */
   maxRepairs?: number | undefined;
+  /** A further check of the answer (the step's `validate`): its messages are sent back as a repair. */
+  check?: ((value: unknown) => Promise<string[]>) | undefined;
 }
 
 /** One call to a model: the conversation so far, and what the model may answer with. */
@@ -57,9 +59,10 @@ export async function callModel(
   request: ModelRequest,
 ): Promise<{ value: unknown; model: string; repairs: number }> {
   const messages: ModelMessage[] = [{ role: 'user', content: request.prompt }];
-  const call: ModelCall = { ...request, messages };
+  const { check, maxRepairs: _maxRepairs, ...asked } = request;
+  const call: ModelCall = { ...asked, messages };
   const schema = request.schema;
-  if (!schema) {
+  if (!schema && !check) {
     const turn = await generateTurn(context, call);
     return { value: turn.text, model: turn.model, repairs: 0 };
   }
@@ -67,15 +70,18 @@ export async function callModel(
   const answers: string[] = [];
   for (let repairs = 0; ; repairs++) {
     const turn = await generateTurn(context, call);
-    const checked = checkAnswer(turn.text, schema);
-    if (checked.ok) return { value: checked.value, model: turn.model, repairs };
+    const checked = schema ? checkAnswer(turn.text, schema) : { ok: true as const, value: turn.text };
+    const issues = checked.ok
+      ? ((await check?.(checked.value))?.map((message) => ({ path: '(root)', message })) ?? [])
+      : checked.issues;
+    if (checked.ok && issues.length === 0) return { value: checked.value, model: turn.model, repairs };
     answers.push(turn.text);
     if (repairs >= maxRepairs) {
-      throw invalidAnswer(context.path, turn.model, turn.text, checked.issues, { repairs, answers });
+      throw invalidAnswer(context.path, turn.model, turn.text, issues, { repairs, answers });
     }
     messages.push(
       { role: 'assistant', content: turn.text },
-      { role: 'user', content: repairPrompt(checked.issues, schema) },
+      { role: 'user', content: repairPrompt(issues, schema) },
     );
   }
 }
@@ -127,7 +133,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         costUsd: 0,
       };
     }
-    const release = reserveBudget(run, path, resolved.id, estimate);
+    const release = reserveBudget(run, path, resolved.id, estimate, resolved.pricing !== undefined);
     const started = run.services.clock.now();
     try {
       const result = await ai.generateText({
@@ -143,7 +149,8 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       });
       const usage = toUsage(result.usage);
       const costUsd = priceOf(resolved.pricing, usage);
-      context.addUsage(usage, costUsd);
+      const unpriced = resolved.pricing === undefined;
+      context.addUsage(usage, costUsd, unpriced);
       release();
       const time = run.services.clock.now();
       run.emit({
@@ -155,6 +162,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         durationMs: time - started,
         usage,
         costUsd,
+        ...(unpriced ? { unpriced: true } : {}),
         cached: false,
       });
       // `output` is a getter that throws when the model answered with tool calls only.

@@ -1,6 +1,7 @@
 import { computeValue } from '../expressions/render-template.js';
 import type { LlmStep } from '../ir/step.js';
 import type { StepContext, StepHandler } from '../runner/run-state.js';
+import { validateOutput } from '../runner/validate-output.js';
 import { callModel } from './call-model.js';
 
 /**
@@ -22,12 +23,23 @@ export const llmStep: StepHandler<LlmStep> = {
       temperature: step.temperature,
       maxOutputTokens: step.maxOutputTokens,
       maxRepairs: step.maxRepairs,
+      check: validatorOf(step, context),
     });
     return repairs > 0
-      ? { output: value, model, note: `answer repaired ${repairs} time(s)` }
-      : { output: value, model };
+      ? { output: value, model, checked: true, note: `answer repaired ${repairs} time(s)` }
+      : { output: value, model, checked: true };
   },
 };
+
+/** The step's `validate` as a check of a model's answer, whose messages become a repair. */
+export function validatorOf(
+  step: Pick<LlmStep, 'validate'>,
+  context: StepContext,
+): ((value: unknown) => Promise<string[]>) | undefined {
+  const validate = step.validate;
+  if (validate === undefined) return undefined;
+  return (value) => validateOutput(validate, value, context.scope, context.expressions);
+}
 
 export async function renderText(value: LlmStep['prompt'], context: StepContext): Promise<string> {
   const rendered = await computeValue(value, context.scope, { ...context.expressions, asTemplate: true });
