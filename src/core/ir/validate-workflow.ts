@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { BatonError } from '../errors.js';
-import { compileExpression } from '../expressions/evaluate-expression.js';
 import { templateExpressions } from '../expressions/render-template.js';
-import { fieldReferences, mappingReferences, unnamedStep } from '../expressions/step-references.js';
+import { fieldReferences, unnamedStep } from '../expressions/step-references.js';
+import { checkExpression, checkOutputMapping } from './check-expressions.js';
 import { compileGraph } from './compile-graph.js';
 import { findRefLoop } from './schema-checks.js';
 import type { Computed, Step } from './step.js';
@@ -366,50 +366,6 @@ function forEachComputed(
       visit(step.kind === 'map' ? step.items : step.until, [step.kind === 'map' ? 'items' : 'until'], false);
       if (step.result !== undefined) visit(step.result, ['result'], false);
       break;
-  }
-}
-
-/** The workflow's `output` mapping: its templates must parse and read only steps of the top level. */
-function checkOutputMapping(workflow: Workflow, problems: WorkflowProblem[]): void {
-  const ids = new Set(workflow.steps.map((step) => step.id));
-  const visit = (value: unknown, path: Array<string | number>) => {
-    if (typeof value === 'string') {
-      checkExpression(value, true, path, (field, message) => problems.push({ path: field, message }));
-      let reads: Set<string>;
-      try {
-        reads = mappingReferences(value);
-      } catch {
-        return;
-      }
-      for (const id of reads) {
-        if (id !== unnamedStep && !ids.has(id)) {
-          problems.push({
-            path,
-            message: `The output reads steps.${id}, but there is no top-level step "${id}".`,
-          });
-        }
-      }
-    } else if (Array.isArray(value)) {
-      for (const [index, entry] of value.entries()) visit(entry, [...path, index]);
-    } else if (typeof value === 'object' && value !== null) {
-      for (const [key, entry] of Object.entries(value)) visit(entry, [...path, key]);
-    }
-  };
-  if (workflow.output !== undefined) visit(workflow.output, ['output']);
-}
-
-function checkExpression(
-  text: string,
-  isTemplate: boolean,
-  field: Array<string | number>,
-  report: (field: Array<string | number>, message: string) => void,
-): void {
-  for (const expression of isTemplate ? templateExpressions(text) : [text]) {
-    try {
-      compileExpression(expression);
-    } catch (error) {
-      report(field, (error as Error).message);
-    }
   }
 }
 
