@@ -5,8 +5,10 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
+import { endQuietlyOnClosedPipe } from './output.js';
 import { createProgram } from './program.js';
 
+endQuietlyOnClosedPipe();
 const program = createProgram();
 // Commander reports usage errors itself; exitOverride lets the exit-code table decide the code.
 program.exitOverride();

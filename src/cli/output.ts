@@ -1,4 +1,5 @@
 import { BatonError, serializeError } from '../core/index.js';
+import { escapeControl } from './render/format.js';
 
 /** Where a command writes: results on stdout, notes and errors on stderr. */
 export interface CliOutput {
@@ -35,23 +36,23 @@ export function createOutput(options: { json: boolean }): CliOutput {
     isTTY: stdout.isTTY === true,
     columns: stdout.columns || 120,
     write: (text) => {
-      stdout.write(text);
+      writeTo(stdout, text);
     },
     line(text = '') {
-      if (!options.json) stdout.write(`${text}\n`);
+      if (!options.json) writeTo(stdout, `${escapeControl(text)}\n`);
     },
     note(text) {
-      stderr.write(`${text}\n`);
+      writeTo(stderr, `${escapeControl(text)}\n`);
     },
     data(value) {
-      if (options.json) stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      if (options.json) writeTo(stdout, `${JSON.stringify(value, null, 2)}\n`);
     },
     error(error) {
       if (options.json) {
-        stdout.write(`${JSON.stringify({ error: serializeForJson(error) }, null, 2)}\n`);
+        writeTo(stdout, `${JSON.stringify({ error: serializeForJson(error) }, null, 2)}\n`);
         return;
       }
-      stderr.write(`${describeError(error)}\n`);
+      writeTo(stderr, `${escapeControl(describeError(error))}\n`);
     },
   };
 }
@@ -74,4 +75,24 @@ function serializeForJson(error: unknown) {
   // A stack is for a bug report, not for a program reading the result.
   if (serialized.cause) delete serialized.cause.stack;
   return serialized;
+}
+
+/** Streams whose reader went away (`baton runs | head`): what is written to them is dropped. */
+const closedStreams = new Set<NodeJS.WriteStream>();
+
+/**
+ * `baton runs | head` closes stdout early. The rest of the output has nowhere to go, so it is
+ * dropped without a stack trace, and the command (a run, say) still finishes and journals its end.
+ */
+export function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      closedStreams.add(stream);
+    });
+  }
+}
+
+function writeTo(stream: NodeJS.WriteStream, text: string): void {
+  if (!closedStreams.has(stream)) stream.write(text);
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadWorkflowFile } from '../authoring/yaml/index.js';
 import { hashWorkflow, type RunRecord, type ToolDefinition, type WorkflowDefinition } from '../core/index.js';
+import { moduleOptions } from './module-roots.js';
 import type { OpenedStore } from './open-store.js';
 
 /**
@@ -52,13 +53,13 @@ export async function definitionForRun(
   file?: string,
 ): Promise<RunDefinition> {
   if (file !== undefined) {
-    const loaded = await loadWorkflowFile(file, { name: run.workflowName });
+    const loaded = await loadWorkflowFile(file, { ...moduleOptions(), name: run.workflowName });
     return { definition: loaded, tools: loaded.tools, source: loaded.file };
   }
   await importLegacyIndex(journal);
   const remembered = await journal.store.definitionSource?.(run.workflowHash);
   if (remembered !== undefined && existsSync(remembered)) {
-    const loaded = await loadWorkflowFile(remembered, { name: run.workflowName });
+    const loaded = await loadWorkflowFile(remembered, { ...moduleOptions(), name: run.workflowName });
     if (hashWorkflow(loaded.workflow) === run.workflowHash) {
       return { definition: loaded, tools: loaded.tools, source: loaded.file };
     }

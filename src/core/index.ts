@@ -15,6 +15,7 @@ export {
 } from './errors.js';
 export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
+export { defaultExpressionLimits, type ExpressionLimits } from './expressions/expression-limits.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';
 export { computedReferences } from './expressions/step-references.js';
 export { fromModels, type ModelsByName } from './from-models.js';
@@ -28,6 +29,7 @@ export {
   type OutputOf,
 } from './ir/definition.js';
 export { toMilliseconds } from './ir/duration.js';
+export { workflowWarnings } from './ir/schema-checks.js';
 export * from './ir/step.js';
 export { childPath, itemPath, iterationPath, stepIdOf } from './ir/step-path.js';
 export { inputReferences } from './ir/step-references.js';
@@ -82,6 +84,7 @@ export {
   type ResumeOptions,
   type RunOptionsFor,
 } from './runner/engine.js';
+export { defaultInputLimits, type InputLimits } from './runner/input-limits.js';
 export { keepZodSchema, showableSchema, type UnshowableSchema } from './runner/output-schema.js';
 export type { Question } from './runner/pause.js';
 export type { ReplayOptions } from './runner/replay-run.js';

@@ -51,7 +51,7 @@ export function settleProviders(
   const entries = new Map<string, ProviderEntry>();
   for (const [name, builtIn] of Object.entries(builtInProviders)) entries.set(name, { ...builtIn, name });
   for (const [name, config] of Object.entries(configured)) {
-    const base = builtInProviders[name];
+    const base = Object.hasOwn(builtInProviders, name) ? builtInProviders[name] : undefined;
     const type = config.type ?? base?.type ?? (config.baseURL ? 'openai-compatible' : undefined);
     if (type === undefined) {
       throw configInvalid(`Provider "${name}" in models.providers has neither a type nor a baseURL.`, {

@@ -96,3 +96,37 @@ steps:
     });
   });
 });
+
+describe('baton validate on hostile files', () => {
+  it('reports an alias bomb as WORKFLOW_INVALID in --json, exit 2, no stack trace', async () => {
+    const level = (name: string, of: string) => `${name}: &${name} [${Array(9).fill(`*${of}`).join(',')}]`;
+    const bomb = [
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+      level('b', 'a'),
+      level('c', 'b'),
+      level('d', 'c'),
+      level('e', 'd'),
+    ];
+    const cwd = makeWorkspace({ 'bomb.yaml': `${bomb.join('\n')}\nname: x\nsteps: []\n` });
+    const result = await runCli(['validate', 'bomb.yaml', '--json'], { cwd });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      valid: false,
+      problems: [{ location: { line: 2 }, message: expect.stringContaining('alias') }],
+    });
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('lists a module that fails to import, with its reason, in --json', async () => {
+    const cwd = makeWorkspace({
+      'flow.yaml': 'name: flow\nsteps:\n  - id: a\n    kind: transform\n    value: "1"\n',
+      'flow.mjs': "throw new Error('broken at load');\n",
+    });
+    const result = await runCli(['validate', 'flow.yaml', '--json'], { cwd });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      valid: false,
+      problems: [{ message: expect.stringContaining('cannot be imported: broken at load') }],
+    });
+  });
+});

@@ -77,6 +77,7 @@ export async function loadDefinitionModule(
     functions: { ...definition.functions },
     tools: module.module.tools,
     file,
+    warnings: [],
     modulePath: absolute,
   };
 }

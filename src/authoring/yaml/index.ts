@@ -15,5 +15,6 @@ export {
   closeWorkflowModules,
   findWorkflowModule,
   importWorkflowModule,
+  type ModuleOptions,
   type WorkflowModule,
 } from './workflow-module.js';

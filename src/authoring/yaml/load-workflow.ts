@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, normalize, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, normalize, relative, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import {
   BatonError,
@@ -10,11 +9,18 @@ import {
   type Workflow,
   type WorkflowDefinition,
   type WorkflowFunction,
+  workflowWarnings,
 } from '../../core/index.js';
 import { isScriptFile, loadDefinitionModule } from '../module/load-definition-module.js';
 import { loadCalledWorkflows } from './called-workflows.js';
 import { locatePath, toLocation } from './source-locations.js';
-import { findWorkflowModule, importWorkflowModule } from './workflow-module.js';
+import { aliasProblems, deepFlowAt, maxFlowDepth } from './unsafe-yaml.js';
+import {
+  findWorkflowModule,
+  importWorkflowModule,
+  type ModuleOptions,
+  refuseModule,
+} from './workflow-module.js';
 
 /** A workflow file ready to run: the IR, the functions and tools of its module, and where they came from. */
 export interface LoadedWorkflow extends WorkflowDefinition {
@@ -23,6 +29,8 @@ export interface LoadedWorkflow extends WorkflowDefinition {
   file: string;
   /** The module its functions and tools came from, if any. */
   modulePath?: string;
+  /** What is valid but cannot work as written (an input schema no input matches). */
+  warnings: WorkflowFileProblem[];
 }
 
 /** One problem of a workflow file, at the place it was written. */
@@ -53,7 +61,10 @@ const fileOnlyFields = ['module', '$schema'] as const;
  * await baton.run(definition, { input: { ticket: 'My invoice is wrong' } });
  * ```
  */
-export function loadWorkflowFile(path: string, options: { name?: string } = {}): Promise<LoadedWorkflow> {
+export function loadWorkflowFile(
+  path: string,
+  options: ModuleOptions & { name?: string } = {},
+): Promise<LoadedWorkflow> {
   return loadFile(path, [], options);
 }
 
@@ -61,16 +72,26 @@ export function loadWorkflowFile(path: string, options: { name?: string } = {}):
 async function loadFile(
   path: string,
   trail: readonly string[],
-  options: { name?: string } = {},
+  options: ModuleOptions & { name?: string } = {},
 ): Promise<LoadedWorkflow> {
   const absolute = resolve(path);
-  if (!existsSync(absolute)) {
+  const file = displayName(path);
+  const kind = await fileKind(absolute);
+  if (kind === 'missing') {
     throw new BatonError('WORKFLOW_NOT_FOUND', `Workflow file ${path} does not exist.`, {
       hint: 'Check the path; it is relative to the current directory.',
       details: { file: absolute },
     });
   }
-  const file = displayName(path);
+  if (kind !== 'file') {
+    throw invalid(file, [
+      {
+        location: { file, line: 1, column: 1 },
+        path: [],
+        message: `${file} is a ${kind}, not a workflow file.`,
+      },
+    ]);
+  }
   if (isScriptFile(absolute)) return loadDefinitionModule(absolute, file, options);
   const text = await readFile(absolute, 'utf8');
   const parsed = parseWorkflowText(text, file);
@@ -81,40 +102,30 @@ async function loadFile(
     ]);
   }
   const modulePath = findWorkflowModule(absolute, declared);
-  let functions: Record<string, WorkflowFunction> = {};
+  let functions: Record<string, WorkflowFunction> | undefined = {};
   let tools: Record<string, ToolDefinition> = {};
+  const moduleProblems: WorkflowFileProblem[] = [];
   if (modulePath !== undefined) {
     const at = declared === undefined ? [] : ['module'];
-    if (!existsSync(modulePath)) {
-      throw invalid(file, [
-        parsed.problemAt(at, `Module ${declared} does not exist (looked for ${modulePath}).`),
-      ]);
+    const where = `Module ${declared ?? relative(dirname(absolute), modulePath)}`;
+    const refused = await refuseModule(absolute, modulePath, options.moduleRoots ?? []);
+    const imported = refused
+      ? { problems: [refused] }
+      : await importWorkflowModule(modulePath, options.importTimeoutMs);
+    if (imported.module) {
+      functions = imported.module.functions;
+      tools = imported.module.tools;
+    } else {
+      // Without the module its functions are unknown: the rest of the file is still checked.
+      functions = undefined;
+      for (const message of imported.problems)
+        moduleProblems.push(parsed.problemAt(at, `${where} ${message}`));
     }
-    let imported: Awaited<ReturnType<typeof importWorkflowModule>>;
-    try {
-      imported = await importWorkflowModule(modulePath);
-    } catch (error) {
-      throw new BatonError(
-        'WORKFLOW_INVALID',
-        `${file}: cannot import module ${modulePath}: ${(error as Error).message}`,
-        {
-          cause: error,
-          location: parsed.problemAt(at, '').location,
-          hint: 'Fix the error in the module; it is imported before the workflow runs.',
-        },
-      );
-    }
-    if (!imported.module) {
-      const where = `module ${modulePath}`;
-      throw invalid(
-        file,
-        imported.problems.map((message) => parsed.problemAt(at, `${where}: ${message}`)),
-      );
-    }
-    functions = imported.module.functions;
-    tools = imported.module.tools;
   }
-  const workflow = parsed.validate(functions);
+  const workflow = parsed.validate(functions, moduleProblems);
+  const warnings = workflowWarnings(workflow).map((warning) =>
+    parsed.problemAt(warning.path, warning.message),
+  );
   const called = await loadCalledWorkflows(workflow, absolute, [...trail, absolute], loadFile);
   if (called.problems.length > 0) {
     throw invalid(
@@ -125,12 +136,24 @@ async function loadFile(
   const hasCalls = Object.keys(called.workflows).length > 0;
   return {
     workflow,
-    functions,
+    functions: functions ?? {},
     tools: hasCalls ? { ...called.tools, ...tools } : tools,
     file,
+    warnings,
     ...(modulePath === undefined ? {} : { modulePath }),
     ...(hasCalls ? { workflows: called.workflows } : {}),
   };
+}
+
+async function fileKind(path: string): Promise<'missing' | 'file' | 'directory' | 'FIFO' | 'special file'> {
+  try {
+    const stats = await stat(path);
+    if (stats.isFile()) return 'file';
+    if (stats.isDirectory()) return 'directory';
+    return stats.isFIFO() ? 'FIFO' : 'special file';
+  } catch {
+    return 'missing';
+  }
 }
 
 /** The parsed text of a workflow file, before its module is loaded. */
@@ -141,8 +164,11 @@ export interface ParsedWorkflowText {
   fields: Partial<Record<(typeof fileOnlyFields)[number], unknown>>;
   /** A problem at a path of the document. */
   problemAt(path: Array<string | number>, message: string, stepId?: string): WorkflowFileProblem;
-  /** Validates the document against the IR; throws `WORKFLOW_INVALID` listing every problem. */
-  validate(functions: WorkflowDefinition['functions']): Workflow;
+  /**
+   * Validates the document against the IR; throws `WORKFLOW_INVALID` listing every problem,
+   * `extra` ones (of its module) included. Without `functions`, function names are not checked.
+   */
+  validate(functions: WorkflowDefinition['functions'] | undefined, extra?: WorkflowFileProblem[]): Workflow;
 }
 
 /**
@@ -157,6 +183,20 @@ export interface ParsedWorkflowText {
  */
 export function parseWorkflowText(text: string, file: string): ParsedWorkflowText {
   const lineCounter = new LineCounter();
+  const tooDeep = deepFlowAt(text);
+  if (tooDeep !== undefined) {
+    lineCounter.addNewLine(0);
+    for (let index = text.indexOf('\n'); index >= 0; index = text.indexOf('\n', index + 1)) {
+      lineCounter.addNewLine(index + 1);
+    }
+    throw invalid(file, [
+      {
+        location: toLocation(lineCounter, file, tooDeep),
+        path: [],
+        message: `YAML nesting: [ and { are nested deeper than ${maxFlowDepth} levels here.`,
+      },
+    ]);
+  }
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
     throw invalid(
@@ -168,7 +208,7 @@ export function parseWorkflowText(text: string, file: string): ParsedWorkflowTex
       })),
     );
   }
-  const data: unknown = document.toJS({ maxAliasCount: 1000 });
+  const data = toData(document, lineCounter, file);
   const fields: ParsedWorkflowText['fields'] = {};
   if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
     for (const field of fileOnlyFields) {
@@ -192,17 +232,35 @@ export function parseWorkflowText(text: string, file: string): ParsedWorkflowTex
     document: data,
     fields,
     problemAt,
-    validate(functions) {
+    validate(functions, extra = []) {
       const { workflow, problems } = validateWorkflow(data, functions);
-      if (workflow) return workflow;
-      throw invalid(
-        file,
-        problems.map((problem) =>
+      if (workflow && extra.length === 0) return workflow;
+      throw invalid(file, [
+        ...extra,
+        ...problems.map((problem) =>
           problemAt(problem.path, explainMissing(data, problem.path, problem.message), problem.stepId),
         ),
-      );
+      ]);
     },
   };
+}
+
+/** The document as data, or `WORKFLOW_INVALID` at the aliases that would make it unsafe. */
+function toData(document: Document, lineCounter: LineCounter, file: string): unknown {
+  const at = (offset: number) => toLocation(lineCounter, file, offset);
+  const { problems, firstAlias } = aliasProblems(document);
+  if (problems.length > 0) {
+    throw invalid(
+      file,
+      problems.map((problem) => ({ location: at(problem.offset), path: [], message: problem.message })),
+    );
+  }
+  try {
+    return document.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    const message = `YAML aliases: ${(error as Error).message}.`;
+    throw invalid(file, [{ location: at(firstAlias ?? 0), path: [], message }]);
+  }
 }
 
 /**

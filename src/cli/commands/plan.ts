@@ -3,13 +3,14 @@ import { loadWorkflowFile } from '../../authoring/yaml/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { createCliModels } from '../models/cli-models.js';
+import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
 import { collectInput, collectModel, runInput } from '../parse-options.js';
 import { defaultOutputTokens, estimatePlan, type Plan, unknownValueTokens } from '../plan/estimate-plan.js';
 import { formatCost, formatDuration } from '../render/format.js';
 import { styleFor } from '../render/style.js';
 import { renderTable } from '../render/table.js';
 
-interface PlanCommandOptions extends CommonOptions {
+interface PlanCommandOptions extends CommonOptions, ModuleRootOptions {
   input?: Record<string, unknown>;
   inputFile?: string;
   model?: Record<string, string>;
@@ -25,24 +26,26 @@ interface PlanCommandOptions extends CommonOptions {
  * ```
  */
 export function createPlanCommand(): Command {
-  const command = withCommonOptions(
-    new Command('plan')
-      .description('show the step graph, the critical path and estimated tokens and cost, without running')
-      .argument('<workflow>', 'YAML or JSON workflow file')
-      .option(
-        '--input <key=value>',
-        'an input field, to size the prompts that read it; repeat for more',
-        collectInput,
-      )
-      .option('--input-file <file.json>', 'the input as a JSON object')
-      .option(
-        '--model <alias=provider:model>',
-        'price this alias as this model; repeat for more',
-        collectModel,
-      ),
+  const command = withModuleRootOption(
+    withCommonOptions(
+      new Command('plan')
+        .description('show the step graph, the critical path and estimated tokens and cost, without running')
+        .argument('<workflow>', 'YAML or JSON workflow file')
+        .option(
+          '--input <key=value>',
+          'an input field, to size the prompts that read it; repeat for more',
+          collectInput,
+        )
+        .option('--input-file <file.json>', 'the input as a JSON object')
+        .option(
+          '--model <alias=provider:model>',
+          'price this alias as this model; repeat for more',
+          collectModel,
+        ),
+    ),
   ).addHelpText('after', '\nExample:\n  $ baton plan report.yaml --input-file input.json');
   return setAction<PlanCommandOptions>(command, async ({ output, options, args }) => {
-    const definition = await loadWorkflowFile(args[0] ?? '');
+    const definition = await loadWorkflowFile(args[0] ?? '', moduleOptions(options));
     const models = await createCliModels({ cwd: process.cwd(), overrides: options.model ?? {} });
     const plan = estimatePlan(definition.workflow, {
       idOf: models.idOf,

@@ -5,12 +5,13 @@ import { hashWorkflow } from '../../core/index.js';
 import { checkMockModel, engineFor, modelNamesOf, noteMockModel } from '../cli-engine.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { type ModelOptions, modelsForRun, withModelOptions } from '../models/run-models.js';
+import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
 import { openStore } from '../open-store.js';
 import { collectInput, parseBudget, runInput } from '../parse-options.js';
 import { runSession } from '../run-session.js';
 import { rememberWorkflowFile } from '../workflow-files.js';
 
-interface RunCommandOptions extends CommonOptions, ModelOptions {
+interface RunCommandOptions extends CommonOptions, ModelOptions, ModuleRootOptions {
   input?: Record<string, unknown>;
   inputFile?: string;
   budget?: number;
@@ -35,23 +36,25 @@ Examples:
  * ```
  */
 export function createRunCommand(): Command {
-  const command = withModelOptions(
-    withCommonOptions(
-      new Command('run')
-        .description('run a workflow file and print its output')
-        .argument('<workflow>', 'YAML or JSON workflow file, or a .ts/.js module exporting a definition')
-        .option('--input <key=value>', 'an input field (JSON or text); repeat for more', collectInput)
-        .option('--input-file <file.json>', 'the input as a JSON object; --input fields override it')
-        .option('--budget <usd>', 'fail the run once its cost passes this many US dollars', parseBudget)
-        .option(
-          '--allow-unpriced',
-          'let a --budget run call models that have no price (their cost is not counted)',
-        )
-        .option('--show-outputs', "print each step's output, cut to one line, when it ends"),
+  const command = withModuleRootOption(
+    withModelOptions(
+      withCommonOptions(
+        new Command('run')
+          .description('run a workflow file and print its output')
+          .argument('<workflow>', 'YAML or JSON workflow file, or a .ts/.js module exporting a definition')
+          .option('--input <key=value>', 'an input field (JSON or text); repeat for more', collectInput)
+          .option('--input-file <file.json>', 'the input as a JSON object; --input fields override it')
+          .option('--budget <usd>', 'fail the run once its cost passes this many US dollars', parseBudget)
+          .option(
+            '--allow-unpriced',
+            'let a --budget run call models that have no price (their cost is not counted)',
+          )
+          .option('--show-outputs', "print each step's output, cut to one line, when it ends"),
+      ),
     ),
   ).addHelpText('after', examples);
   return setAction<RunCommandOptions>(command, async ({ output, options, args }) => {
-    const definition = await loadWorkflowFile(args[0] ?? '');
+    const definition = await loadWorkflowFile(args[0] ?? '', moduleOptions(options));
     const unnamed = definition.modulePath === undefined ? unnamedModuleNote(definition.file) : undefined;
     if (unnamed !== undefined) output.note(`note: ${unnamed}`);
     const input = runInput(options);

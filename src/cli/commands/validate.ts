@@ -2,10 +2,11 @@ import { relative } from 'node:path';
 import { Command } from 'commander';
 import { isScriptFile } from '../../authoring/module/load-definition-module.js';
 import { unnamedModuleNote } from '../../authoring/module/unnamed-module.js';
-import { loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
+import { formatFileProblem, loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
 import { BatonError, formatProblemPath, type Step, validateWorkflow } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
+import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
 import { describeError } from '../output.js';
 
 /**
@@ -18,20 +19,29 @@ import { describeError } from '../output.js';
  * ```
  */
 export function createValidateCommand(): Command {
-  const command = withCommonOptions(
-    new Command('validate')
-      .description('check a workflow file and list every problem with its file:line:column')
-      .argument('<workflow>', 'YAML or JSON workflow file, or a .ts/.js module exporting a definition'),
+  const command = withModuleRootOption(
+    withCommonOptions(
+      new Command('validate')
+        .description(
+          'check a workflow file and list every problem with its file:line:column (imports its module)',
+        )
+        .argument('<workflow>', 'YAML or JSON workflow file, or a .ts/.js module exporting a definition'),
+    ),
   ).addHelpText('after', '\nExample:\n  $ baton validate triage.yaml');
-  return setAction<CommonOptions>(command, async ({ output, args }) => {
+  return setAction<CommonOptions & ModuleRootOptions>(command, async ({ output, options, args }) => {
     const file = args[0] ?? '';
     try {
-      const definition = await loadWorkflowFile(file);
+      const definition = await loadWorkflowFile(file, moduleOptions(options));
       const steps = countSteps(definition.workflow.steps);
-      const missingTools = toolNames(definition.workflow.steps).filter((name) => !(name in definition.tools));
-      const warnings = missingTools.map(
-        (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
+      const missingTools = toolNames(definition.workflow.steps).filter(
+        (name) => !Object.hasOwn(definition.tools, name),
       );
+      const warnings = [
+        ...definition.warnings.map(formatFileProblem),
+        ...missingTools.map(
+          (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
+        ),
+      ];
       for (const warning of validateWorkflow(definition.workflow, definition.functions).warnings ?? [])
         warnings.push(`${formatProblemPath(warning.path)}: ${warning.message}`);
       const unnamed = definition.modulePath === undefined ? unnamedModuleNote(file) : undefined;

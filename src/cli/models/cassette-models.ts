@@ -93,7 +93,7 @@ export function replayingResolver(cassette: Cassette, file: string): ModelResolv
       ? { aliasChain: (name: string | undefined) => chains[name ?? ''] ?? (name === undefined ? [] : [name]) }
       : {}),
     resolve(name, stepPath): ResolvedModel {
-      const recorded = cassette.models[name ?? ''];
+      const recorded = Object.hasOwn(cassette.models, name ?? '') ? cassette.models[name ?? ''] : undefined;
       const id = recorded?.id ?? name;
       if (id === undefined) {
         throw new BatonError(

@@ -84,7 +84,7 @@ export async function createCliModels(options: {
     ...registry.aliases.map((alias) => ({
       alias,
       chain: registry.aliasChain(alias),
-      source: alias in options.overrides ? '--model' : (file ?? 'config'),
+      source: Object.hasOwn(options.overrides, alias) ? '--model' : (file ?? 'config'),
     })),
   ];
   return {

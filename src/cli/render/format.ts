@@ -98,3 +98,24 @@ export function truncateVisible(text: string, width: number): string {
 export function padVisible(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - visibleLength(text)));
 }
+
+// The colours of style.ts are the only escape sequences a line may carry; any other control
+// character (from a workflow file, an input, a model's answer) is shown, not obeyed.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const controlPattern = /\u001b\[(?:1|2|22|31|32|33|36|39)m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text safe for a terminal: control characters other than newline and tab become visible escapes
+ * (`\u001b`), so text from files and inputs cannot move the cursor, retitle the window or hide
+ * lines. Baton's own colours are kept.
+ *
+ * @example
+ * ```ts
+ * escapeControl('a\u001b[2Jb'); // 'a\\u001b[2Jb'
+ * ```
+ */
+export function escapeControl(text: string): string {
+  return text.replace(controlPattern, (match) =>
+    match.length > 1 ? match : `\\u${match.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -1,6 +1,7 @@
 import type { BatonEvent, Step } from '../../core/index.js';
 import type { CliOutput } from '../output.js';
 import {
+  escapeControl,
   formatCost,
   formatCostOf,
   formatDuration,
@@ -69,7 +70,7 @@ export class LiveView implements RunRenderer {
 
   private draw(): void {
     const width = Math.max(40, this.output.columns - 1);
-    const lines = this.lines().map((line) => truncateVisible(line, width));
+    const lines = this.lines().map((line) => truncateVisible(escapeControl(line), width));
     const up = this.drawnLines > 0 ? `\u001b[${this.drawnLines}A` : '';
     this.output.write(`${up}\r${lines.map((line) => `\u001b[2K${line}\n`).join('')}\u001b[J`);
     this.drawnLines = lines.length;

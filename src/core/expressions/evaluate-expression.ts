@@ -1,12 +1,23 @@
 import { createRequire } from 'node:module';
 import type jsonata from 'jsonata';
 import { BatonError, toBatonError } from '../errors.js';
+import {
+  boundBinding,
+  defaultExpressionLimits,
+  type EvaluationBound,
+  type ExpressionLimits,
+  enterNode,
+} from './expression-limits.js';
+import { LinearRegExp } from './linear-regexp.js';
 
 // JSONata is loaded on the first expression: a workflow of TypeScript functions never pays for it.
 let jsonataModule: typeof jsonata | undefined;
 function parseJsonata(expression: string): jsonata.Expression {
   jsonataModule ??= createRequire(import.meta.url)('jsonata') as typeof jsonata;
-  return jsonataModule(expression);
+  const parsed = jsonataModule(expression, { RegexEngine: LinearRegExp as unknown as RegExpConstructor });
+  checkRegexes(parsed.ast());
+  parsed.assign(Symbol.for('jsonata.__evaluate_entry') as unknown as string, enterNode);
+  return parsed;
 }
 
 /** What expressions and templates can read: `{ input, steps, item, index, iteration, previous, error, run }`. */
@@ -16,6 +27,10 @@ export type ExpressionScope = Record<string, unknown>;
 export interface ExpressionContext {
   stepPath?: string | undefined;
   functions?: Readonly<Record<string, (scope: never, context?: never) => unknown>> | undefined;
+  /** The step's signal: when it aborts (timeout, cancel), a running evaluation stops with its reason. */
+  signal?: AbortSignal | undefined;
+  /** Time and depth bounds; {@link defaultExpressionLimits} unless the engine was given others. */
+  limits?: ExpressionLimits | undefined;
 }
 
 const compiled = new Map<string, jsonata.Expression>();
@@ -46,16 +61,28 @@ export async function evaluateExpression(
   scope: ExpressionScope,
   context: ExpressionContext = {},
 ): Promise<unknown> {
-  const { stepPath, functions } = context;
+  const { stepPath, functions, signal } = context;
   const parsed = compileExpression(expression, stepPath);
+  const limits = context.limits ?? defaultExpressionLimits;
+  const now = Date.now();
+  const bound: EvaluationBound = {
+    expression,
+    stepPath,
+    limits,
+    signal,
+    deadline: now + limits.timeoutMs,
+    yieldedAt: now,
+    nodes: 0,
+  };
+  const bindings: Record<string, unknown> = { [boundBinding]: bound };
   // `$call("name")` runs a registered TypeScript function over the same scope.
-  const bindings = functions
-    ? { call: (name: string) => callFunction(functions, name, scope, stepPath) }
-    : undefined;
+  if (functions) bindings.call = (name: string) => callFunction(functions, name, scope, stepPath);
   try {
     return normalize(await parsed.evaluate(scope, bindings));
   } catch (error) {
-    // A Baton error raised inside (by a `$call` function) keeps its code and retryability.
+    // A timeout or cancel keeps the reason the step was stopped with.
+    if (signal?.aborted && error === signal.reason) throw error;
+    // A Baton error raised inside (a limit, a `$call` function) keeps its code and retryability.
     if (BatonError.is(error)) throw toBatonError(error, error.code, stepPath);
     throw new BatonError(
       'EXPRESSION_FAILED',
@@ -78,14 +105,31 @@ export function callFunction(
   stepPath: string | undefined,
   code?: unknown,
 ): unknown {
-  const fn = functions[name];
-  if (fn === undefined) {
+  // Own properties only: `constructor` or `toString` are not registered functions.
+  const fn = Object.hasOwn(functions, name) ? functions[name] : undefined;
+  if (typeof fn !== 'function') {
     throw new BatonError('FUNCTION_NOT_FOUND', `Function "${name}" is not registered.`, {
       stepPath,
       hint: 'Define it in the workflow module, or pass it in `functions` when you run the workflow.',
     });
   }
   return code === undefined ? fn(scope as never) : fn(scope as never, code as never);
+}
+
+// A regex literal the linear engine cannot run (a backreference, a lookahead) is a syntax error.
+function checkRegexes(node: unknown): void {
+  if (node instanceof RegExp) {
+    try {
+      new LinearRegExp(node);
+    } catch (error) {
+      throw {
+        message: `Regular expression /${node.source}/ is not supported: ${(error as Error).message}`,
+      };
+    }
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  for (const value of Object.values(node)) checkRegexes(value);
 }
 
 // JSONata marks the arrays it builds with a `sequence` flag; plain arrays keep outputs comparable.

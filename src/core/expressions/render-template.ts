@@ -87,7 +87,15 @@ export async function renderMapping(
   if (Array.isArray(value)) return Promise.all(value.map((entry) => renderMapping(entry, scope, context)));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(value)) out[key] = await renderMapping(entry, scope, context);
+    for (const [key, entry] of Object.entries(value)) {
+      // Defined, not assigned: a key named `__proto__` is data, never the object's prototype.
+      Object.defineProperty(out, key, {
+        value: await renderMapping(entry, scope, context),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     return out;
   }
   return value;

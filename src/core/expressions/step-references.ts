@@ -3,7 +3,13 @@ import type { Computed } from '../ir/step.js';
 import { compileExpression } from './evaluate-expression.js';
 import { templateExpressions } from './render-template.js';
 
-/** The step ids an expression reads as `steps.<id>`. */
+/**
+ * Stands in the references of an expression that reads `steps` without naming a step
+ * (`$keys(steps)`, `$lookup(steps, "a")`, `$$`): which steps it needs cannot be known.
+ */
+export const unnamedStep = '*';
+
+/** The step ids an expression reads as `steps.<id>` (also `$$.steps.<id>` and `$.steps.<id>`). */
 export function expressionReferences(expression: string): Set<string> {
   const found = new Set<string>();
   visit(compileExpression(expression).ast(), found);
@@ -28,6 +34,14 @@ export function mappingReferences(value: unknown, found = new Set<string>()): Se
 export function computedReferences(value: Computed | undefined, asTemplate: boolean): Set<string> {
   if (value === undefined || typeof value !== 'string') return new Set();
   return asTemplate ? mappingReferences(value) : expressionReferences(value);
+}
+
+function isRootVariable(node: jsonata.ExprNode | undefined): boolean {
+  return node?.type === 'variable' && (node.value === '$' || node.value === '');
+}
+
+function hasStages(node: jsonata.ExprNode): boolean {
+  return Array.isArray((node as { stages?: unknown }).stages);
 }
 
 /** The `steps.<id>.<field>` pairs an expression reads. */
@@ -66,9 +80,15 @@ function visit(node: unknown, found: Set<string>): void {
   const expression = node as jsonata.ExprNode;
   // The typings of jsonata lack the `path` node type that its parser produces.
   if ((expression as { type: string }).type === 'path') {
-    const [first, second] = expression.steps ?? [];
-    if (first?.type === 'name' && first.value === 'steps' && second?.type === 'name') {
-      found.add(String(second.value));
+    const steps = expression.steps ?? [];
+    // `$$.steps.a` and `$.steps.a` read the scope's root as `steps.a` does.
+    const root = isRootVariable(steps[0]) ? 1 : 0;
+    const [first, second] = steps.slice(root);
+    if (first?.type === 'name' && first.value === 'steps') {
+      const named = second?.type === 'name' && !hasStages(first);
+      found.add(named ? String(second.value) : unnamedStep);
+    } else if (root === 1 && first === undefined && steps[0]?.value === '$') {
+      found.add(unnamedStep); // `$$` alone hands the whole scope, steps included, to something else
     }
   }
   for (const value of Object.values(expression)) {

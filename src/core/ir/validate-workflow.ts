@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { BatonError, type BatonErrorCode } from '../errors.js';
-import { compileExpression } from '../expressions/evaluate-expression.js';
 import { templateExpressions } from '../expressions/render-template.js';
-import { fieldReferences } from '../expressions/step-references.js';
+import { fieldReferences, unnamedStep } from '../expressions/step-references.js';
+import { checkExpression, checkOutputMapping } from './check-expressions.js';
 import { compileGraph } from './compile-graph.js';
+import { findRefLoop } from './schema-checks.js';
 import type { Computed, Step } from './step.js';
 import { StepSchema } from './step.js';
 import { inputReferences, stepReferences } from './step-references.js';
@@ -47,6 +48,7 @@ export function validateWorkflow(
     outputs,
     warnings,
   });
+  checkOutputMapping(workflow, problems);
   return problems.length === 0 ? { workflow, problems, warnings } : { problems, warnings };
 }
 
@@ -209,6 +211,7 @@ function checkLevel(
   };
   steps.forEach((step, index) => {
     for (const id of safeReferences(step)) {
+      if (id === unnamedStep) continue;
       const target = here.get(id);
       if (target === undefined || ancestorsOf(index).has(target)) continue;
       problems.push({
@@ -231,6 +234,12 @@ function checkStep(
   const report = (field: Array<string | number>, message: string, code?: BatonErrorCode) =>
     problems.push({ path: [...path, ...field], stepId: step.id, message, ...(code ? { code } : {}) });
   const known = (id: string) => here.has(id) || outer.has(id);
+  if (reservedIds.has(step.id)) {
+    report(
+      ['id'],
+      `Step id "${step.id}" is reserved: \`steps.${step.id}\` would not read a step. Rename the step.`,
+    );
+  }
   step.needs?.forEach((id, index) => {
     if (!here.has(id)) report(['needs', index], `Unknown step "${id}" in needs of "${step.id}".`);
     if (id === step.id) report(['needs', index], `Step "${step.id}" cannot need itself.`);
@@ -241,6 +250,15 @@ function checkStep(
   );
   const own = step.kind === 'map' || step.kind === 'loop' ? { ...step, steps: [] } : step;
   for (const id of safeReferences(own)) {
+    if (id === unnamedStep) {
+      if (step.needs === undefined) {
+        report(
+          [],
+          `Step "${step.id}" reads \`steps\` without naming a step, so its dependencies are unknown. Read steps as steps.<id>, or list them in needs.`,
+        );
+      }
+      continue;
+    }
     if (!known(id) && !inner.has(id))
       report([], `Step "${step.id}" reads steps.${id}, but there is no step "${id}".`);
   }
@@ -251,7 +269,7 @@ function checkStep(
   if (step.when !== undefined) checkExpression(step.when, false, [...path, 'when'], report);
   forEachComputed(step, (value, field, isTemplate) => {
     if (typeof value !== 'string') {
-      if (context.functions && !(value.function in context.functions)) {
+      if (context.functions && !Object.hasOwn(context.functions, value.function)) {
         report(
           [...field, 'function'],
           `Function "${value.function}" is not registered with the workflow.`,
@@ -300,6 +318,9 @@ function checkStep(
     checkLevel(step.steps, [...path, 'steps'], visible, context);
   }
 }
+
+// Names every JavaScript object has: a step so named could not be told apart from the object's own machinery.
+const reservedIds = new Set(['__proto__', 'constructor', 'prototype']);
 
 // Syntax errors are reported on their own; a step whose expressions do not parse reads nothing.
 function safeReferences(step: Step): Set<string> {
@@ -354,21 +375,6 @@ function forEachComputed(
   }
 }
 
-function checkExpression(
-  text: string,
-  isTemplate: boolean,
-  field: Array<string | number>,
-  report: (field: Array<string | number>, message: string) => void,
-): void {
-  for (const expression of isTemplate ? templateExpressions(text) : [text]) {
-    try {
-      compileExpression(expression);
-    } catch (error) {
-      report(field, (error as Error).message);
-    }
-  }
-}
-
 function checkSchema(
   schema: unknown,
   path: Array<string | number>,
@@ -377,6 +383,12 @@ function checkSchema(
 ) {
   try {
     z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    const loop = findRefLoop(schema);
+    if (loop !== undefined) {
+      throw new Error(
+        `"$ref": "${loop}" leads back to itself without matching anything, so no check would end.`,
+      );
+    }
   } catch (error) {
     problems.push({
       path,

@@ -17,11 +17,11 @@ export function contentKey(value: unknown): string {
 export function stepCacheKey(step: Step, scope: Frame['scope'], functions: Frame['functions']): string {
   const reads = step.needs ?? [...stepReferences(step)];
   const steps: Record<string, unknown> = {};
-  for (const id of reads) steps[id] = scope.steps[id];
+  for (const id of reads) if (Object.hasOwn(scope.steps, id)) steps[id] = scope.steps[id];
   const named = canonicalJson(step).match(/"function":"[^"]*"/g) ?? [];
   const sources = named.map((entry) => {
     const name = JSON.parse(`{${entry}}`).function as string;
-    return [name, String(functions[name] ?? '')];
+    return [name, String(Object.hasOwn(functions, name) ? functions[name] : '')];
   });
   const { input, item, index, iteration, previous, error } = scope;
   return contentKey({ kind: 'step', step, sources, input, steps, item, index, iteration, previous, error });

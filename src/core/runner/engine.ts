@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventListener } from '../events.js';
+import { defaultExpressionLimits, type ExpressionLimits } from '../expressions/expression-limits.js';
 import type { ApprovalRef, ApprovalsOf, InputOf, OutputOf } from '../ir/definition.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -11,6 +12,7 @@ import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
 import { prepareAnswer } from './answer-question.js';
 import { decideApproval } from './decide-approval.js';
+import { defaultInputLimits, type InputLimits } from './input-limits.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
 import { resumableRun, resumeRun } from './resume-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
@@ -76,6 +78,10 @@ export interface EngineOptions {
    * if the listener had returned. Default: a warning on stderr.
    */
   onListenerError?: (error: unknown) => void;
+  /** Bounds on each expression evaluation. Default 5000 ms and depth 500. */
+  expressionLimits?: Partial<ExpressionLimits>;
+  /** Bounds on a run's input. Default 10 MB of JSON and depth 100. */
+  inputLimits?: Partial<InputLimits>;
 }
 
 /** A running engine: one per process, shared by every run so limits hold across them. */
@@ -160,7 +166,8 @@ export function createEngine(options: EngineOptions): Engine {
     gate: new ConcurrencyGate(options.concurrency ?? 64),
     namedGate(name, limit) {
       let gate = named.get(name);
-      const configured = options.limits?.[name] ?? limit;
+      const configured =
+        (options.limits && Object.hasOwn(options.limits, name) ? options.limits[name] : undefined) ?? limit;
       if (!gate && configured !== undefined) {
         gate = new ConcurrencyGate(configured);
         named.set(name, gate);
@@ -174,6 +181,8 @@ export function createEngine(options: EngineOptions): Engine {
     active: new Map(),
     cancelGraceMs: options.cancelGraceMs ?? 5_000,
     onListenerError: options.onListenerError ?? warnListenerError,
+    expressionLimits: { ...defaultExpressionLimits, ...options.expressionLimits },
+    inputLimits: { ...defaultInputLimits, ...options.inputLimits },
   };
   // A run waiting on an approval with a deadline is resumed when the deadline passes, if this
   // process is still alive then; the timer does not keep the process alive.

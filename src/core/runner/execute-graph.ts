@@ -165,6 +165,8 @@ async function whenReason(
   const holds = await evaluateExpression(step.when, frame.scope, {
     stepPath: path,
     functions: frame.functions,
+    signal: frame.signal,
+    limits: run.services.expressionLimits,
   });
   return holds ? undefined : `condition \`${step.when}\` is false`;
 }

@@ -1,5 +1,6 @@
 import type { EventListener } from '../events.js';
 import type { ExpressionScope } from '../expressions/evaluate-expression.js';
+import type { ExpressionLimits } from '../expressions/expression-limits.js';
 import type { TemplateContext } from '../expressions/render-template.js';
 import type { Step } from '../ir/step.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
@@ -9,6 +10,7 @@ import type { AttemptRecord, StepRecord, Store, SubCallRecord, Usage } from '../
 import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import type { PendingAnswer } from './code-context.js';
+import type { InputLimits } from './input-limits.js';
 import type { Question } from './pause.js';
 import type { RunLease } from './run-lease.js';
 
@@ -35,6 +37,10 @@ export interface EngineServices {
   cancelGraceMs: number;
   /** Told about each listener that threw, once per listener; it never changes a run's outcome. */
   onListenerError: (error: unknown, listener: EventListener) => void;
+  /** Time and depth bounds of every expression evaluation. */
+  expressionLimits: ExpressionLimits;
+  /** Size and depth bounds of a run's input. */
+  inputLimits: InputLimits;
 }
 
 /** Limits of one run. */
@@ -125,7 +131,8 @@ export interface StepContext {
   setInput(input: unknown): void;
   /**
    * How this step renders its templates and expressions: its path, its functions, the record of
-   * the references it read (journaled with its input), and whether a reference may yield nothing.
+   * the references it read (journaled with its input), whether a reference may yield nothing, and
+   * the signal and limits that bound each evaluation.
    */
   expressions: TemplateContext & { stepPath: string };
   /** Runs a sub-graph (a map item, a loop iteration, a called workflow) under `prefix`. */

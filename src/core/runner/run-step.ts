@@ -114,6 +114,7 @@ export async function runStep(
     let cacheMisses = 0;
     const deadline =
       timeoutMs === undefined ? undefined : startDeadline(services.clock, timeoutMs, frame.signal, path);
+    const signal = deadline?.signal ?? frame.signal;
     const reads = readsOf(step, frame.scope);
     const context: StepContext = {
       run,
@@ -121,7 +122,7 @@ export async function runStep(
       attempt,
       scope: frame.scope,
       functions: frame.functions,
-      signal: deadline?.signal ?? frame.signal,
+      signal,
       setInput: (input) => {
         record.input = input;
       },
@@ -130,6 +131,8 @@ export async function runStep(
         functions: frame.functions,
         reads,
         required: step.allowMissing !== true,
+        signal,
+        limits: services.expressionLimits,
       },
       runGraph,
       addUsage: (callUsage, callCost, noPrice) => {

@@ -8,6 +8,7 @@ import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js'
 import { canonicalJson } from './canonical-json.js';
 import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
+import { checkInputLimits } from './input-limits.js';
 import { isolateListeners } from './isolate-listeners.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
@@ -77,6 +78,7 @@ export async function createRunRecord(
     assertValidWorkflow(workflow, definition.functions);
     validated.add(workflow);
   }
+  checkInputLimits(options.input, services.inputLimits);
   const input = workflow.input
     ? checkAgainstSchema(options.input ?? {}, workflow.input, 'INPUT_INVALID')
     : (options.input ?? {});
@@ -224,7 +226,11 @@ async function executeRun(
           : await renderMapping(
               mapping,
               { ...scope, steps: graph.outputs },
-              { functions: definition.functions },
+              {
+                functions: definition.functions,
+                signal: controller.signal,
+                limits: services.expressionLimits,
+              },
             );
       status = 'succeeded';
     }

@@ -17,10 +17,7 @@ export const branchStep: StepHandler<BranchStep> = {
     for (const [name, route] of Object.entries(step.routes)) {
       if (
         route.when !== undefined &&
-        (await evaluateExpression(route.when, context.scope, {
-          stepPath: context.path,
-          functions: context.functions,
-        }))
+        (await evaluateExpression(route.when, context.scope, context.expressions))
       ) {
         return { output: { route: name }, note: `route ${name}` };
       }

@@ -25,7 +25,7 @@ export const loopStep: StepHandler<LoopStep> = {
       const until = await computeValue(
         step.until,
         { ...inner, result },
-        { functions: context.functions, stepPath: context.path, asTemplate: false },
+        { ...context.expressions, asTemplate: false },
       );
       if (until) return { output: result, note: `${iteration} iteration(s)` };
       if (iteration > 1 && canonicalJson(result) === canonicalJson(previous)) {

@@ -13,8 +13,7 @@ export const mapStep: StepHandler<MapStep> = {
   leaf: false,
   async execute(step, context) {
     const items = await computeValue(step.items, context.scope, {
-      functions: context.functions,
-      stepPath: context.path,
+      ...context.expressions,
       asTemplate: false,
     });
     if (!Array.isArray(items)) {
@@ -80,11 +79,7 @@ export async function resultOf(
   outputs: Record<string, unknown>,
 ): Promise<unknown> {
   if (step.result !== undefined) {
-    return computeValue(step.result, scope, {
-      functions: context.functions,
-      stepPath: context.path,
-      asTemplate: false,
-    });
+    return computeValue(step.result, scope, { ...context.expressions, asTemplate: false });
   }
   return outputs[step.steps[step.steps.length - 1]?.id ?? ''];
 }

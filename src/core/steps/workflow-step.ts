@@ -42,7 +42,7 @@ export const workflowStep: StepHandler<WorkflowCallStep> = {
         : await renderMapping(
             workflow.output,
             { ...scope, steps: outputs },
-            { stepPath: context.path, functions },
+            { ...context.expressions, functions },
           );
     return { output };
   },

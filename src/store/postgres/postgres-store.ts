@@ -4,7 +4,6 @@ import {
   BatonError,
   type CacheEntry,
   type Fence,
-  leaseLost,
   type RunFilter,
   type RunPatch,
   type RunRecord,

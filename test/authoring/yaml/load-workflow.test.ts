@@ -59,7 +59,7 @@ export const tools = {
     expect(result.output).toEqual({ hello: 'hello Ada', loud: 'HELLO ADA' });
   });
 
-  it('uses the module a `module:` field names and removes the field and `$schema` before validation', async () => {
+  it('uses the module a `module:` field names (in an allowed folder) and removes the field and `$schema` before validation', async () => {
     const directory = workspace({
       'flows/shout.json': JSON.stringify({
         $schema: '../workflow.schema.json',
@@ -69,7 +69,9 @@ export const tools = {
       }),
       'lib/functions.mjs': "export default { functions: { shout: () => 'HEY' } };\n",
     });
-    const definition = await loadWorkflowFile(join(directory, 'flows/shout.json'));
+    const definition = await loadWorkflowFile(join(directory, 'flows/shout.json'), {
+      moduleRoots: [join(directory, 'lib')],
+    });
     expect(definition.modulePath).toBe(join(directory, 'lib/functions.mjs'));
     expect(definition.workflow).not.toHaveProperty('module');
     expect(definition.workflow).not.toHaveProperty('$schema');
