@@ -64,6 +64,8 @@ export type BatonEvent =
       type: 'approval-request';
       runId: string;
       path: string;
+      /** The call number, when a gated tool call of an agent waits. */
+      call?: number;
       subject: unknown;
       instructions?: string;
       expiresAt?: number;
@@ -73,6 +75,7 @@ export type BatonEvent =
       type: 'approval-response';
       runId: string;
       path: string;
+      call?: number;
       action: 'approve' | 'reject';
       by: string;
       edited: boolean;

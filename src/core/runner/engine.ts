@@ -8,7 +8,8 @@ import type { Store } from '../ports/store.js';
 import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
-import { type ApprovalInput, decideApproval } from './decide-approval.js';
+import type { ApprovalInput } from './decide-approval.js';
+import { decideWaiting } from './decide-tool-call.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
 import { cancelRun, type RunOptions, type RunResult, resumeRun, runWorkflow } from './run-workflow.js';
@@ -45,18 +46,21 @@ export interface Engine {
   run(definition: WorkflowDefinition, options?: RunOptions): Promise<RunResult>;
   /** Continues a run that stopped (crash, cancel, failure, approval): finished steps are not redone. */
   resume(runId: string, options?: ResumeOptions): Promise<RunResult>;
-  /** Approves a waiting approval step (optionally with an edited subject) and continues the run. */
+  /**
+   * Approves a waiting approval step (optionally with an edited subject), or with `call` a gated
+   * tool call of an agent (an edit replaces its arguments), and continues the run.
+   */
   approve(
     runId: string,
     path: string,
-    decision?: Omit<Extract<ApprovalInput, { action: 'approve' }>, 'action'>,
+    decision?: Omit<Extract<ApprovalInput, { action: 'approve' }>, 'action'> & { call?: number },
     options?: ResumeOptions,
   ): Promise<RunResult>;
   /** Rejects a waiting approval step and continues the run (the rejection may be routed by onError). */
   reject(
     runId: string,
     path: string,
-    decision: Omit<Extract<ApprovalInput, { action: 'reject' }>, 'action'>,
+    decision: Omit<Extract<ApprovalInput, { action: 'reject' }>, 'action'> & { call?: number },
     options?: ResumeOptions,
   ): Promise<RunResult>;
   /** A new run that reuses an earlier run's outputs upstream of `from` and runs the rest. */
@@ -127,11 +131,11 @@ export function createEngine(options: EngineOptions): Engine {
     run: (definition, runOptions) => wake(runWorkflow(services, definition, runOptions), undefined),
     resume: (runId, resumeOptions) => wake(resumeRun(services, runId, resumeOptions), resumeOptions),
     async approve(runId, path, decision = {}, resumeOptions) {
-      await decideApproval(services, runId, path, { action: 'approve', ...decision });
+      await decideWaiting(services, runId, path, { action: 'approve', ...decision });
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
     },
     async reject(runId, path, decision, resumeOptions) {
-      await decideApproval(services, runId, path, { action: 'reject', ...decision });
+      await decideWaiting(services, runId, path, { action: 'reject', ...decision });
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
     },
     replay: (runId, replayOptions) => wake(replayRun(services, runId, replayOptions), undefined),
