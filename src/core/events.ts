@@ -102,6 +102,14 @@ export type BatonEvent =
       error: SerializedError;
     }
   | {
+      /** An answer cut off by the output limit was kept (`onTruncate: accept`). */
+      type: 'output-truncated';
+      runId: string;
+      path: string;
+      model: string;
+      time: number;
+    }
+  | {
       type: 'tool-call';
       runId: string;
       path: string;

@@ -50,6 +50,12 @@ export type {
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
+export {
+  listWaiting,
+  listWaitingCalls,
+  type WaitingItem,
+  type WaitingToolCall,
+} from './runner/decide-tool-call.js';
 export { createEngine, type Engine, type EngineOptions, type ResumeOptions } from './runner/engine.js';
 export type { ReplayOptions } from './runner/replay-run.js';
 export { requireRun } from './runner/require-run.js';
@@ -65,6 +71,7 @@ export type {
 } from './runner/run-state.js';
 export { hashWorkflow, type RunOptions, type RunResult } from './runner/run-workflow.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
+export type { AgentEvent, StateValue } from './steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';
 export type { ApprovalDecision, ApprovalRequest } from './steps/approval-step.js';
 export { priceOf } from './steps/call-model.js';

@@ -21,13 +21,21 @@ export function printRunSummary(output: CliOutput, style: Style, result: RunResu
       output.line(formatValue(result.output));
       break;
     case 'waiting': {
-      const paths = result.waiting?.paths ?? [];
+      const calls = result.waiting?.calls ?? [];
+      const gated = new Set(calls.map((call) => call.path));
+      const paths = (result.waiting?.paths ?? []).filter((path) => !gated.has(path));
+      const what = [...paths, ...calls.map((call) => `${call.path} call ${call.call} (${call.tool})`)];
       output.line(
-        `${style.yellow('⏸')} Run ${id} is waiting for approval of ${paths.join(', ') || 'a step'} (${totals})`,
+        `${style.yellow('⏸')} Run ${id} is waiting for approval of ${what.join(', ') || 'a step'} (${totals})`,
       );
       for (const path of paths) {
         output.line(`  approve: baton approve ${id} ${path}`);
         output.line(`  reject:  baton reject ${id} ${path} --reason "..."`);
+      }
+      for (const call of calls) {
+        output.line(`  call ${call.call}: ${call.tool} ${JSON.stringify(call.args)}`);
+        output.line(`    approve: baton approve ${id} ${call.path} --call ${call.call} [--edit args.json]`);
+        output.line(`    reject:  baton reject ${id} ${call.path} --call ${call.call} --reason "..."`);
       }
       break;
     }

@@ -92,7 +92,9 @@ const modelCall = {
   messages: z
     .union([z.string(), z.array(z.unknown())])
     .optional()
-    .describe('An earlier conversation `[{ role, content }]` (or an expression giving one), sent before `prompt`'),
+    .describe(
+      'An earlier conversation `[{ role, content }]` (or an expression giving one), sent before `prompt`',
+    ),
   onTruncate: z
     .enum(['fail', 'accept'])
     .optional()

@@ -82,8 +82,46 @@ export async function decideToolCall(
   });
 }
 
+/** One thing a run waits on: an approval step, or a gated tool call of an agent (`call`). */
+export interface WaitingItem {
+  path: string;
+  kind: 'approval' | 'tool-call';
+  call?: number;
+  tool?: string;
+  args?: unknown;
+  instructions?: string;
+  expiresAt?: number;
+}
+
+/** Everything a run waits on, in step order: the one list `baton runs` and `baton show` print. */
+export async function listWaiting(store: Store, runId: string): Promise<WaitingItem[]> {
+  const items: WaitingItem[] = [];
+  for (const step of await store.listSteps(runId)) {
+    if (step.status !== 'waiting') continue;
+    if (step.kind === 'agent') {
+      for (const call of await listWaitingCalls(store, runId, step.path)) {
+        const item: WaitingItem = {
+          path: step.path,
+          kind: 'tool-call',
+          call: call.call,
+          tool: call.tool,
+          args: call.args,
+        };
+        if (call.instructions !== undefined) item.instructions = call.instructions;
+        if (call.expiresAt !== undefined) item.expiresAt = call.expiresAt;
+        items.push(item);
+      }
+    } else if (step.kind === 'approval') items.push({ path: step.path, kind: 'approval' });
+  }
+  return items;
+}
+
 /** The gated calls of an agent step that have a request and no decision yet. */
-export async function listWaitingCalls(store: Store, runId: string, path: string): Promise<WaitingToolCall[]> {
+export async function listWaitingCalls(
+  store: Store,
+  runId: string,
+  path: string,
+): Promise<WaitingToolCall[]> {
   const calls = await store.listSubCalls(runId, path);
   const taken = new Set(calls.map((call) => call.sequence));
   return calls

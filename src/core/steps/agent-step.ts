@@ -117,7 +117,10 @@ export const agentStep: StepHandler<AgentStep> = {
         // A cut-off turn is never the end: the model is asked to go on.
         notes.push(truncated);
         if (loop.turns >= step.maxIterations) throw limitReached(step, context, loop, turn);
-        loop.messages.push({ role: 'user', content: 'Your answer was cut off at the output limit. Continue.' });
+        loop.messages.push({
+          role: 'user',
+          content: 'Your answer was cut off at the output limit. Continue.',
+        });
         continue;
       }
       if (turn.toolCalls.length === 0) {
@@ -132,7 +135,11 @@ export const agentStep: StepHandler<AgentStep> = {
         const ended = end(step, context, loop, turn, notes);
         if (ended) return ended;
         if (!hasAnswerTransition(step)) {
-          return { output: { state: loop.state, answer: turn.text }, model: turn.model, note: noteOf(loop, notes) };
+          return {
+            output: { state: loop.state, answer: turn.text },
+            model: turn.model,
+            note: noteOf(loop, notes),
+          };
         }
         if (loop.turns >= step.maxIterations) throw limitReached(step, context, loop, turn);
         track(context, loop, progress, before);
@@ -281,7 +288,11 @@ function hasAnswerTransition(step: AgentStep): boolean {
   return step.state?.reduce !== undefined || step.state?.on?.$answer !== undefined;
 }
 
-function fatalToolError(context: StepContext, loop: AgentLoop, fatal: { tool: string; error: string; call: number }) {
+function fatalToolError(
+  context: StepContext,
+  loop: AgentLoop,
+  fatal: { tool: string; error: string; call: number },
+) {
   return new BatonError('TOOL_FAILED', `Agent "${context.path}" stopped: ${fatal.error}`, {
     stepPath: context.path,
     hint: 'The tool marks this error fatal; route it with `onError`, or fix the cause and resume the run.',

@@ -4,9 +4,9 @@ import type { AgentStep } from '../ir/step.js';
 import type { SubCallRecord } from '../ports/store.js';
 import { canonicalJson } from '../runner/canonical-json.js';
 import type { StepContext } from '../runner/run-state.js';
+import type { AgentEvent, StateValue } from './agent-state.js';
 import { type ApprovalGate, gateOf, settleGated } from './agent-tool-approval.js';
 import { guardRefusal } from './agent-tool-guard.js';
-import type { AgentEvent, StateValue } from './agent-state.js';
 import type { ModelTurn } from './call-model.js';
 import { invokeTool } from './tool-step.js';
 
@@ -126,7 +126,11 @@ async function plan(
   offered: string[],
 ): Promise<Plan> {
   const sequence = loop.sequence++;
-  const refuse = (code: BatonErrorCode, error: string): Plan => ({ call, sequence, refusal: { error, code } });
+  const refuse = (code: BatonErrorCode, error: string): Plan => ({
+    call,
+    sequence,
+    refusal: { error, code },
+  });
   if (!offered.includes(call.toolName)) {
     const now = loop.state ? ` in status ${String(loop.state.status)}` : '';
     return refuse(

@@ -8,6 +8,7 @@ import { retryAfterOf } from '../runner/retry-policy.js';
 import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk, loadedAiSdk } from './ai-sdk.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
+import { checkTruncation } from './truncation.js';
 
 export { priceOf } from '../runner/budget.js';
 
@@ -15,6 +16,10 @@ export interface ModelRequest {
   model: string | string[] | undefined;
   system?: string | undefined;
   prompt: string;
+  /** An earlier conversation, sent before `prompt`. */
+  history?: ModelMessage[] | undefined;
+  /** An answer cut off by the output limit: `OUTPUT_TRUNCATED` (default) or kept with a note. */
+  onTruncate?: 'fail' | 'accept' | undefined;
   schema?: JsonSchema | undefined;
   temperature?: number | undefined;
   maxOutputTokens?: number | undefined;
@@ -55,20 +60,23 @@ export interface ModelTurn {
 export async function callModel(
   context: StepContext,
   request: ModelRequest,
-): Promise<{ value: unknown; model: string; repairs: number }> {
-  const messages: ModelMessage[] = [{ role: 'user', content: request.prompt }];
+): Promise<{ value: unknown; model: string; repairs: number; truncated?: string }> {
+  const messages: ModelMessage[] = [...(request.history ?? []), { role: 'user', content: request.prompt }];
   const call: ModelCall = { ...request, messages };
   const schema = request.schema;
   if (!schema) {
     const turn = await generateTurn(context, call);
-    return { value: turn.text, model: turn.model, repairs: 0 };
+    const truncated = checkTruncation(context, turn, request.onTruncate, request.maxOutputTokens);
+    return { value: turn.text, model: turn.model, repairs: 0, ...(truncated ? { truncated } : {}) };
   }
   const maxRepairs = request.maxRepairs ?? defaultMaxRepairs;
   const answers: string[] = [];
   for (let repairs = 0; ; repairs++) {
     const turn = await generateTurn(context, call);
+    const truncated = checkTruncation(context, turn, request.onTruncate, request.maxOutputTokens);
     const checked = checkAnswer(turn.text, schema);
-    if (checked.ok) return { value: checked.value, model: turn.model, repairs };
+    if (checked.ok)
+      return { value: checked.value, model: turn.model, repairs, ...(truncated ? { truncated } : {}) };
     answers.push(turn.text);
     if (repairs >= maxRepairs) {
       throw invalidAnswer(context.path, turn.model, turn.text, checked.issues, { repairs, answers });

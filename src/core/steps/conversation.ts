@@ -33,7 +33,8 @@ export async function renderMessages(
   const parsed = z.array(MessageSchema).safeParse(value ?? []);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map(
-    (issue) => `messages[${issue.path.map(String).join('].') || ''}${issue.path.length ? '' : ']'}: ${issue.message}`,
+    (issue) =>
+      `messages[${issue.path.map(String).join('].') || ''}${issue.path.length ? '' : ']'}: ${issue.message}`,
   );
   throw new BatonError(
     'INPUT_INVALID',

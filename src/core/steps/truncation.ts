@@ -16,7 +16,12 @@ export function checkTruncation(
 ): string | undefined {
   if (turn.finishReason !== cutOff) return undefined;
   const limit = maxOutputTokens === undefined ? 'the output limit' : `maxOutputTokens (${maxOutputTokens})`;
-  if (onTruncate === 'accept') return `answer cut off at ${limit}, kept (onTruncate: accept)`;
+  if (onTruncate === 'accept') {
+    const { run, path } = context;
+    const time = run.services.clock.now();
+    run.emit({ type: 'output-truncated', runId: run.id, path, model: turn.model, time });
+    return `answer cut off at ${limit}, kept (onTruncate: accept)`;
+  }
   throw new BatonError(
     'OUTPUT_TRUNCATED',
     `Model ${turn.model} stopped at ${limit} in step "${context.path}": the answer is cut off.`,
