@@ -241,7 +241,7 @@ function end(
   const reason = loop.state?.reason;
   throw new BatonError(
     'AGENT_FAILED',
-    `Agent "${context.path}" ended in status ${statusOf(loop.state)}${typeof reason === 'string' ? `: ${reason}` : ''}.`,
+    `Agent "${context.path}" ended in status ${statusOf(loop.state)}${typeof reason === 'string' ? `: ${reason.replace(/\.$/, '')}` : ''}.`,
     {
       stepPath: context.path,
       hint: 'Route it with `onError: { route: <step> }`; the final state is in the error details.',
