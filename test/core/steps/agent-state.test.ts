@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Step, ToolDefinition } from '../../../src/core/index.js';
 import { listWaitingCalls } from '../../../src/core/index.js';
-import { createScriptedModel, type ScriptedModel, type ScriptedResponse } from '../../../src/testing/index.js';
+import {
+  createScriptedModel,
+  type ScriptedModel,
+  type ScriptedResponse,
+} from '../../../src/testing/index.js';
 import { define, setup } from '../fixtures.js';
 
 type AgentStep = Extract<Step, { kind: 'agent' }>;
@@ -10,13 +14,19 @@ type AgentStep = Extract<Step, { kind: 'agent' }>;
 const call = (toolName: string, input: unknown): ScriptedResponse => ({ toolCalls: [{ toolName, input }] });
 const sent = (model: ScriptedModel, index: number) => JSON.stringify(model.calls[index]?.prompt ?? []);
 const systemOf = (model: ScriptedModel, index: number) =>
-  (model.calls[index]?.prompt.find((message) => message.role === 'system')?.content as string | undefined) ?? '';
+  (model.calls[index]?.prompt.find((message) => message.role === 'system')?.content as string | undefined) ??
+  '';
 
 /** A counter tool: adds `by` to a total kept outside the run, so a second effect would show. */
 function counter() {
   const runs: Array<{ by: number; key: string }> = [];
   const tool: ToolDefinition<{ by: number }> = {
-    inputSchema: z.object({ by: z.number().int().refine((by) => by !== 13, 'unlucky') }),
+    inputSchema: z.object({
+      by: z
+        .number()
+        .int()
+        .refine((by) => by !== 13, 'unlucky'),
+    }),
     execute: ({ by }, context) => {
       runs.push({ by, key: context.idempotencyKey });
       return { added: by };
@@ -40,7 +50,9 @@ function agent(fields: Partial<AgentStep> = {}): Step {
         required: ['status', 'total'],
       },
       terminal: { DONE: 'succeed' },
-      on: { add: '{{ {"total": state.total + result.added, "status": state.total + result.added >= 3 ? "DONE" : "COUNTING"} }}' },
+      on: {
+        add: '{{ {"total": state.total + result.added, "status": state.total + result.added >= 3 ? "DONE" : "COUNTING"} }}',
+      },
     },
     system: 'Total {{ state.total }} on turn {{ turn }}.',
     ...fields,
@@ -57,7 +69,9 @@ describe('agent state', () => {
     expect([systemOf(model, 0), systemOf(model, 1)]).toEqual(['Total 0 on turn 1.', 'Total 1 on turn 2.']);
     expect(model.calls).toHaveLength(2);
     expect(runs.map((run) => run.by)).toEqual([1, 2]);
-    const turns = (await store.listSubCalls(result.runId, 'agent')).filter((record) => record.kind === 'agent-turn');
+    const turns = (await store.listSubCalls(result.runId, 'agent')).filter(
+      (record) => record.kind === 'agent-turn',
+    );
     expect(turns.map((record) => (record.request as { state: unknown }).state)).toEqual([
       { before: { status: 'COUNTING', total: 0 }, after: { status: 'COUNTING', total: 1 } },
       { before: { status: 'COUNTING', total: 1 }, after: { status: 'DONE', total: 3 } },
@@ -83,7 +97,13 @@ describe('agent state', () => {
       seen.push(event);
       return { status: 'DONE', total: state.total + event.result.added };
     };
-    const step = agent({ state: { initial: { status: 'COUNTING', total: 0 }, terminal: { DONE: 'succeed' }, reduce: { function: 'reduce' } } });
+    const step = agent({
+      state: {
+        initial: { status: 'COUNTING', total: 0 },
+        terminal: { DONE: 'succeed' },
+        reduce: { function: 'reduce' },
+      },
+    });
     const result = await engine.run(define({ steps: [step] }, { reduce: reduce as never }));
     expect(result.output).toEqual({ agent: { status: 'DONE', total: 5 } });
     expect(seen).toEqual([{ type: 'result', tool: 'add', args: { by: 5 }, result: { added: 5 } }]);
@@ -127,13 +147,20 @@ describe('agent inputs', () => {
     expect(result.status).toBe('succeeded');
     expect(sent(model, 0)).toMatch(/Hi, I am Ana\..*Hi!.*And now\?/);
     const [record] = await store.listSteps(result.runId);
-    expect(record?.input).toMatchObject({ messages: [{ role: 'user', content: 'Hi, I am Ana.' }, { role: 'assistant' }] });
+    expect(record?.input).toMatchObject({
+      messages: [{ role: 'user', content: 'Hi, I am Ana.' }, { role: 'assistant' }],
+    });
   });
 
   it('fails with INPUT_INVALID naming the message when `messages` is not a conversation', async () => {
     const model = createScriptedModel(['x']);
     const { engine } = setup({ model });
-    const step = { id: 'chat', kind: 'llm', prompt: 'x', messages: [{ role: 'robot', content: 'beep' }] } as Step;
+    const step = {
+      id: 'chat',
+      kind: 'llm',
+      prompt: 'x',
+      messages: [{ role: 'robot', content: 'beep' }],
+    } as Step;
     const result = await engine.run(define({ steps: [step] }));
     expect(result.error?.code).toBe('INPUT_INVALID');
     expect(result.error?.message).toContain('messages[0].role');
@@ -145,7 +172,9 @@ describe('agent inputs', () => {
     const model = createScriptedModel(['done']);
     const { engine } = setup({ model, tools: { add: tool } });
     const plan: Step = { id: 'plan', kind: 'transform', value: '["add", "launch"]' };
-    const result = await engine.run(define({ steps: [plan, agent({ tools: '{{ steps.plan }}', state: undefined })] }));
+    const result = await engine.run(
+      define({ steps: [plan, agent({ tools: '{{ steps.plan }}', state: undefined })] }),
+    );
     expect(result.error).toMatchObject({ code: 'TOOL_NOT_FOUND', stepPath: 'agent' });
     expect(result.error?.message).toContain('"launch"');
   });
