@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runBuiltCli } from './built-cli.js';
@@ -101,6 +101,35 @@ describe('how an agent ends, through the built CLI', { timeout: 180_000 }, () =>
       error: { code: 'OUTPUT_TRUNCATED', stepPath: 'clerk' },
     });
     expect(requests[0]?.max_tokens).toBe(3);
+  });
+
+  it('keeps a cut-off llm answer with onTruncate: accept, after the earlier conversation it was given', async () => {
+    const { cwd, baton, requests } = await workspace(() => ({
+      text: 'Dear Ana, your',
+      finishReason: 'length',
+    }));
+    const chat = `name: chat
+steps:
+  - id: reply
+    kind: llm
+    model: smart
+    maxOutputTokens: 4
+    onTruncate: accept
+    messages:
+      - { role: user, content: 'My order {{ input.order }} broke.' }
+      - { role: assistant, content: Sorry to hear that. }
+    prompt: Write the reply.
+`;
+    writeFileSync(join(cwd, 'chat.yaml'), chat);
+    const result = await baton('run', 'chat.yaml', '--input', 'order=ORD-1001');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('output-truncated reply model=loop:chat-model');
+    expect(result.stdout).toContain('answer cut off at maxOutputTokens (4), kept (onTruncate: accept)');
+    expect(requests[0]?.messages.map((message) => [message.role, message.content])).toEqual([
+      ['user', 'My order ORD-1001 broke.'],
+      ['assistant', 'Sorry to hear that.'],
+      ['user', 'Write the reply.'],
+    ]);
   });
 
   it('ends the agent with TOOL_FAILED on a fatal tool error, without another model call', async () => {
