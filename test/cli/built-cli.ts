@@ -13,16 +13,41 @@ const tsxLoader = import.meta.resolve('tsx');
 const root = resolve(import.meta.dirname, '../..');
 export const builtMain = join(root, 'dist/cli/main.js');
 
-/** Builds dist/ from the current sources, so the test runs what it reads. */
+/**
+ * Builds dist/ from the current sources, so the test runs what it reads. Test files run in
+ * parallel workers: a lock directory lets one build while the others wait, and a stamp newer
+ * than every source file lets them skip building again.
+ */
 export function buildCli(): void {
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'pipe',
-    },
-  );
+  const lock = join(root, 'dist.build-lock');
+  const stamp = join(root, 'dist', '.built');
+  const waitUntil = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed process is taken over after the wait.
+      if (Date.now() > waitUntil) break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (existsSync(stamp) && statSync(stamp).mtimeMs > newestSource(join(root, 'src'))) return;
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+    writeFileSync(stamp, new Date().toISOString());
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function newestSource(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
 }
 
 export function runBuiltCli(

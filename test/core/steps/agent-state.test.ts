@@ -123,8 +123,11 @@ describe('agent state', () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 1 }), call('add', { by: 2 })]);
     const { engine } = setup({ model, tools: { add: tool, reset: tool } });
-    const step = agent({ tools: ['add', 'reset'] });
-    (step as AgentStep).state = { ...(step as AgentStep).state!, tools: { COUNTING: ['add'] } };
+    const base = agent() as AgentStep;
+    const step = agent({
+      tools: ['add', 'reset'],
+      state: { initial: {}, ...base.state, tools: { COUNTING: ['add'] } },
+    });
     await engine.run(define({ steps: [step] }));
     expect(model.calls[0]?.tools?.map((offered) => offered.name)).toEqual(['add']);
   });
