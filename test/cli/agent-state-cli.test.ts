@@ -98,6 +98,7 @@ describe('the refund agent with explicit state, through the built CLI', { timeou
       'Completed steps: PENDING, VALIDATING_REFUND, PROCESSING_CREDIT, SENDING_EMAIL',
     );
     expect(result.stdout).toContain('"status": "COMPLETE"');
+    expect(result.stdout).toContain('tool-call refund tool=fetch_order call=1 args={"order_id":"ORD-1004"}');
     expect(result.stdout).toContain('"confirmation": "CNF-12345"');
   });
 
@@ -181,6 +182,10 @@ describe('the refund agent with explicit state, through the built CLI', { timeou
     expect(credits()).toEqual([]);
     const still = JSON.parse((await baton('show', id, '--json')).stdout) as { run: { status: string } };
     expect(still.run.status).toBe('waiting');
+    const listed = (await baton('show', id)).stdout;
+    expect(listed).toContain('Waiting for a person:');
+    expect(listed).toContain('refund call 5: process_credit {"order_id":"ORD-1001","amount":199}');
+    expect(listed).toContain(`baton approve ${id} refund --call 5 [--edit args.json]`);
 
     writeFileSync(join(cwd, 'edit.json'), JSON.stringify({ order_id: 'ORD-1001', amount: 80 }));
     const approved = await baton('approve', id, 'refund', '--edit', 'edit.json', '--by', 'ana');

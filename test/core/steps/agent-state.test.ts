@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createManualClock } from '../../../examples/manual-clock.js';
 import type { Step, ToolDefinition } from '../../../src/core/index.js';
 import { listWaitingCalls } from '../../../src/core/index.js';
 import {
@@ -260,5 +261,59 @@ describe('gated tool calls', () => {
     const waiting = await engine.run(define({ steps: [agent({ state: undefined, system: undefined })] }));
     expect(waiting.status).toBe('waiting');
     expect(runs).toEqual([]);
+  });
+
+  it('journals a gated call with its arguments, the state and the model text, and rejects it when it expires', async () => {
+    const { tool, runs } = counter();
+    const clock = createManualClock();
+    const model = createScriptedModel([
+      { text: 'Adding two.', toolCalls: [{ toolName: 'add', input: { by: 2 } }] },
+      'Nothing added.',
+    ]);
+    const { engine, store } = setup({ model, tools: { add: tool }, clock });
+    const step = agent({
+      approve: { add: { expires: '1h' } },
+      state: { initial: { status: 'COUNTING', total: 0 } },
+    });
+    const waiting = await engine.run(define({ steps: [step] }));
+    expect(waiting.waiting?.wakeAt).toBe(clock.now() + 3_600_000);
+    const [request] = await listWaitingCalls(store, waiting.runId, 'agent');
+    expect(request).toMatchObject({
+      text: 'Adding two.',
+      state: { status: 'COUNTING', total: 0 },
+      args: { by: 2 },
+    });
+    clock.advance(3_600_000);
+    const ended = await engine.resume(waiting.runId);
+    expect(ended.status).toBe('succeeded');
+    expect(runs).toEqual([]);
+    expect(sent(model, 1)).toContain('rejected by baton: the request expired before anyone decided');
+  });
+});
+
+describe('fatal tool errors', () => {
+  it('ends the agent with TOOL_FAILED after the error went through `on`, the state in details', async () => {
+    const model = createScriptedModel([call('charge', {})]);
+    const charge: ToolDefinition = {
+      inputSchema: z.object({}),
+      execute: () => {
+        throw Object.assign(new Error('card declined'), { fatal: true });
+      },
+    };
+    const { engine } = setup({ model, tools: { charge } });
+    const step = agent({
+      tools: ['charge'],
+      state: {
+        initial: { status: 'PAYING' },
+        on: { 'charge.error': { status: 'BROKEN', why: '{{ error }}' } },
+      },
+      system: undefined,
+    });
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.error).toMatchObject({
+      code: 'TOOL_FAILED',
+      details: { tool: 'charge', state: { status: 'BROKEN', why: 'Tool "charge" failed: card declined' } },
+    });
+    expect(model.calls).toHaveLength(1);
   });
 });
