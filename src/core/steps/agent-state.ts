@@ -36,10 +36,10 @@ export function terminalOf(step: AgentStep, state: StateValue | undefined): 'suc
   return step.state.terminal?.[statusOf(state)];
 }
 
-/** The tools offered in the current status: its list under `state.tools`, else all of them. */
+/** The tools offered in the current status: its list under `state.tools` (of the step's tools), else all. */
 export function allowedToolsOf(step: AgentStep, tools: string[], state: StateValue | undefined): string[] {
   const listed = step.state?.tools?.[statusOf(state)];
-  return listed ?? tools;
+  return listed ? listed.filter((name) => tools.includes(name)) : tools;
 }
 
 /** The `on` key of an event: `tool` for a result, `tool.error`, `tool.refused`, `tool.rejected`, `$answer`. */

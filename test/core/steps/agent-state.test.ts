@@ -120,6 +120,18 @@ describe('agent state', () => {
     });
   });
 
+  it('moves the state on an answer through on.$answer, and ends at a terminal status', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel(['All counted.']);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const base = agent() as AgentStep;
+    const step = agent({
+      state: { initial: {}, ...base.state, on: { $answer: { status: 'DONE', said: '{{ answer }}' } } },
+    });
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.output).toEqual({ agent: { status: 'DONE', total: 0, said: 'All counted.' } });
+  });
+
   it('offers only the tools of the current status', async () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 1 }), call('add', { by: 2 })]);
