@@ -32,10 +32,12 @@ export async function renderMessages(
       : await renderMapping(messages, context.scope, options);
   const parsed = z.array(MessageSchema).safeParse(value ?? []);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map(
-    (issue) =>
-      `messages[${issue.path.map(String).join('].') || ''}${issue.path.length ? '' : ']'}: ${issue.message}`,
-  );
+  const issues = parsed.error.issues.map((issue) => {
+    const [index, ...rest] = issue.path.map(String);
+    const at =
+      index === undefined ? 'messages' : `messages[${index}]${rest.map((key) => `.${key}`).join('')}`;
+    return `${at}: ${issue.message}`;
+  });
   throw new BatonError(
     'INPUT_INVALID',
     `The messages of step "${context.path}" are invalid: ${issues.join('; ')}`,
