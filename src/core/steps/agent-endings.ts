@@ -1,8 +1,8 @@
 import { BatonError } from '../errors.js';
 import type { AgentStep } from '../ir/step.js';
 import type { StepContext, StepOutcome } from '../runner/run-state.js';
+import type { AgentLoop } from './agent-journal.js';
 import { type StateValue, sameState, statusOf, terminalOf } from './agent-state.js';
-import type { AgentLoop } from './agent-tool-calls.js';
 
 /** How an agent's loop ends: a terminal status, a stuck loop, a fatal tool error, a limit, a wait. */
 

@@ -12,6 +12,7 @@ import {
   track,
   waitFor,
 } from './agent-endings.js';
+import { type AgentLoop, type AgentToolCall, journaledAs } from './agent-journal.js';
 import {
   type AgentEvent,
   allowedToolsOf,
@@ -20,7 +21,7 @@ import {
   type StateValue,
   statusOf,
 } from './agent-state.js';
-import { type AgentLoop, type AgentToolCall, answerToolCalls, journaledAs } from './agent-tool-calls.js';
+import { answerToolCalls } from './agent-tool-calls.js';
 import { describeTools, resolveTools } from './agent-tools.js';
 import { loadAiSdk } from './ai-sdk.js';
 import { generateTurn, type ModelTurn } from './call-model.js';
@@ -28,7 +29,7 @@ import { renderMessages, toModelMessages } from './conversation.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 import { checkTruncation } from './truncation.js';
 
-export type { AgentToolCall } from './agent-tool-calls.js';
+export type { AgentToolCall } from './agent-journal.js';
 
 /** The output of an agent step without `state` or an `output` schema. */
 export interface AgentResult {

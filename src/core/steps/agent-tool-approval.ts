@@ -4,7 +4,6 @@ import { toMilliseconds } from '../ir/duration.js';
 import type { AgentStep } from '../ir/step.js';
 import { recordDecision } from '../runner/record-decision.js';
 import type { StepContext } from '../runner/run-state.js';
-import type { StateValue } from './agent-state.js';
 import {
   type AgentLoop,
   executeToolCall,
@@ -12,7 +11,8 @@ import {
   journaledAs,
   type ToolCall,
   writeToolResult,
-} from './agent-tool-calls.js';
+} from './agent-journal.js';
+import type { StateValue } from './agent-state.js';
 import type { ApprovalDecision } from './approval-step.js';
 
 /** Why a call waits for a person: what the reviewer is told, and how long the request lasts. */
