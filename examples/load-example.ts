@@ -26,7 +26,10 @@ export function loadExample(directory: string, file: string): Promise<LoadedWork
  * ```
  */
 export function workflowFiles(directory: string): string[] {
-  return readdirSync(directory)
-    .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
-    .sort();
+  return (
+    readdirSync(directory)
+      // Eval files (`*.eval.yaml`) sit beside the workflows they evaluate; they are not workflows.
+      .filter((name) => (name.endsWith('.yaml') || name.endsWith('.yml')) && !/\.eval\.ya?ml$/.test(name))
+      .sort()
+  );
 }

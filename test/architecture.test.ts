@@ -59,6 +59,23 @@ const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
   { folder: 'tools/', internal: ['core/'], npm: ['@modelcontextprotocol/sdk', 'zod', 'node:'] },
   { folder: 'authoring/', internal: ['core/', 'authoring/'], npm: ['yaml', 'zod', 'node:'] },
   {
+    // The eval module plans cells, scores them and computes statistics over the public engine API.
+    folder: 'eval/',
+    internal: ['core/', 'authoring/yaml/', 'eval/'],
+    npm: [
+      'zod',
+      'yaml',
+      'csv-parse',
+      'fastest-levenshtein',
+      '@stdlib/stats-base-dists-binomial-cdf',
+      '@stdlib/stats-base-dists-normal-cdf',
+      '@stdlib/stats-base-dists-normal-quantile',
+      '@stdlib/stats-base-dists-t-cdf',
+      '@stdlib/stats-base-dists-t-quantile',
+      'node:',
+    ],
+  },
+  {
     folder: 'testing/',
     internal: ['core/', 'store/memory/', 'testing/'],
     npm: ['ai', '@ai-sdk/provider', 'vitest', 'zod', 'node:'],

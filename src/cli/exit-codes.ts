@@ -10,6 +10,7 @@ import { BatonError, type BatonErrorCode, type RunStatus } from '../core/index.j
  * | 1 | the run failed (a step, a model, a tool, a budget), or the store failed |
  * | 2 | usage or validation error: bad arguments, an invalid workflow or input, an unknown run, step or model |
  * | 3 | the run is waiting for a person (an approval step) |
+ * | 4 | `baton eval`: a gated variant's verdict is inconclusive |
  * | 130 | the run was cancelled (Ctrl-C, or `baton cancel`) |
  */
 export const ExitCode = {
@@ -17,6 +18,7 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   waiting: 3,
+  inconclusive: 4,
   cancelled: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

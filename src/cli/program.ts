@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createApproveCommand } from './commands/approve.js';
 import { createCancelCommand } from './commands/cancel.js';
+import { createEvalCommand } from './commands/eval.js';
 import { createModelsCommand } from './commands/models.js';
 import { createPlanCommand } from './commands/plan.js';
 import { createRejectCommand } from './commands/reject.js';
@@ -27,7 +28,7 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for approval, 130 cancelled.',
+      '\nExit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for approval, 4 eval inconclusive, 130 cancelled.',
     );
   const commands = [
     createRunCommand(),
@@ -41,6 +42,7 @@ export function createProgram(): Command {
     createApproveCommand(),
     createRejectCommand(),
     createModelsCommand(),
+    createEvalCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;

@@ -51,11 +51,12 @@ describe('baton --help', () => {
       'approve',
       'reject',
       'models',
+      'eval',
     ]) {
       expect(result.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
     }
     expect(result.stdout).toContain(
-      'Exit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for approval, 130 cancelled.',
+      'Exit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for approval, 4 eval inconclusive, 130 cancelled.',
     );
   });
 
