@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type ToolDefinition, validateWorkflow } from '../../src/index.js';
 import { loadExample, workflowFiles } from '../load-example.js';
+import { scriptedRefundAgent } from './scripted-refund-agent.js';
 import { inputOf, useShop } from './shop-fixture.js';
 import { refundBranching } from './typed-branching.js';
+import { typedRefundAgent } from './typed-refund-agent.js';
 
 const here = import.meta.dirname;
 const shop = useShop();
@@ -23,6 +25,7 @@ describe('refund agent example', () => {
       expect(Object.keys(definition.tools).sort()).toEqual(Object.keys(shop.tools()).sort());
     }
     expect(validateWorkflow(refundBranching.workflow, refundBranching.functions).problems).toEqual([]);
+    expect(validateWorkflow(typedRefundAgent.workflow, typedRefundAgent.functions).problems).toEqual([]);
   });
 
   it('refunds an eligible order after a person approves the credit: one credit, one email, COMPLETE', async () => {
@@ -124,5 +127,31 @@ describe('refund agent example', () => {
     expect(repeated?.output).toMatchObject({ confirmation_id: 'CNF-12345', repeated: true });
     expect(rows('SELECT count(*) AS credits FROM credits')).toEqual([{ credits: 1 }]);
     expect(rows('SELECT count(*) AS emails FROM outbox')).toEqual([{ emails: 1 }]);
+  });
+
+  it('runs the typed version: a reduce function moves the state, a function of the state writes each system prompt', async () => {
+    const smart = scriptedRefundAgent();
+    const { baton, trace } = shop.engine({ smart });
+    const result = await baton.run(typedRefundAgent, {
+      input: { order_id: 'ORD-1004', request: 'The case cracked.' },
+    });
+    expect(result.status).toBe('succeeded');
+    expect(result.output).toMatchObject({
+      status: 'COMPLETE',
+      order_id: 'ORD-1004',
+      max_refund: 25,
+      confirmation: 'CNF-12345',
+    });
+    expect(trace.ofType('model-call')).toHaveLength(4);
+    const systems = smart.calls.map((call) =>
+      String(call.prompt.find((message) => message.role === 'system')?.content),
+    );
+    expect(systems.map((system) => /Current workflow state: (\w+)/.exec(system)?.[1])).toEqual([
+      'PENDING',
+      'VALIDATING_REFUND',
+      'PROCESSING_CREDIT',
+      'SENDING_EMAIL',
+    ]);
+    expect(rows('SELECT amount_cents FROM credits')).toEqual([{ amount_cents: 2_500 }]);
   });
 });
