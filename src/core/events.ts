@@ -91,6 +91,8 @@ export type BatonEvent =
       usage: Usage;
       costUsd: number;
       cached: boolean;
+      /** Why the model stopped: `stop`, `tool-calls`, `length` (the output limit), ... */
+      finishReason?: string;
     }
   | {
       type: 'model-fallback';

@@ -123,6 +123,7 @@ steps:
     writeFileSync(join(cwd, 'chat.yaml'), chat);
     const result = await baton('run', 'chat.yaml', '--input', 'order=ORD-1001');
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/model-call reply model=loop:chat-model .* finish=length/);
     expect(result.stdout).toContain('output-truncated reply model=loop:chat-model');
     expect(result.stdout).toContain('answer cut off at maxOutputTokens (4), kept (onTruncate: accept)');
     expect(requests[0]?.messages.map((message) => [message.role, message.content])).toEqual([

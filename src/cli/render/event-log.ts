@@ -55,7 +55,7 @@ export function describeEvent(event: BatonEvent): string | undefined {
     case 'step-skip':
       return `${event.path} (${event.reason})`;
     case 'model-call':
-      return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCost(event.costUsd)}${event.cached ? ' cached' : ''}`;
+      return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCost(event.costUsd)}${event.cached ? ' cached' : ''}${event.finishReason === 'length' ? ' finish=length' : ''}`;
     case 'model-fallback':
       return `${event.path} from=${event.from} to=${event.to} (${event.error.code})`;
     case 'tool-call':

@@ -164,6 +164,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         usage,
         costUsd,
         cached: false,
+        finishReason: result.finishReason,
       });
       // `output` is a getter that throws when the model answered with tool calls only.
       const output: unknown = call.schema && result.finishReason !== 'tool-calls' ? result.output : undefined;
