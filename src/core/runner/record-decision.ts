@@ -7,12 +7,8 @@ import type { ApprovalDecision } from '../steps/approval-step.js';
  * the first one recorded. A person deciding and a deadline passing at the same time cannot both win.
  */
 export async function recordDecision(store: Store, record: SubCallRecord): Promise<ApprovalDecision> {
-  const earlier = (await store.listSubCalls(record.runId, record.path)).find(
-    (call) => call.sequence === record.sequence,
-  );
-  if (earlier) return earlier.response as ApprovalDecision;
-  await store.writeSubCall(record);
-  return record.response as ApprovalDecision;
+  const earlier = await store.insertSubCall(record);
+  return (earlier ?? record).response as ApprovalDecision;
 }
 
 /** Records a person's decision; a second decision on the same request is refused. */

@@ -103,6 +103,15 @@ export class MemoryStore implements Store {
     this.subCalls.set(key, list);
   }
 
+  async insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined> {
+    const recorded = (this.subCalls.get(`${call.runId}\u0000${call.path}`) ?? []).find(
+      (entry) => entry.sequence === call.sequence,
+    );
+    if (recorded) return { ...recorded };
+    await this.writeSubCall(call);
+    return undefined;
+  }
+
   async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
     return (this.subCalls.get(`${runId}\u0000${path}`) ?? []).map((call) => ({ ...call }));
   }

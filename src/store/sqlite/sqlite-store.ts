@@ -68,6 +68,7 @@ export class SqliteStore implements Store {
   private readonly writes: WriteQueue;
   private readonly createRunOnce: (run: RunRecord) => void;
   private readonly writeSubCallOnce: (call: SubCallRecord) => void;
+  private readonly insertSubCallOnce: (call: SubCallRecord) => SubCallRecord | undefined;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = resolve(path);
@@ -110,6 +111,12 @@ export class SqliteStore implements Store {
     }).immediate;
     this.writeSubCallOnce = this.database.transaction((call: SubCallRecord) => {
       upsertSubCall.run(...subCallParameters(call, this.putBlob));
+    }).immediate;
+    this.insertSubCallOnce = this.database.transaction((call: SubCallRecord) => {
+      const inserted = this.statements.insertSubCallOnce.run(...subCallParameters(call, this.putBlob));
+      if (inserted.changes === 1) return undefined;
+      const row = this.statements.selectSubCall.get(call.runId, call.path, call.sequence) as SubCallRow;
+      return toSubCallRecord(row, this.getBlob);
     }).immediate;
   }
 
@@ -205,6 +212,10 @@ export class SqliteStore implements Store {
 
   writeSubCall(call: SubCallRecord): Promise<void> {
     return this.execute('write a sub-call', () => this.writeSubCallOnce(call));
+  }
+
+  insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined> {
+    return this.execute('insert a sub-call', () => this.insertSubCallOnce(call));
   }
 
   listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
