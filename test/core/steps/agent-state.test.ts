@@ -253,6 +253,32 @@ describe('gated tool calls', () => {
     expect(ofType('approval-request')).toHaveLength(0);
   });
 
+  it('decides each gated call of a turn on its own: an approved sibling runs although the other is rejected', async () => {
+    const { tool, runs } = counter();
+    const model = createScriptedModel([
+      {
+        toolCalls: [
+          { toolName: 'add', input: { by: 2 } },
+          { toolName: 'add', input: { by: 3 } },
+        ],
+      },
+      'Done.',
+    ]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const waiting = await engine.run(define({ steps: [gated()] }));
+    expect(waiting.waiting?.calls?.map((call) => call.call)).toEqual([1, 4]);
+    const rejected = await engine.reject(waiting.runId, 'agent', { by: 'bo', reason: 'not 3', call: 4 });
+    expect(rejected.status).toBe('waiting');
+    expect(runs).toEqual([]);
+    await expect(engine.approve(waiting.runId, 'agent', { by: 'bo', call: 4 })).rejects.toMatchObject({
+      code: 'APPROVAL_NOT_PENDING',
+    });
+    const approved = await engine.approve(waiting.runId, 'agent', { by: 'ana' });
+    expect(approved.status).toBe('succeeded');
+    expect(runs).toEqual([{ by: 2, key: `${waiting.runId}:agent:1` }]);
+    expect(sent(model, 1)).toContain('rejected by bo: not 3');
+  });
+
   it('does not ask again for an identical call after a rejection', async () => {
     const { tool, runs } = counter();
     const model = createScriptedModel([call('add', { by: 2 }), call('add', { by: 2 }), 'Fine.']);
