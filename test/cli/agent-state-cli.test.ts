@@ -162,6 +162,7 @@ describe('the refund agent with explicit state, through the built CLI', { timeou
     expect(credits()).toEqual([]);
     expect(requests).toHaveLength(3);
 
+    expect((await baton('runs')).stdout).toContain('waits on refund call 5 (process_credit)');
     const runs = JSON.parse((await baton('runs', '--json')).stdout) as Array<{ waiting?: unknown }>;
     expect(runs[0]?.waiting).toEqual([
       {
