@@ -2,6 +2,7 @@
  * Baton: fast, durable, observable multi-step LLM workflows.
  * @module
  */
+export { type PromptChainOptions, promptChain } from './authoring/builder/prompt-chain.js';
 export {
   type ItemScope,
   type IterationScope,

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore, validateWorkflow, type WorkflowDefinition } from '../../src/index.js';
+import {
+  promptChain as chainOf,
+  createBaton,
+  MemoryStore,
+  validateWorkflow,
+  type WorkflowDefinition,
+} from '../../src/index.js';
 import { createScriptedModel } from '../../src/testing/index.js';
 import { loadExample, workflowFiles } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
@@ -29,7 +35,7 @@ async function runChain(definition: WorkflowDefinition) {
 
 describe('serial chain example', () => {
   it('has only valid workflow files', async () => {
-    expect(workflowFiles(here)).toEqual(['serial-chain.yaml']);
+    expect(workflowFiles(here)).toEqual(['prompts-from-input.yaml', 'serial-chain.yaml']);
     const definition = await loadExample(here, 'serial-chain.yaml');
     expect(validateWorkflow(definition.workflow, definition.functions).problems).toEqual([]);
     expect(validateWorkflow(serialChain.workflow, serialChain.functions).problems).toEqual([]);
@@ -61,5 +67,33 @@ describe('serial chain example', () => {
     expect(typed.trace.started()).toEqual(['extract', 'plan', 'answer']);
     expect(typed.prompts).toEqual(fromYaml.prompts);
     expect(typed.prompts[1]).toContain(JSON.stringify(promptChain[1]).slice(1, -1));
+  });
+
+  it('builds the same chain from a list of prompts with promptChain', async () => {
+    const fromYaml = await runChain(await loadExample(here, 'serial-chain.yaml'));
+    const built = await runChain(
+      chainOf('sally', promptChain, { ids: ['extract', 'plan', 'answer'], temperature: 0.7 }),
+    );
+
+    expect(built.result.output).toEqual(fromYaml.result.output);
+    expect(built.trace.started()).toEqual(['extract', 'plan', 'answer']);
+    expect(built.prompts).toEqual(fromYaml.prompts);
+  });
+
+  it('takes the prompts from the run input, each receiving the previous answer', async () => {
+    const model = createScriptedModel(answers);
+    const baton = createBaton({ store: new MemoryStore(), models: { default: model } });
+    const input = JSON.parse(readFileSync(join(here, 'sally-prompts.json'), 'utf8')) as { prompts: string[] };
+    const result = await baton.run(await loadExample(here, 'prompts-from-input.yaml'), { input });
+
+    expect(result.output).toEqual({ answer: answers[2], chain: answers });
+    const prompts = model.calls.map((call) => JSON.stringify(call.prompt));
+    expect(prompts).toHaveLength(3);
+    input.prompts.forEach((prompt, index) => {
+      expect(prompts[index]).toContain(prompt);
+    });
+    expect(prompts[0]).toContain('Sally earns $12 an hour');
+    expect(prompts[1]).toContain('Time worked: 50 minutes');
+    expect(prompts[2]).toContain('$12 × 5/6');
   });
 });

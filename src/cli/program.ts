@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { createAnswerCommand } from './commands/answer.js';
 import { createApproveCommand } from './commands/approve.js';
 import { createCancelCommand } from './commands/cancel.js';
 import { createEvalCommand } from './commands/eval.js';
@@ -28,7 +29,7 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for approval, 4 eval inconclusive, 130 cancelled.',
+      '\nExit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for a person, 4 eval inconclusive, 130 cancelled.',
     );
   const commands = [
     createRunCommand(),
@@ -41,6 +42,7 @@ export function createProgram(): Command {
     createReplayCommand(),
     createApproveCommand(),
     createRejectCommand(),
+    createAnswerCommand(),
     createModelsCommand(),
     createEvalCommand(),
   ];

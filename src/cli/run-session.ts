@@ -14,6 +14,8 @@ export interface RunSessionOptions {
   workflowName: string;
   /** Top-level steps, shown as pending before they start. */
   steps: readonly Step[];
+  /** Print each step's output when it ends (in the plain log, also on a terminal). */
+  showOutputs?: boolean;
   /** Starts (or continues) the run with the session's signal and event listener. */
   start(options: { signal: AbortSignal; onEvent: EventListener }): Promise<RunResult>;
 }
@@ -35,9 +37,9 @@ export async function runSession(
   const style = styleFor(output.isTTY && !output.json);
   const renderer: RunRenderer = output.json
     ? silentRenderer
-    : output.isTTY
+    : output.isTTY && !options.showOutputs
       ? new LiveView(output, style, options.workflowName, options.steps)
-      : new EventLog(output);
+      : new EventLog(output, options.showOutputs);
   const controller = new AbortController();
   let runId: string | undefined;
   const onSigint = () => {

@@ -15,6 +15,8 @@ export type BatonEvent =
       durationMs: number;
       usage: Usage;
       costUsd: number;
+      /** Some model calls had no price: `costUsd` counts only the priced ones. */
+      unpriced?: boolean;
       error?: SerializedError;
     }
   | {
@@ -40,11 +42,15 @@ export type BatonEvent =
       outputSize: number;
       usage?: Usage;
       costUsd?: number;
+      /** A model call of the step had no price, so the step has no cost (never a cost of $0). */
+      unpriced?: boolean;
       model?: string;
       cached?: boolean;
       /** The output was taken from the journal of an earlier process, not computed again. */
       replayed?: boolean;
       note?: string;
+      /** The step's output (the journaled value itself, not a copy). */
+      output?: unknown;
     }
   | {
       type: 'step-error';
@@ -90,6 +96,8 @@ export type BatonEvent =
       durationMs: number;
       usage: Usage;
       costUsd: number;
+      /** The model has no price: `costUsd` is 0 only because nothing could be counted. */
+      unpriced?: boolean;
       cached: boolean;
       /** Why the model stopped: `stop`, `tool-calls`, `length` (the output limit), ... */
       finishReason?: string;

@@ -49,6 +49,12 @@ export type {
 } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { canonicalJson } from './runner/canonical-json.js';
+export type {
+  CodeContext,
+  GenerateRequest,
+  InterruptRequest,
+  PendingAnswer,
+} from './runner/code-context.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
 export {
   listWaiting,
@@ -57,6 +63,8 @@ export {
   type WaitingToolCall,
 } from './runner/decide-tool-call.js';
 export { createEngine, type Engine, type EngineOptions, type ResumeOptions } from './runner/engine.js';
+export { keepZodSchema, showableSchema, type UnshowableSchema } from './runner/output-schema.js';
+export type { Question } from './runner/pause.js';
 export type { ReplayOptions } from './runner/replay-run.js';
 export { requireRun } from './runner/require-run.js';
 export { retryAfterOf } from './runner/retry-policy.js';
@@ -69,7 +77,7 @@ export type {
   StepOutcome,
   Waiting,
 } from './runner/run-state.js';
-export { hashWorkflow, type RunOptions, type RunResult } from './runner/run-workflow.js';
+export { hashWorkflow, isUnpriced, type RunOptions, type RunResult } from './runner/run-workflow.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
 export type { AgentEvent, StateValue } from './steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';

@@ -7,7 +7,7 @@ import type {
   Store,
   Usage,
 } from '../core/index.js';
-import { requireRun } from '../core/index.js';
+import { isUnpriced, requireRun } from '../core/index.js';
 
 export interface StepReport {
   path: string;
@@ -30,6 +30,8 @@ export interface ModelReport {
   steps: number;
   usage: Usage;
   costUsd: number;
+  /** Calls to this model had no price: `costUsd` leaves them out. */
+  unpriced?: boolean;
 }
 
 /** The execution report of one run: what ran, how long, what it produced and cost. */
@@ -44,6 +46,8 @@ export interface RunReport {
   counts: Record<StepStatus, number>;
   usage: Usage;
   costUsd: number;
+  /** Some model calls had no price: `costUsd` counts only the priced ones. */
+  unpriced?: boolean;
   error?: SerializedError;
   steps: StepReport[];
   models: ModelReport[];
@@ -106,6 +110,7 @@ export function buildRunReport(run: RunRecord, records: StepRecord[]): RunReport
         entry.steps++;
         entry.usage = add(entry.usage, record.usage);
         entry.costUsd += record.costUsd ?? 0;
+        if (isUnpriced(record)) entry.unpriced = true;
         models.set(record.model, entry);
       }
       return step;
@@ -122,6 +127,7 @@ export function buildRunReport(run: RunRecord, records: StepRecord[]): RunReport
     steps,
     models: [...models.values()].sort((a, b) => b.costUsd - a.costUsd),
   };
+  if (records.some(isUnpriced)) report.unpriced = true;
   if (run.parentRunId !== undefined) report.parentRunId = run.parentRunId;
   if (run.endedAt !== undefined) report.endedAt = run.endedAt;
   if (run.error) report.error = run.error;

@@ -50,20 +50,21 @@ describe('baton --help', () => {
       'replay',
       'approve',
       'reject',
+      'answer',
       'models',
       'eval',
     ]) {
       expect(result.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
     }
     expect(result.stdout).toContain(
-      'Exit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for approval, 4 eval inconclusive, 130 cancelled.',
+      'Exit codes: 0 ok, 1 run failed, 2 usage or validation error, 3 waiting for a person, 4 eval inconclusive, 130 cancelled.',
     );
   });
 
   it('gives each command its own help with --json, --db and an example', async () => {
     const result = await runCli(['show', '--help'], { cwd: makeWorkspace() });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: baton show [options] <run>');
+    expect(result.stdout).toContain('Usage: baton show [options] [run]');
     expect(result.stdout).toContain('--step <path>');
     expect(result.stdout).toContain('--json');
     expect(result.stdout).toContain('--db <path>');

@@ -1,13 +1,16 @@
-import { z } from 'zod';
-import type {
-  Computed,
-  JsonSchema,
-  OnError,
-  RetryPolicy,
-  Step,
-  Workflow,
-  WorkflowDefinition,
-  WorkflowFunction,
+import type { z } from 'zod';
+import {
+  BatonError,
+  type CodeContext,
+  type Computed,
+  type OnError,
+  type RetryPolicy,
+  type Step,
+  showableSchema,
+  type UnshowableSchema,
+  type Workflow,
+  type WorkflowDefinition,
+  type WorkflowFunction,
 } from '../../core/index.js';
 
 /** What a step's TypeScript functions receive: the input, and only the steps it needs. */
@@ -31,7 +34,7 @@ export interface IterationScope<INPUT, STEPS, RESULT> extends Scope<INPUT, STEPS
 
 type Outputs = Record<string, unknown>;
 type Needed<OUT extends Outputs, NEEDS extends readonly (keyof OUT)[]> = Pick<OUT, NEEDS[number]>;
-type Value<SCOPE> = string | ((scope: SCOPE) => unknown);
+type Value<SCOPE> = string | ((scope: SCOPE, ctx: never) => unknown);
 type Text<SCOPE> = string | ((scope: SCOPE) => string | Promise<string>);
 
 /** Fields every step may carry. `needs` names the steps its functions read. */
@@ -45,7 +48,19 @@ export interface StepOptions<OUT extends Outputs, NEEDS extends readonly (keyof 
   onError?: OnError;
   cache?: boolean;
   limit?: string;
+  /**
+   * Checks the output after the step ends: `true`, or a message (or messages) saying what is
+   * wrong; a failure is `OUTPUT_INVALID`, which a model step turns into a repair. A string is a
+   * JSONata expression with `output` in scope.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the output type is the step's, checked by its schema
+  validate?: string | ((output: any, scope: Scope<unknown, unknown>) => Validation | Promise<Validation>);
+  /** Render a `{{ }}` reference that yields nothing as empty text instead of failing. */
+  allowMissing?: boolean;
 }
+
+/** What a `validate` function returns: `true` (or nothing) when the output is right. */
+export type Validation = true | string | string[] | undefined;
 
 type Base = Record<string, unknown>;
 
@@ -66,6 +81,7 @@ type Base = Record<string, unknown>;
 export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, EXTRA = unknown> {
   private readonly steps: Step[] = [];
   private readonly functions: Record<string, WorkflowFunction> = {};
+  private readonly unshowable: UnshowableSchema[] = [];
   private outputMapping: unknown;
 
   constructor(
@@ -82,7 +98,8 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
   transform<ID extends string, const NEEDS extends readonly (keyof OUT & string)[] = [], RESULT = unknown>(
     id: ID,
     options: StepOptions<OUT, NEEDS> & {
-      run: ((scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA) => RESULT) | string;
+      /** The step's function; `ctx` asks a person (`interrupt`), runs side effects `once`, calls a model (`generate`). */
+      run: ((scope: Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA, ctx: CodeContext) => RESULT) | string;
     },
   ): WorkflowBuilder<INPUT, OUT & Record<ID, Awaited<RESULT>>, EXTRA> {
     const { run, ...rest } = options;
@@ -109,7 +126,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const step: Step = { ...this.base(id, rest), kind: 'llm', prompt: this.computed(id, 'prompt', prompt) };
     if (system !== undefined) step.system = this.computed(id, 'system', system);
     if (model !== undefined) step.model = model;
-    if (output !== undefined) step.output = toJsonSchema(output);
+    if (output !== undefined) step.output = this.schema(id, 'output', output);
     if (temperature !== undefined) step.temperature = temperature;
     if (maxOutputTokens !== undefined) step.maxOutputTokens = maxOutputTokens;
     return this.add(step);
@@ -133,7 +150,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     if (input !== undefined) {
       step.input = typeof input === 'function' ? this.mapping(id, 'input', input) : input;
     }
-    if (output !== undefined) step.output = toJsonSchema(output);
+    if (output !== undefined) step.output = this.schema(id, 'output', output);
     return this.add(step);
   }
 
@@ -147,6 +164,8 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
         prompt: Text<Scope<INPUT, Needed<OUT, NEEDS>> & EXTRA>;
         model?: string | string[];
         threshold?: number;
+        temperature?: number;
+        maxOutputTokens?: number;
       };
     },
   ): WorkflowBuilder<INPUT, OUT & Record<ID, { route: ROUTE; confidence?: number; reason?: string }>, EXTRA> {
@@ -157,6 +176,8 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
       step.classify = { prompt: this.computed(id, 'classify', classify.prompt) };
       if (classify.model !== undefined) step.classify.model = classify.model;
       if (classify.threshold !== undefined) step.classify.threshold = classify.threshold;
+      if (classify.temperature !== undefined) step.classify.temperature = classify.temperature;
+      if (classify.maxOutputTokens !== undefined) step.classify.maxOutputTokens = classify.maxOutputTokens;
     }
     return this.add(step);
   }
@@ -183,6 +204,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const { items, concurrency, each, result, onItemError, ...rest } = options;
     const inner = each(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
+    this.unshowable.push(...inner.unshowable);
     const step: Step = {
       ...this.base(id, rest),
       kind: 'map',
@@ -228,11 +250,12 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const { maxIterations, output, body, result, until, onStuck, ...rest } = options;
     const inner = body(new WorkflowBuilder(this.name, {}, `${this.prefix}${id}.`));
     Object.assign(this.functions, inner.functions);
+    this.unshowable.push(...inner.unshowable);
     const step: Step = {
       ...this.base(id, rest),
       kind: 'loop',
       maxIterations,
-      output: toJsonSchema(output),
+      output: this.schema(id, 'output', output),
       steps: inner.steps,
       result: this.computed(id, 'result', result),
       until: this.computed(id, 'until', until),
@@ -261,7 +284,7 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
       ...this.base(id, rest),
       kind: 'approval',
       subject: this.mapping(id, 'subject', subject),
-      output: toJsonSchema(output),
+      output: this.schema(id, 'output', output),
     };
     if (instructions !== undefined) step.instructions = instructions;
     if (expires !== undefined) step.expires = expires;
@@ -277,10 +300,22 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
 
   /** The workflow as IR plus the functions it names, ready to run or to print as JSON. */
   build(): WorkflowDefinition & { workflow: Workflow } {
+    if (this.unshowable.length > 0) {
+      throw new BatonError(
+        'WORKFLOW_INVALID',
+        `Workflow "${this.name}" has schemas a model or an editor cannot be shown: ${this.unshowable
+          .map((entry) => `${entry.where}: ${entry.reason}`)
+          .join('; ')}`,
+        {
+          details: { problems: this.unshowable },
+          hint: 'Use JSON types (z.string() for a date, z.number() for a bigint) and turn them into richer values in a later step.',
+        },
+      );
+    }
     const workflow: Workflow = { name: this.name, steps: this.steps };
     if (this.options.description !== undefined) workflow.description = this.options.description;
     if (this.options.version !== undefined) workflow.version = this.options.version;
-    if (this.options.input !== undefined) workflow.input = toJsonSchema(this.options.input);
+    if (this.options.input !== undefined) workflow.input = this.schema('$input', 'input', this.options.input);
     if (this.outputMapping !== undefined) workflow.output = this.outputMapping;
     return { workflow, functions: { ...this.functions } };
   }
@@ -294,7 +329,26 @@ export class WorkflowBuilder<INPUT, OUT extends Outputs = Record<never, never>, 
     const step: Record<string, unknown> = { id };
     for (const [key, value] of Object.entries(options))
       if (value !== undefined) step[key] = key === 'needs' ? [...value] : value;
+    const validate = options.validate;
+    if (typeof validate === 'function') {
+      step.validate = this.computed(id, 'validate', (scope: Scope<unknown, unknown> & { output: unknown }) =>
+        validate(scope.output, scope),
+      );
+    }
     return step as Pick<Step, 'id'>;
+  }
+
+  /**
+   * The JSON Schema a model or an editor is shown for a Zod schema; the Zod schema itself is kept
+   * for the checks. One that cannot be shown is reported by `build()`.
+   */
+  private schema(id: string, field: string, zod: z.ZodType): Record<string, unknown> {
+    const shown = showableSchema(zod, id === '$input' ? 'input' : `${this.prefix}${id}.${field}`);
+    if ('reason' in shown) {
+      this.unshowable.push(shown);
+      return {};
+    }
+    return shown.schema;
   }
 
   private computed(id: string, field: string, value: Value<never>): Computed {
@@ -322,9 +376,4 @@ export function workflow<INPUT = Record<string, unknown>>(
   options: { input?: z.ZodType<INPUT>; description?: string; version?: string | number } = {},
 ): WorkflowBuilder<INPUT> {
   return new WorkflowBuilder<INPUT>(name, options);
-}
-
-function toJsonSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _, ...json } = z.toJSONSchema(schema) as JsonSchema;
-  return json;
 }

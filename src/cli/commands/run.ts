@@ -13,6 +13,8 @@ interface RunCommandOptions extends CommonOptions, ModelOptions {
   input?: Record<string, unknown>;
   inputFile?: string;
   budget?: number;
+  allowUnpriced?: boolean;
+  showOutputs?: boolean;
 }
 
 const examples = `
@@ -39,7 +41,12 @@ export function createRunCommand(): Command {
         .argument('<workflow>', 'YAML or JSON workflow file')
         .option('--input <key=value>', 'an input field (JSON or text); repeat for more', collectInput)
         .option('--input-file <file.json>', 'the input as a JSON object; --input fields override it')
-        .option('--budget <usd>', 'fail the run once its cost passes this many US dollars', parseBudget),
+        .option('--budget <usd>', 'fail the run once its cost passes this many US dollars', parseBudget)
+        .option(
+          '--allow-unpriced',
+          'let a --budget run call models that have no price (their cost is not counted)',
+        )
+        .option('--show-outputs', "print each step's output, cut to one line, when it ends"),
     ),
   ).addHelpText('after', examples);
   return setAction<RunCommandOptions>(command, async ({ output, options, args }) => {
@@ -59,12 +66,15 @@ export function createRunCommand(): Command {
         output,
         workflowName: definition.workflow.name,
         steps: definition.workflow.steps,
+        ...(options.showOutputs ? { showOutputs: true } : {}),
         start: (session) =>
           engine.run(definition, {
             ...session,
             cache: models.cache,
             ...(input === undefined ? {} : { input }),
-            ...(options.budget === undefined ? {} : { budget: { maxCostUsd: options.budget } }),
+            ...(options.budget === undefined
+              ? {}
+              : { budget: { maxCostUsd: options.budget, allowUnpriced: options.allowUnpriced === true } }),
           }),
       });
       return exitCode;

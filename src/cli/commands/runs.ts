@@ -1,10 +1,16 @@
 import { Command, Option } from 'commander';
-import { listWaiting, type RunFilter, type RunStatus, type WaitingItem } from '../../core/index.js';
+import {
+  isUnpriced,
+  listWaiting,
+  type RunFilter,
+  type RunStatus,
+  type WaitingItem,
+} from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { openStore } from '../open-store.js';
 import { parsePositiveInteger, parseSince } from '../parse-options.js';
-import { formatCost, formatDuration, formatTime, formatUsage } from '../render/format.js';
+import { formatCostOf, formatDuration, formatTime, formatUsage } from '../render/format.js';
 import { renderTable } from '../render/table.js';
 
 interface RunsCommandOptions extends CommonOptions {
@@ -66,14 +72,18 @@ export function createRunsCommand(): Command {
         output.line(opened.exists ? 'No runs match.' : `No runs yet (no journal at ${opened.path}).`);
         return ExitCode.ok;
       }
-      const rows = runs.map((run) => [
+      // A run's cost leaves out calls to unpriced models; its steps say which.
+      const unpriced = await Promise.all(
+        runs.map(async (run) => (await opened.store.listSteps(run.id)).some(isUnpriced)),
+      );
+      const rows = runs.map((run, index) => [
         run.id,
         run.workflowName,
         run.status,
         formatTime(run.createdAt),
         run.endedAt === undefined ? '-' : formatDuration(run.endedAt - run.createdAt),
         formatUsage(run.usage),
-        formatCost(run.costUsd),
+        formatCostOf(run.costUsd, unpriced[index]),
         run.error
           ? `${run.error.code}${run.error.stepPath ? ` at ${run.error.stepPath}` : ''}`
           : describeWaiting(waiting.get(run.id)),
@@ -94,7 +104,11 @@ export function createRunsCommand(): Command {
 export function describeWaiting(items: WaitingItem[] | undefined): string {
   if (!items?.length) return '';
   const what = items.map((item) =>
-    item.kind === 'tool-call' ? `${item.path} call ${item.call} (${item.tool})` : item.path,
+    item.kind === 'tool-call'
+      ? `${item.path} call ${item.call} (${item.tool})`
+      : item.kind === 'question'
+        ? `${item.path} (question ${item.key})`
+        : item.path,
   );
   return `waits on ${what.join(', ')}`;
 }

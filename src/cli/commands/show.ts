@@ -3,9 +3,11 @@ import {
   type AttemptRecord,
   BatonError,
   deserializeError,
+  isUnpriced,
   listWaiting,
   type RunRecord,
   type StepRecord,
+  type Store,
   type WaitingItem,
 } from '../../core/index.js';
 import { buildRunReport } from '../../observe/run-report.js';
@@ -18,16 +20,19 @@ import { agentTurns, describeTurns, type TracedTurn } from '../render/agent-turn
 import {
   formatBytes,
   formatCost,
+  formatCostOf,
   formatDuration,
   formatTime,
   formatUsage,
   formatValue,
+  formatValueLine,
 } from '../render/format.js';
 import { stepTree } from '../render/step-tree.js';
 import { renderTable } from '../render/table.js';
 
 interface ShowCommandOptions extends CommonOptions {
   step?: string;
+  workflow?: string;
 }
 
 /**
@@ -43,19 +48,20 @@ export function createShowCommand(): Command {
   const command = withCommonOptions(
     new Command('show')
       .description('show a run: its step tree, attempts, tokens and cost; or one step in full')
-      .argument('<run>', 'run id (see `baton runs`)')
+      .argument('[run]', 'run id (see `baton runs`); default, or `last`: the newest run')
+      .option('--workflow <name>', 'with no run id: the newest run of this workflow')
       .option(
         '--step <path>',
         "print this step instance's input, output, attempts and error (e.g. review[2]/check)",
       ),
   ).addHelpText(
     'after',
-    '\nExamples:\n  $ baton show run_m1abc\n  $ baton show run_m1abc --step "review[2]/check"',
+    '\nExamples:\n  $ baton show\n  $ baton show last --workflow triage\n  $ baton show run_m1abc\n  $ baton show run_m1abc --step "review[2]/check"',
   );
   return setAction<ShowCommandOptions>(command, async ({ output, options, args }) => {
     const opened = openStore({ db: options.db, create: false });
     try {
-      const run = await requireRun(opened, args[0] ?? '');
+      const run = await findRun(opened, args[0], options.workflow);
       const steps = await opened.store.listSteps(run.id);
       if (options.step !== undefined) {
         const step = steps.find((candidate) => candidate.path === options.step);
@@ -70,7 +76,10 @@ export function createShowCommand(): Command {
             ? agentTurns(run.id, step.path, await opened.store.listSubCalls(run.id, step.path))
             : undefined;
         if (output.json) output.data({ step, attempts, ...(turns ? { turns } : {}) });
-        else printStep(output, step, attempts, turns);
+        else {
+          printStep(output, step, attempts, turns);
+          await printQuestions(output, opened.store, run.id, [step]);
+        }
         return ExitCode.ok;
       }
       const waiting = run.status === 'waiting' ? await listWaiting(opened.store, run.id) : [];
@@ -82,6 +91,7 @@ export function createShowCommand(): Command {
       }
       printRun(output, run, steps);
       printWaiting(output, run.id, waiting);
+      await printQuestions(output, opened.store, run.id, steps);
       return ExitCode.ok;
     } finally {
       await opened.close();
@@ -89,12 +99,40 @@ export function createShowCommand(): Command {
   });
 }
 
+/** The run an id names; with no id, or `last`, the newest run (of `workflow`, when given). */
+async function findRun(
+  opened: ReturnType<typeof openStore>,
+  id: string | undefined,
+  workflow: string | undefined,
+): Promise<RunRecord> {
+  if (id !== undefined && id !== 'last') return requireRun(opened, id);
+  const [newest] = await opened.store.listRuns({
+    limit: 1,
+    ...(workflow === undefined ? {} : { workflowName: workflow }),
+  });
+  if (newest) return newest;
+  throw new BatonError(
+    'RUN_NOT_FOUND',
+    workflow === undefined ? 'There are no runs yet.' : `Workflow "${workflow}" has no runs yet.`,
+    { hint: 'Start one with `baton run <workflow>`; `baton runs` lists the runs there are.' },
+  );
+}
+
 function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void {
   const took = run.endedAt === undefined ? 'not ended' : formatDuration(run.endedAt - run.createdAt);
+  const report = buildRunReport(run, steps);
   output.line(`Run ${run.id} · workflow ${run.workflowName} · ${run.status}`);
   output.line(
-    `started ${formatTime(run.createdAt)} · took ${took} · ${formatUsage(run.usage)} · ${formatCost(run.costUsd)}`,
+    `started ${formatTime(run.createdAt)} · took ${took} · ${formatUsage(run.usage)} · ${formatCostOf(run.costUsd, report.unpriced)}`,
   );
+  if (report.unpriced) {
+    output.line(
+      `warning: calls to ${report.models
+        .filter((entry) => entry.unpriced)
+        .map((entry) => entry.model)
+        .join(', ')} have no price; the cost leaves them out`,
+    );
+  }
   if (run.parentRunId !== undefined) output.line(`replayed from ${run.parentRunId}`);
   if (run.error) output.line(`error: ${deserializeError(run.error).describe()}`);
   output.line('');
@@ -115,7 +153,7 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
         )
       : '',
     record ? formatUsage(record.usage) : '',
-    record?.costUsd === undefined ? '' : formatCost(record.costUsd),
+    record?.costUsd !== undefined ? formatCost(record.costUsd) : record && isUnpriced(record) ? '?' : '',
     record?.outputSize === undefined ? '' : formatBytes(record.outputSize),
     [
       record?.model,
@@ -131,7 +169,7 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
     rows,
   ))
     output.line(line);
-  const { models } = buildRunReport(run, steps);
+  const { models } = report;
   if (models.length > 0) {
     output.line('');
     const modelRows = models.map((entry) => [
@@ -139,7 +177,7 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
       String(entry.steps),
       entry.usage.inputTokens.toLocaleString('en-US'),
       entry.usage.outputTokens.toLocaleString('en-US'),
-      formatCost(entry.costUsd),
+      formatCostOf(entry.costUsd, entry.unpriced),
     ]);
     for (const line of renderTable(['model', 'steps', 'in tok', 'out tok', 'cost'], modelRows))
       output.line(line);
@@ -149,10 +187,12 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
 }
 
 function printWaiting(output: CliOutput, runId: string, waiting: WaitingItem[]): void {
-  if (waiting.length === 0) return;
+  if (!waiting.some((item) => item.kind !== 'question')) return;
   output.line('');
   output.line('Waiting for a person:');
   for (const item of waiting) {
+    // Questions are listed with their answers under "Questions".
+    if (item.kind === 'question') continue;
     if (item.kind === 'approval') {
       output.line(
         `  ${item.path}: baton approve ${runId} ${item.path}  |  baton reject ${runId} ${item.path} --reason "..."`,
@@ -173,6 +213,29 @@ function abbreviate(value: unknown, width = 100): string {
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
+/** The questions code steps asked (`ctx.interrupt`), each with its answer, who gave it and when. */
+async function printQuestions(output: CliOutput, store: Store, runId: string, steps: StepRecord[]) {
+  const lines: string[] = [];
+  for (const step of steps) {
+    if (step.kind !== 'transform' && step.kind !== 'tool') continue;
+    const calls = await store.listSubCalls(runId, step.path);
+    for (const asked of calls.filter((call) => call.kind === 'interrupt')) {
+      const prompt = (asked.request as { prompt?: string } | undefined)?.prompt ?? '';
+      const answer = calls.find((call) => call.kind === 'answer' && call.sequence === asked.sequence + 1);
+      const given = answer?.response as { value: unknown; by: string; at: number } | undefined;
+      lines.push(
+        given
+          ? `  ${step.path} · ${asked.name}: ${prompt} → ${formatValueLine(given.value, 120)} (by ${given.by}, ${formatTime(given.at)})`
+          : `  ${step.path} · ${asked.name}: ${prompt} → waiting since ${formatTime(asked.createdAt)}: baton answer ${runId} ${step.path} --value '<json>'`,
+      );
+    }
+  }
+  if (lines.length === 0) return;
+  output.line('');
+  output.line('Questions:');
+  for (const line of lines) output.line(line);
+}
+
 function printStep(
   output: CliOutput,
   step: StepRecord,
@@ -187,7 +250,7 @@ function printStep(
   const facts = [
     step.model && `model ${step.model}`,
     step.usage && formatUsage(step.usage),
-    step.costUsd !== undefined && formatCost(step.costUsd),
+    step.costUsd !== undefined ? formatCost(step.costUsd) : isUnpriced(step) && 'cost ? (unpriced)',
     step.note,
   ];
   const line = facts.filter(Boolean).join(' · ');

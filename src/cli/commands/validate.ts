@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { Command } from 'commander';
 import { loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
-import { BatonError, type Step } from '../../core/index.js';
+import { BatonError, formatProblemPath, type Step, validateWorkflow } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { describeError } from '../output.js';
@@ -30,6 +30,8 @@ export function createValidateCommand(): Command {
       const warnings = missingTools.map(
         (name) => `tool "${name}" is not exported by the workflow module; register it before running`,
       );
+      for (const warning of validateWorkflow(definition.workflow, definition.functions).warnings ?? [])
+        warnings.push(`${formatProblemPath(warning.path)}: ${warning.message}`);
       if (output.json) {
         output.data({
           valid: true,

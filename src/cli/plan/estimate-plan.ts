@@ -172,7 +172,13 @@ function estimateStep(
         const routes = JSON.stringify(step.routes);
         return {
           ...base,
-          ...model(step.classify.model, read(step.classify.prompt) + estimateTokens(routes) + 60, 40, 1),
+          ...model(
+            step.classify.model,
+            read(step.classify.system) + read(step.classify.prompt) + estimateTokens(routes) + 60,
+            // A route, a confidence and a short reason: about 40 tokens, never more than the cap.
+            Math.min(40, step.classify.maxOutputTokens ?? 40),
+            1,
+          ),
         };
       }
       return { ...base, ...free(0) };

@@ -1,6 +1,6 @@
 import type { BatonEvent } from '../../core/index.js';
 import type { CliOutput } from '../output.js';
-import { formatCost, formatDuration, formatUsage } from './format.js';
+import { formatCost, formatCostOf, formatDuration, formatUsage, formatValueLine } from './format.js';
 import type { RunRenderer } from './run-renderer.js';
 
 /**
@@ -10,7 +10,11 @@ import type { RunRenderer } from './run-renderer.js';
 export class EventLog implements RunRenderer {
   private startedAt: number | undefined;
 
-  constructor(private readonly output: CliOutput) {}
+  /** `showOutputs`: print each step's output, on one line and cut short, when it ends. */
+  constructor(
+    private readonly output: CliOutput,
+    private readonly showOutputs = false,
+  ) {}
 
   onEvent(event: BatonEvent): void {
     this.startedAt ??= event.time;
@@ -18,6 +22,8 @@ export class EventLog implements RunRenderer {
     const offset = `+${(Math.max(0, event.time - this.startedAt) / 1000).toFixed(3)}s`;
     const text = describeEvent(event);
     if (text !== undefined) this.output.line(`${offset} ${event.type} ${text}`);
+    if (this.showOutputs && event.type === 'step-end' && event.output !== undefined)
+      this.output.line(`         output ${event.path}: ${formatValueLine(event.output)}`);
   }
 
   stop(): void {}
@@ -35,13 +41,14 @@ export function describeEvent(event: BatonEvent): string | undefined {
     case 'run-start':
       return `${event.runId} workflow=${event.workflow}${event.resumed ? ' resumed' : ''}`;
     case 'run-end':
-      return `${event.runId} ${event.status} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCost(event.costUsd)}${event.error ? ` error=${event.error.code}` : ''}`;
+      return `${event.runId} ${event.status} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCostOf(event.costUsd, event.unpriced)}${event.error ? ` error=${event.error.code}` : ''}`;
     case 'step-start':
       return `${event.path} kind=${event.kind} attempt=${event.attempt}`;
     case 'step-end': {
       const parts = [event.path, event.status, formatDuration(event.durationMs)];
       if (event.usage) parts.push(`tokens=${formatUsage(event.usage)}`);
       if (event.costUsd !== undefined) parts.push(`cost=${formatCost(event.costUsd)}`);
+      else if (event.unpriced) parts.push('cost=? (unpriced)');
       if (event.model !== undefined) parts.push(`model=${event.model}`);
       if (event.replayed) parts.push('from-journal');
       if (event.cached) parts.push('cached');
@@ -55,7 +62,7 @@ export function describeEvent(event: BatonEvent): string | undefined {
     case 'step-skip':
       return `${event.path} (${event.reason})`;
     case 'model-call':
-      return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCost(event.costUsd)}${event.cached ? ' cached' : ''}${event.finishReason === 'length' ? ' finish=length' : ''}`;
+      return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCostOf(event.costUsd, event.unpriced)}${event.cached ? ' cached' : ''}${event.finishReason === 'length' ? ' finish=length' : ''}`;
     case 'model-fallback':
       return `${event.path} from=${event.from} to=${event.to} (${event.error.code})`;
     case 'tool-call':

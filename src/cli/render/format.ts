@@ -26,6 +26,15 @@ export function formatCost(usd: number | undefined): string {
   return `$${usd.toFixed(Math.min(6, 1 - Math.floor(Math.log10(usd))))}`;
 }
 
+/**
+ * A cost that leaves out calls to models without a price: `?` when nothing was priced, `$0.01 + ?`
+ * when some calls were. Never `$0` for calls that cost something unknown.
+ */
+export function formatCostOf(usd: number | undefined, unpriced: boolean | undefined): string {
+  if (!unpriced) return formatCost(usd);
+  return usd ? `${formatCost(usd)} + ? (unpriced)` : '? (unpriced)';
+}
+
 /** `512 B`, `3.4 KB`, `1.2 MB`. */
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return '-';
@@ -46,6 +55,14 @@ export function formatTime(epochMs: number | undefined): string {
 export function formatValue(value: unknown): string {
   if (value === undefined) return '(none)';
   return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}
+
+/** A value on one line, cut to `width` characters: what `--show-outputs` prints per step. */
+export function formatValueLine(value: unknown, width = 200): string {
+  const text = (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point

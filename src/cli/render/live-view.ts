@@ -1,6 +1,13 @@
 import type { BatonEvent, Step } from '../../core/index.js';
 import type { CliOutput } from '../output.js';
-import { formatCost, formatDuration, formatUsage, padVisible, truncateVisible } from './format.js';
+import {
+  formatCost,
+  formatCostOf,
+  formatDuration,
+  formatUsage,
+  padVisible,
+  truncateVisible,
+} from './format.js';
 import type { RunRenderer } from './run-renderer.js';
 import { type RowStatus, StepBoard, type StepRow } from './step-board.js';
 import type { Style } from './style.js';
@@ -78,7 +85,7 @@ export class LiveView implements RunRenderer {
     const body = rows.map((row) => this.rowLine(row, labelWidth, now));
     const hidden = board.rows.length - rows.length;
     if (hidden > 0) body.push(style.dim(`  … ${hidden} finished instance(s) not shown`));
-    const totals = `${formatUsage(board.usage)}  ${formatCost(board.costUsd)}`;
+    const totals = `${formatUsage(board.usage)}  ${formatCostOf(board.costUsd, board.unpriced)}`;
     return [header, ...body, style.dim(`total  ${totals}`)];
   }
 
@@ -95,7 +102,7 @@ export class LiveView implements RunRenderer {
       padVisible(color(row.status + attempt), 12),
       padVisible(elapsed, 7),
       padVisible(row.usage ? formatUsage(row.usage) : '', 16),
-      padVisible(row.costUsd === undefined ? '' : formatCost(row.costUsd), 8),
+      padVisible(row.unpriced ? '?' : row.costUsd === undefined ? '' : formatCost(row.costUsd), 8),
       style.dim([row.model, row.note].filter(Boolean).join('  ')),
     ].join(' ');
   }

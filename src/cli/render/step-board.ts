@@ -23,6 +23,8 @@ export interface StepRow {
   endedAt?: number;
   usage?: Usage;
   costUsd?: number;
+  /** A model call of the step had no price: its cost is unknown, not 0. */
+  unpriced?: boolean;
   model?: string;
   note?: string;
 }
@@ -40,6 +42,8 @@ export class StepBoard {
   status: RunStatus | undefined;
   usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   costUsd = 0;
+  /** Some model call had no price: `costUsd` leaves it out. */
+  unpriced = false;
   private readonly byPath = new Map<string, StepRow>();
 
   /** Shows the top-level steps as pending before anything runs, so the whole graph is visible. */
@@ -59,6 +63,7 @@ export class StepBoard {
         this.endedAt = event.time;
         this.usage = event.usage;
         this.costUsd = event.costUsd;
+        if (event.unpriced) this.unpriced = true;
         if (event.status === 'cancelled' || event.status === 'failed') {
           for (const row of this.rows) {
             if (row.status === 'running' || row.status === 'retrying') row.status = 'cancelled';
@@ -128,6 +133,10 @@ export class StepBoard {
         row.model = event.model;
         this.usage = addUsage(this.usage, event.usage);
         this.costUsd += event.costUsd;
+        if (event.unpriced) {
+          row.unpriced = true;
+          this.unpriced = true;
+        }
         break;
       }
       default:

@@ -15,7 +15,7 @@ export type ExpressionScope = Record<string, unknown>;
 /** Where an expression is evaluated: the step (for errors) and the functions `$call(name)` reaches. */
 export interface ExpressionContext {
   stepPath?: string | undefined;
-  functions?: Readonly<Record<string, (scope: never) => unknown>> | undefined;
+  functions?: Readonly<Record<string, (scope: never, context?: never) => unknown>> | undefined;
 }
 
 const compiled = new Map<string, jsonata.Expression>();
@@ -74,6 +74,7 @@ export function callFunction(
   name: string,
   scope: ExpressionScope,
   stepPath: string | undefined,
+  code?: unknown,
 ): unknown {
   const fn = functions[name];
   if (fn === undefined) {
@@ -82,7 +83,7 @@ export function callFunction(
       hint: 'Define it in the workflow module, or pass it in `functions` when you run the workflow.',
     });
   }
-  return fn(scope as never);
+  return code === undefined ? fn(scope as never) : fn(scope as never, code as never);
 }
 
 // JSONata marks the arrays it builds with a `sequence` flag; plain arrays keep outputs comparable.

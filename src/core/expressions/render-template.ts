@@ -1,3 +1,4 @@
+import { BatonError } from '../errors.js';
 import type { Computed } from '../ir/step.js';
 import {
   callFunction,
@@ -15,17 +16,28 @@ export function templateExpressions(template: string): string[] {
 }
 
 /**
+ * How a step renders its templates. `reads` collects the value of each placeholder (journaled
+ * with the step); `required` makes a placeholder that yields nothing a `MISSING_INPUT` error.
+ */
+export interface TemplateContext extends ExpressionContext {
+  reads?: Record<string, unknown> | undefined;
+  required?: boolean | undefined;
+  /** The second argument of a step's own TypeScript function (`ctx`: interrupt, once, generate). */
+  code?: unknown;
+}
+
+/**
  * Renders a template. A string that is one placeholder alone yields the raw value (an object
  * stays an object); otherwise each placeholder is replaced by its text (objects as JSON).
  */
 export async function renderTemplate(
   template: string,
   scope: ExpressionScope,
-  context: ExpressionContext = {},
+  context: TemplateContext = {},
 ): Promise<unknown> {
   const single = whole.exec(template);
   if (single?.[1] !== undefined && !single[1].includes('{{')) {
-    return evaluateExpression(single[1].trim(), scope, context);
+    return evaluatePlaceholder(single[1].trim(), scope, context);
   }
   if (!template.includes('{{')) return template;
   const parts = template.split(placeholder);
@@ -33,16 +45,43 @@ export async function renderTemplate(
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index] ?? '';
     if (index % 2 === 0) text += part;
-    else text += toText(await evaluateExpression(part.trim(), scope, context));
+    else text += toText(await evaluatePlaceholder(part.trim(), scope, context));
   }
   return text;
+}
+
+// An expression that tests for absence (`$exists(x)`, `x ?: y`, `a ? b : c`) says what to do
+// without the value, so only a bare reference that yields nothing is missing.
+const givesDefault = /\$exists\s*\(|\?/;
+
+async function evaluatePlaceholder(
+  expression: string,
+  scope: ExpressionScope,
+  context: TemplateContext,
+): Promise<unknown> {
+  const value = await evaluateExpression(expression, scope, context);
+  // A TypeScript function's result is its own business; only references are checked and kept.
+  if (expression.startsWith('$call(')) return value;
+  if (context.reads) context.reads[expression] = value;
+  if (value === undefined && context.required && !givesDefault.test(expression)) {
+    throw new BatonError(
+      'MISSING_INPUT',
+      `Missing required input for step "${context.stepPath}": {{ ${expression} }} evaluates to nothing.`,
+      {
+        stepPath: context.stepPath,
+        details: { reference: expression },
+        hint: `Check that the step or input it names produced that field (\`baton show <run> --step <id>\`), give a default (\`{{ ${expression} ?: "none" }}\`), or set \`allowMissing: true\` on the step.`,
+      },
+    );
+  }
+  return value;
 }
 
 /** Renders a mapping: strings are templates, arrays and objects are walked, anything else is kept. */
 export async function renderMapping(
   value: unknown,
   scope: ExpressionScope,
-  context: ExpressionContext = {},
+  context: TemplateContext = {},
 ): Promise<unknown> {
   if (typeof value === 'string') return renderTemplate(value, scope, context);
   if (Array.isArray(value)) return Promise.all(value.map((entry) => renderMapping(entry, scope, context)));
@@ -61,10 +100,10 @@ export async function renderMapping(
 export async function computeValue(
   value: Computed,
   scope: ExpressionScope,
-  context: ExpressionContext & { asTemplate: boolean },
+  context: TemplateContext & { asTemplate: boolean },
 ): Promise<unknown> {
   if (typeof value !== 'string')
-    return callFunction(context.functions ?? {}, value.function, scope, context.stepPath);
+    return callFunction(context.functions ?? {}, value.function, scope, context.stepPath, context.code);
   return context.asTemplate
     ? renderTemplate(value, scope, context)
     : evaluateExpression(value, scope, context);

@@ -30,6 +30,33 @@ export function computedReferences(value: Computed | undefined, asTemplate: bool
   return asTemplate ? mappingReferences(value) : expressionReferences(value);
 }
 
+/** The `steps.<id>.<field>` pairs an expression reads. */
+export function fieldReferences(expression: string): Array<{ id: string; field: string }> {
+  const found: Array<{ id: string; field: string }> = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const expression = node as jsonata.ExprNode;
+    if ((expression as { type: string }).type === 'path') {
+      const [first, second, third] = expression.steps ?? [];
+      if (
+        first?.type === 'name' &&
+        first.value === 'steps' &&
+        second?.type === 'name' &&
+        third?.type === 'name'
+      )
+        found.push({ id: String(second.value), field: String(third.value) });
+    }
+    for (const value of Object.values(expression))
+      if (typeof value === 'object' && value !== null) walk(value);
+  };
+  walk(compileExpression(expression).ast());
+  return found;
+}
+
 function visit(node: unknown, found: Set<string>): void {
   if (Array.isArray(node)) {
     for (const child of node) visit(child, found);

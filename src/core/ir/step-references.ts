@@ -15,6 +15,8 @@ export function stepReferences(step: Step): Set<string> {
     for (const id of ids) found.add(id);
   };
   if (step.when !== undefined) add(expressionReferences(step.when));
+  // A check that compares the output with another step's waits for that step.
+  add(computedReferences(step.validate, false));
   switch (step.kind) {
     case 'transform':
       add(computedReferences(step.value, false));

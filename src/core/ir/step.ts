@@ -62,6 +62,15 @@ const base = {
   timeout: DurationSchema.optional(),
   output: JsonSchemaSchema.optional().describe('JSON Schema the output must satisfy'),
   onError: OnErrorSchema.optional(),
+  validate: ComputedSchema.optional().describe(
+    'Checked after the step ends, with `output` in scope: true, or a message (or list of messages) saying what is wrong',
+  ),
+  allowMissing: z
+    .boolean()
+    .optional()
+    .describe(
+      'Render a `{{ }}` reference that yields nothing as empty text instead of failing with MISSING_INPUT',
+    ),
   cache: z.boolean().optional(),
   limit: z
     .string()
@@ -133,6 +142,13 @@ export const BranchStepSchema = z
         model: modelField.optional(),
         system: ComputedSchema.optional(),
         threshold: z.number().min(0).max(1).optional(),
+        temperature: z.number().min(0).max(2).optional(),
+        maxOutputTokens: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Cap on the answer (route, confidence, reason); also what a budget reserves'),
       })
       .strict()
       .optional()

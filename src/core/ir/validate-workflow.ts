@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BatonError } from '../errors.js';
 import { compileExpression } from '../expressions/evaluate-expression.js';
 import { templateExpressions } from '../expressions/render-template.js';
+import { fieldReferences } from '../expressions/step-references.js';
 import { compileGraph } from './compile-graph.js';
 import type { Computed, Step } from './step.js';
 import { StepSchema } from './step.js';
@@ -24,7 +25,7 @@ export interface WorkflowProblem {
 export function validateWorkflow(
   document: unknown,
   functions?: WorkflowDefinition['functions'],
-): { workflow?: Workflow; problems: WorkflowProblem[] } {
+): { workflow?: Workflow; problems: WorkflowProblem[]; warnings?: WorkflowProblem[] } {
   const parsed = WorkflowSchema.safeParse(document);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => fromZodIssue(issue, document));
@@ -33,10 +34,19 @@ export function validateWorkflow(
   const workflow = parsed.data;
   const problems: WorkflowProblem[] = [];
   const seen = new Map<string, string>();
+  const warnings: WorkflowProblem[] = [];
   const declaredInputs = inputFields(workflow.input);
   if (workflow.input) checkSchema(workflow.input, ['input'], undefined, problems);
-  checkLevel(workflow.steps, ['steps'], new Set(), { seen, declaredInputs, functions, problems });
-  return problems.length === 0 ? { workflow, problems } : { problems };
+  const outputs = outputSchemas(workflow.steps);
+  checkLevel(workflow.steps, ['steps'], new Set(), {
+    seen,
+    declaredInputs,
+    functions,
+    problems,
+    outputs,
+    warnings,
+  });
+  return problems.length === 0 ? { workflow, problems, warnings } : { problems, warnings };
 }
 
 /**
@@ -100,6 +110,54 @@ interface LevelContext {
   declaredInputs: Set<string> | undefined;
   functions: WorkflowDefinition['functions'] | undefined;
   problems: WorkflowProblem[];
+  /** The declared `output` schema of each step, by id, to check the fields steps read. */
+  outputs: Map<string, Record<string, unknown>>;
+  /** Reads of optional fields: allowed, but a run fails if the field is absent and has no default. */
+  warnings: WorkflowProblem[];
+}
+
+function outputSchemas(steps: readonly Step[], found = new Map<string, Record<string, unknown>>()) {
+  for (const step of steps) {
+    if (step.output) found.set(step.id, step.output);
+    if (step.kind === 'map' || step.kind === 'loop') outputSchemas(step.steps, found);
+  }
+  return found;
+}
+
+/** Problems (undeclared fields) and warnings (optional fields) of the `steps.x.f` an expression reads. */
+function checkFields(
+  step: Step,
+  expression: string,
+  field: Array<string | number>,
+  context: LevelContext,
+  at: Array<string | number>,
+): void {
+  let references: Array<{ id: string; field: string }>;
+  try {
+    references = fieldReferences(expression);
+  } catch {
+    return;
+  }
+  for (const reference of references) {
+    const schema = context.outputs.get(reference.id);
+    const properties = schema?.properties;
+    if (typeof properties !== 'object' || properties === null) continue;
+    const problem = { path: [...at, ...field], stepId: step.id };
+    if (!(reference.field in properties)) {
+      context.problems.push({
+        ...problem,
+        message: `Step "${step.id}" reads steps.${reference.id}.${reference.field}, but the output schema of "${reference.id}" has no field "${reference.field}" (it has: ${Object.keys(properties).join(', ') || 'none'}).`,
+      });
+    } else if (
+      !(Array.isArray(schema?.required) && schema.required.includes(reference.field)) &&
+      !/\$exists\s*\(|\?/.test(expression)
+    ) {
+      context.warnings.push({
+        ...problem,
+        message: `Step "${step.id}" reads steps.${reference.id}.${reference.field}, which is optional in the output schema of "${reference.id}": the step fails with MISSING_INPUT when it is absent, unless the template gives a default.`,
+      });
+    }
+  }
 }
 
 function checkLevel(
@@ -198,6 +256,8 @@ function checkStep(
       return;
     }
     checkExpression(value, isTemplate, field, report);
+    for (const expression of isTemplate ? templateExpressions(value) : [value])
+      checkFields(step, expression, field, context, path);
     if (!context.declaredInputs) return;
     for (const name of inputReferences(value, isTemplate)) {
       if (!context.declaredInputs.has(name)) {
@@ -259,6 +319,7 @@ function forEachComputed(
       for (const [key, entry] of Object.entries(value)) mapping(entry, [...field, key]);
     }
   };
+  if (step.validate !== undefined) visit(step.validate, ['validate'], false);
   switch (step.kind) {
     case 'transform':
       visit(step.value, ['value'], false);

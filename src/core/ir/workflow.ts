@@ -26,7 +26,7 @@ export type Workflow = z.infer<typeof WorkflowSchema>;
 
 /** A TypeScript function a workflow names in a `{ function: name }` value. */
 // biome-ignore lint/suspicious/noExplicitAny: the scope is typed by the builder, not here
-export type WorkflowFunction = (scope: any) => unknown;
+export type WorkflowFunction = (scope: any, context?: any) => unknown;
 
 /**
  * A workflow ready to run: the IR plus the TypeScript functions it names. A YAML file compiles to

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { JsonSchema } from '../ir/step.js';
+import type { CodeContext } from '../runner/code-context.js';
 
 export interface ToolContext {
   runId: string;
@@ -7,6 +8,12 @@ export interface ToolContext {
   /** run id + step path + call sequence: the same on every re-execution, so side effects can dedupe. */
   idempotencyKey: string;
   abortSignal: AbortSignal;
+  /** In a `tool` step: ask a person and wait (see `CodeContext`). */
+  interrupt?: CodeContext['interrupt'];
+  /** In a `tool` step: run a side effect once per run. */
+  once?: CodeContext['once'];
+  /** In a `tool` step: call a model through the model layer, journaled. */
+  generate?: CodeContext['generate'];
 }
 
 /** A function a workflow can call, with its input schema (Zod or JSON Schema). */

@@ -76,9 +76,22 @@ export function reserveBudget(
   stepPath: string,
   model: string,
   estimate: CallEstimate,
+  priced = true,
 ): () => void {
   const budget = run.budget;
   if (!budget || (budget.maxCostUsd === undefined && budget.maxTokens === undefined)) return () => {};
+  if (!priced && budget.maxCostUsd !== undefined && budget.allowUnpriced !== true) {
+    throw new BatonError(
+      'BUDGET_EXCEEDED',
+      `Step "${stepPath}" stopped before calling ${model}: the model has no price, so the run's budget of $${budget.maxCostUsd} cannot be kept.`,
+      {
+        stepPath,
+        retryable: false,
+        hint: 'Add a price for it under `models.pricing` in baton.config.yaml, or allow unpriced calls (`allowUnpriced: true`, `--allow-unpriced`).',
+        details: { budget: 'maxCostUsd', model, unpriced: true, limit: budget.maxCostUsd },
+      },
+    );
+  }
   const reserved = reservations.get(run) ?? { tokens: 0, costUsd: 0 };
   const estimateTokens = estimate.inputTokens + estimate.outputTokens;
   if (budget.maxCostUsd !== undefined) {

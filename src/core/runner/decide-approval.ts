@@ -1,11 +1,13 @@
 import { BatonError } from '../errors.js';
 import type { Step } from '../ir/step.js';
 import { stepIdOf } from '../ir/step-path.js';
+import type { WorkflowDefinition } from '../ir/workflow.js';
 import { type ApprovalDecision, latestApproval } from '../steps/approval-step.js';
 import { canonicalJson } from './canonical-json.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
 import type { EngineServices } from './run-state.js';
+import { hashWorkflow } from './run-workflow.js';
 
 export type ApprovalInput =
   | { action: 'approve'; by?: string; comment?: string; edit?: unknown }
@@ -21,6 +23,7 @@ export async function decideApproval(
   runId: string,
   path: string,
   input: ApprovalInput,
+  given?: WorkflowDefinition,
 ): Promise<ApprovalDecision> {
   const run = await requireRun(services.store, runId);
   const steps = await services.store.listSteps(runId);
@@ -50,7 +53,14 @@ export async function decideApproval(
   else {
     if (input.comment !== undefined) decision.comment = input.comment;
     if (input.edit !== undefined) {
-      const step = findStep(run.definition.steps, stepIdOf(path));
+      // The definition the run was started from, when this process has it, keeps the Zod schemas
+      // (refinements included) that the journaled snapshot cannot hold.
+      const candidate = given ?? services.workflows.get(run.workflowName);
+      const definition =
+        candidate && hashWorkflow(candidate.workflow) === run.workflowHash
+          ? candidate.workflow
+          : run.definition;
+      const step = findStep(definition.steps, stepIdOf(path));
       decision.edit = step?.output
         ? checkAgainstSchema(input.edit, step.output, 'OUTPUT_INVALID', path)
         : input.edit;

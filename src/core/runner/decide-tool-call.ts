@@ -1,8 +1,10 @@
 import { BatonError } from '../errors.js';
+import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { Store } from '../ports/store.js';
 import { type ToolApprovalRequest, toolApprovalKinds } from '../steps/agent-tool-approval.js';
 import type { ApprovalDecision } from '../steps/approval-step.js';
 import { parseToolInput } from '../steps/tool-step.js';
+import { pendingQuestion } from './answer-question.js';
 import { type ApprovalInput, decideApproval, diffValues } from './decide-approval.js';
 import { recordOnlyDecision } from './record-decision.js';
 import { requireRun } from './require-run.js';
@@ -25,11 +27,12 @@ export async function decideWaiting(
   runId: string,
   path: string,
   input: DecisionInput,
+  definition?: WorkflowDefinition,
 ): Promise<ApprovalDecision> {
   const steps = await services.store.listSteps(runId);
   const record = steps.find((step) => step.path === path);
   if (record?.kind !== 'agent' && input.call === undefined) {
-    return decideApproval(services, runId, path, input);
+    return decideApproval(services, runId, path, input, definition);
   }
   return decideToolCall(services, runId, path, input);
 }
@@ -82,15 +85,21 @@ export async function decideToolCall(
   });
 }
 
-/** One thing a run waits on: an approval step, or a gated tool call of an agent (`call`). */
+/**
+ * One thing a run waits on: an approval step, a gated tool call of an agent (`call`), or a
+ * question a code step asked (`ctx.interrupt`).
+ */
 export interface WaitingItem {
   path: string;
-  kind: 'approval' | 'tool-call';
+  kind: 'approval' | 'tool-call' | 'question';
   call?: number;
   tool?: string;
   args?: unknown;
   instructions?: string;
   expiresAt?: number;
+  /** A question's key and prompt. */
+  key?: string;
+  prompt?: string;
 }
 
 /** Everything a run waits on, in step order: the one list `baton runs` and `baton show` print. */
@@ -112,6 +121,17 @@ export async function listWaiting(store: Store, runId: string): Promise<WaitingI
         items.push(item);
       }
     } else if (step.kind === 'approval') items.push({ path: step.path, kind: 'approval' });
+    else {
+      const question = pendingQuestion(await store.listSubCalls(runId, step.path));
+      const asked = question?.request as { prompt?: string } | undefined;
+      if (!question) continue;
+      items.push({
+        path: step.path,
+        kind: 'question',
+        ...(question.name === undefined ? {} : { key: question.name }),
+        ...(asked?.prompt === undefined ? {} : { prompt: asked.prompt }),
+      });
+    }
   }
   return items;
 }

@@ -8,6 +8,7 @@ import type { Store } from '../ports/store.js';
 import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
+import { prepareAnswer } from './answer-question.js';
 import type { ApprovalInput } from './decide-approval.js';
 import { decideWaiting } from './decide-tool-call.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
@@ -61,6 +62,16 @@ export interface Engine {
     runId: string,
     path: string,
     decision: Omit<Extract<ApprovalInput, { action: 'reject' }>, 'action'> & { call?: number },
+    options?: ResumeOptions,
+  ): Promise<RunResult>;
+  /**
+   * Answers the question a waiting step asked with `ctx.interrupt` and continues the run. An
+   * answer its schema refuses (refinements included) is `INPUT_INVALID`; the run keeps waiting.
+   */
+  answer(
+    runId: string,
+    path: string,
+    answer: { value: unknown; by?: string; key?: string },
     options?: ResumeOptions,
   ): Promise<RunResult>;
   /** A new run that reuses an earlier run's outputs upstream of `from` and runs the rest. */
@@ -131,12 +142,33 @@ export function createEngine(options: EngineOptions): Engine {
     run: (definition, runOptions) => wake(runWorkflow(services, definition, runOptions), undefined),
     resume: (runId, resumeOptions) => wake(resumeRun(services, runId, resumeOptions), resumeOptions),
     async approve(runId, path, decision = {}, resumeOptions) {
-      await decideWaiting(services, runId, path, { action: 'approve', ...decision });
+      await decideWaiting(
+        services,
+        runId,
+        path,
+        { action: 'approve', ...decision },
+        resumeOptions?.definition,
+      );
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
     },
     async reject(runId, path, decision, resumeOptions) {
-      await decideWaiting(services, runId, path, { action: 'reject', ...decision });
+      await decideWaiting(
+        services,
+        runId,
+        path,
+        { action: 'reject', ...decision },
+        resumeOptions?.definition,
+      );
       return wake(resumeRun(services, runId, resumeOptions), resumeOptions);
+    },
+    async answer(runId, path, answer, resumeOptions) {
+      const pending = await prepareAnswer(services, runId, path, answer);
+      const result = await wake(
+        resumeRun(services, runId, { ...resumeOptions, answer: pending }),
+        resumeOptions,
+      );
+      if (pending.refusal) throw pending.refusal;
+      return result;
     },
     replay: (runId, replayOptions) => wake(replayRun(services, runId, replayOptions), undefined),
     cancel: (runId) => cancelRun(services, runId),

@@ -181,6 +181,8 @@ export function mergeWaiting(a: Waiting | undefined, b: Waiting): Waiting {
   const calls = [...(a?.calls ?? []), ...(b.calls ?? [])];
   if (calls.length) merged.calls = calls;
   if (Number.isFinite(wakeAt)) merged.wakeAt = wakeAt;
+  const questions = [...(a?.questions ?? []), ...(b.questions ?? [])];
+  if (questions.length > 0) merged.questions = questions;
   return merged;
 }
 

@@ -4,6 +4,42 @@ import type { JsonSchema } from '../ir/step.js';
 
 const compiled = new WeakMap<JsonSchema, z.ZodType>();
 
+/**
+ * Keeps the Zod schema a JSON Schema was made from, so checks against that JSON Schema run the
+ * original (refinements and transforms included): the JSON Schema is only what a model or an
+ * editor is shown.
+ */
+export function keepZodSchema(schema: JsonSchema, zod: z.ZodType): void {
+  compiled.set(schema, zod);
+}
+
+/** A schema that has no JSON Schema form, and where it was given. */
+export interface UnshowableSchema {
+  where: string;
+  reason: string;
+}
+
+/**
+ * The JSON Schema of a Zod schema, with the Zod schema kept beside it for the checks. A schema
+ * with transforms is shown as what it accepts (the model writes the value before the transform);
+ * one with no JSON form at all (a date, a bigint, a custom check) is returned as a reason.
+ */
+export function showableSchema(zod: z.ZodType, where: string): { schema: JsonSchema } | UnshowableSchema {
+  let json: JsonSchema;
+  try {
+    json = z.toJSONSchema(zod) as JsonSchema;
+  } catch {
+    try {
+      json = z.toJSONSchema(zod, { io: 'input' }) as JsonSchema;
+    } catch (error) {
+      return { where, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  const { $schema: _, ...schema } = json;
+  keepZodSchema(schema, zod);
+  return { schema };
+}
+
 /** The Zod form of a JSON Schema, built once per schema object. */
 export function zodFromJsonSchema(schema: JsonSchema): z.ZodType {
   let zod = compiled.get(schema);

@@ -1,5 +1,6 @@
 import type { EventListener } from '../events.js';
 import type { ExpressionScope } from '../expressions/evaluate-expression.js';
+import type { TemplateContext } from '../expressions/render-template.js';
 import type { Step } from '../ir/step.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
 import type { Clock } from '../ports/clock.js';
@@ -7,6 +8,8 @@ import type { ModelResolver } from '../ports/model-resolver.js';
 import type { StepRecord, Store, Usage } from '../ports/store.js';
 import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
+import type { PendingAnswer } from './code-context.js';
+import type { Question } from './pause.js';
 
 /** What the engine holds for every run in the process. */
 export interface EngineServices {
@@ -33,6 +36,11 @@ export interface EngineServices {
 export interface Budget {
   maxCostUsd?: number;
   maxTokens?: number;
+  /**
+   * Start model calls that have no price despite `maxCostUsd` (their cost cannot be counted).
+   * Default false: such a call is refused with `BUDGET_EXCEEDED`.
+   */
+  allowUnpriced?: boolean;
 }
 
 /** One run in progress. */
@@ -46,9 +54,13 @@ export interface RunState {
   emit: EventListener;
   usage: Usage;
   costUsd: number;
+  /** Whether a model call of this run had no price, so `costUsd` is less than it cost. */
+  unpriced: boolean;
   budget: Budget | undefined;
   /** Whether this run reads and writes the cache (`RunOptions.cache`, default true). */
   cache: boolean;
+  /** An answer `engine.answer` brings to a waiting question, checked by the question's schema. */
+  answer?: PendingAnswer | undefined;
 }
 
 /** A level of the graph being run: the top of the workflow, one map item, one loop iteration. */
@@ -68,6 +80,8 @@ export interface Waiting {
   /** The gated tool calls of agent steps among them, each decided on its own (`--call`). */
   calls?: Array<{ path: string; call: number; tool: string; args: unknown }>;
   wakeAt?: number;
+  /** The waiting paths that asked a question (`ctx.interrupt`), with the question. */
+  questions?: Question[];
 }
 
 /** What a graph level ended with: its outputs by step id, or the steps it is waiting on. */
@@ -86,6 +100,8 @@ export interface StepOutcome {
   costUsd?: number;
   cached?: boolean;
   note?: string;
+  /** The step checked its output against `output` and `validate` itself (a model step, as repairs). */
+  checked?: boolean;
 }
 
 export interface StepContext {
@@ -97,6 +113,11 @@ export interface StepContext {
   signal: AbortSignal;
   /** Records what the step works on (a rendered prompt, tool arguments) for the journal and errors. */
   setInput(input: unknown): void;
+  /**
+   * How this step renders its templates and expressions: its path, its functions, the record of
+   * the references it read (journaled with its input), and whether a reference may yield nothing.
+   */
+  expressions: TemplateContext & { stepPath: string };
   /** Runs a sub-graph (a map item, a loop iteration, a called workflow) under `prefix`. */
   runGraph(
     steps: readonly Step[],
@@ -104,8 +125,8 @@ export interface StepContext {
     scope: Frame['scope'],
     functions?: Frame['functions'],
   ): Promise<GraphResult>;
-  /** Adds a model call's usage and cost to the step and the run. */
-  addUsage(usage: Usage, costUsd: number): void;
+  /** Adds a model call's usage and cost to the step and the run; `unpriced` when it has no price. */
+  addUsage(usage: Usage, costUsd: number, unpriced?: boolean): void;
   /** Whether this step's model calls may be answered from the cache (unless `cache: false`). */
   cache: boolean;
   /** Counts a model call answered from the cache (`true`) or by the model (`false`). */

@@ -8,6 +8,8 @@ import { stepCacheKey } from './cache-key.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
 import type { Frame, RunState, StepContext, StepHandler, StepOutcome, Waiting } from './run-state.js';
+import { readsOf, withReads } from './step-reads.js';
+import { refusedOutput, validateOutput } from './validate-output.js';
 
 /** How a step instance ended, as the graph sees it. */
 export type StepResult =
@@ -90,9 +92,11 @@ export async function runStep(
     });
     let usage: Usage | undefined;
     let costUsd = 0;
+    let unpriced = false;
     let cacheHits = 0;
     let cacheMisses = 0;
     const deadline = timeoutMs === undefined ? undefined : startDeadline(timeoutMs, frame.signal, path);
+    const reads = readsOf(step, frame.scope);
     const context: StepContext = {
       run,
       path,
@@ -103,10 +107,20 @@ export async function runStep(
       setInput: (input) => {
         record.input = input;
       },
+      expressions: {
+        stepPath: path,
+        functions: frame.functions,
+        reads,
+        required: step.allowMissing !== true,
+      },
       runGraph,
-      addUsage: (callUsage, callCost) => {
+      addUsage: (callUsage, callCost, noPrice) => {
         usage = addUsage(usage, callUsage);
         costUsd += callCost;
+        if (noPrice) {
+          unpriced = true;
+          run.unpriced = true;
+        }
         run.usage = addUsage(run.usage, callUsage);
         run.costUsd += callCost;
       },
@@ -129,6 +143,8 @@ export async function runStep(
         deadline?.clear();
         for (const gate of gates) gate.release();
         record.status = 'waiting';
+        // What its model calls spent so far shows while it waits.
+        if (usage) Object.assign(record, { usage }, unpriced ? {} : { costUsd });
         await services.store.writeStep(record);
         const time = services.clock.now();
         const wakeAt = outcome.waiting.wakeAt;
@@ -142,17 +158,20 @@ export async function runStep(
         });
         return { outcome: 'waiting', waiting: outcome.waiting };
       }
-      const output = step.output
-        ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', path)
-        : outcome.output;
+      const output = await checkOutput(step, outcome, context);
       deadline?.clear();
       for (const gate of gates) gate.release();
       const endedAt = services.clock.now();
+      record.input = withReads(record.input, reads);
       const fromCache = outcome.cached === true || (cacheHits > 0 && cacheMisses === 0);
-      Object.assign(record, finished({ ...outcome, cached: fromCache }, output, usage, costUsd), {
-        status: 'succeeded',
-        endedAt,
-      });
+      Object.assign(
+        record,
+        finished({ ...outcome, cached: fromCache }, output, usage, unpriced ? undefined : costUsd),
+        {
+          status: 'succeeded',
+          endedAt,
+        },
+      );
       // Queued after the start (stores keep the order of writes), committed together when quick.
       const ended = services.store.writeStep(record, {
         runId: run.id,
@@ -175,11 +194,13 @@ export async function runStep(
       const serialized = serializeError(error);
       const retry = error.code !== 'RUN_CANCELLED' && shouldRetry(policy, attempt, error);
       const endedAt = services.clock.now();
+      record.input = withReads(record.input, reads);
       record.error = serialized;
       if (!retry) {
         record.status = error.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
         record.endedAt = endedAt;
         if (usage) record.usage = usage;
+        if (usage && !unpriced) record.costUsd = costUsd;
       }
       const attemptRecord = {
         runId: run.id,
@@ -214,6 +235,22 @@ export async function runStep(
       }
     }
   }
+}
+
+/**
+ * The output as the step's checks leave it: its `output` schema (the original Zod schema when the
+ * workflow was built in TypeScript, so refinements and transforms run), then its `validate`. A
+ * model step has run both already, turning failures into repairs.
+ */
+async function checkOutput(step: Step, outcome: StepOutcome, context: StepContext): Promise<unknown> {
+  if (outcome.checked) return outcome.output;
+  const output = step.output
+    ? checkAgainstSchema(outcome.output, step.output, 'OUTPUT_INVALID', context.path)
+    : outcome.output;
+  if (step.validate === undefined) return output;
+  const messages = await validateOutput(step.validate, output, context.scope, context.expressions);
+  if (messages.length > 0) throw refusedOutput(context.path, messages, output);
+  return output;
 }
 
 async function settleFailure(
@@ -285,17 +322,18 @@ function replay(run: RunState, step: Step, record: StepRecord): StepResult {
   return { outcome: 'failed', error: toBatonError(error, error.code, step.id) };
 }
 
+// A step with usage but no cost had a model call without a price: it is unpriced, never $0.
 function finished(
   outcome: StepOutcome,
   output: unknown,
   usage: Usage | undefined,
-  costUsd: number,
+  costUsd: number | undefined,
 ): Partial<StepRecord> {
   const done: Partial<StepRecord> = { output, outputSize: sizeOf(output) };
   if (outcome.model !== undefined) done.model = outcome.model;
   if (usage) {
     done.usage = usage;
-    done.costUsd = costUsd;
+    if (costUsd !== undefined) done.costUsd = costUsd;
   }
   if (outcome.cached) done.cached = true;
   if (outcome.note !== undefined) done.note = outcome.note;
@@ -318,10 +356,12 @@ function emitEnd(run: RunState, record: StepRecord, status: 'succeeded' | 'faile
   };
   if (record.usage) event.usage = record.usage;
   if (record.costUsd !== undefined) event.costUsd = record.costUsd;
+  else if (record.usage && record.usage.inputTokens + record.usage.outputTokens > 0) event.unpriced = true;
   if (record.model !== undefined) event.model = record.model;
   if (record.cached) event.cached = true;
   if (record.note !== undefined) event.note = record.note;
   if (replayed) event.replayed = true;
+  if (record.output !== undefined) event.output = record.output;
   run.emit(event);
 }
 

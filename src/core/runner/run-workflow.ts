@@ -6,6 +6,7 @@ import { assertValidWorkflow, validateWorkflow } from '../ir/validate-workflow.j
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
 import type { RunRecord, RunStatus, StepRecord, Usage } from '../ports/store.js';
 import { canonicalJson } from './canonical-json.js';
+import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
@@ -23,6 +24,8 @@ export interface RunOptions {
   budget?: Budget;
   runId?: string;
   parentRunId?: string;
+  /** An answer to a waiting question, brought by `engine.answer`. */
+  answer?: PendingAnswer;
 }
 
 /** What a run ended with. A failed run names the step, its attempts, the error and the step's input. */
@@ -35,6 +38,8 @@ export interface RunResult {
   waiting?: Waiting;
   usage: Usage;
   costUsd: number;
+  /** Some model calls had no price: `costUsd` counts only the priced ones. */
+  unpriced?: boolean;
   durationMs: number;
 }
 
@@ -163,8 +168,10 @@ async function executeRun(
     emit,
     usage: { ...record.usage },
     costUsd: record.costUsd,
+    unpriced: [...replay.values()].some(isUnpriced),
     budget: options.budget,
     cache: options.cache !== false,
+    answer: options.answer,
   };
   const started = services.clock.now();
   emit({
@@ -231,6 +238,7 @@ async function executeRun(
   if (output !== undefined) result.output = output;
   if (error !== undefined) result.error = error;
   if (waiting !== undefined) result.waiting = waiting;
+  if (run.unpriced) result.unpriced = true;
   emit({
     type: 'run-end',
     runId: run.id,
@@ -239,6 +247,7 @@ async function executeRun(
     durationMs: ended - started,
     usage: run.usage,
     costUsd: run.costUsd,
+    ...(run.unpriced ? { unpriced: true } : {}),
     ...(error ? { error } : {}),
   });
   return result;
@@ -287,6 +296,8 @@ export async function resumeRun(
   const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let costUsd = 0;
   for (const step of steps) {
+    // A waiting step runs again and counts what its journaled calls spent then.
+    if (step.status === 'waiting') continue;
     usage.inputTokens += step.usage?.inputTokens ?? 0;
     usage.outputTokens += step.usage?.outputTokens ?? 0;
     usage.cachedInputTokens += step.usage?.cachedInputTokens ?? 0;
@@ -346,6 +357,15 @@ export function hashWorkflow(workflow: Workflow): string {
     hashes.set(workflow, hash);
   }
   return hash;
+}
+
+/** Whether a step made model calls that had no price (it has usage but no cost). */
+export function isUnpriced(step: StepRecord): boolean {
+  return (
+    step.costUsd === undefined &&
+    step.usage !== undefined &&
+    step.usage.inputTokens + step.usage.outputTokens > 0
+  );
 }
 
 /** Run ids sort by creation time: a base-36 timestamp and random bytes. */

@@ -37,10 +37,7 @@ export const approvalStep: StepHandler<ApprovalStep> = {
   async execute(step, context) {
     const { run, path } = context;
     const store = run.services.store;
-    const subject = await renderMapping(step.subject ?? {}, context.scope, {
-      stepPath: path,
-      functions: context.functions,
-    });
+    const subject = await renderMapping(step.subject ?? {}, context.scope, context.expressions);
     context.setInput(subject);
     const { request, decision } = latestApproval(await store.listSubCalls(run.id, path));
     const now = run.services.clock.now();
@@ -48,10 +45,7 @@ export const approvalStep: StepHandler<ApprovalStep> = {
       const created: ApprovalRequest = { subject, requestedAt: now };
       if (step.instructions !== undefined) {
         created.instructions = String(
-          await renderTemplate(step.instructions, context.scope, {
-            stepPath: path,
-            functions: context.functions,
-          }),
+          await renderTemplate(step.instructions, context.scope, context.expressions),
         );
       }
       if (step.expires !== undefined) created.expiresAt = now + toMilliseconds(step.expires);

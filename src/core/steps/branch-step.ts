@@ -52,6 +52,8 @@ async function classify(step: BranchStep, context: StepContext) {
     model: classify.model,
     system,
     prompt,
+    temperature: classify.temperature,
+    maxOutputTokens: classify.maxOutputTokens,
     schema: {
       type: 'object',
       properties: {

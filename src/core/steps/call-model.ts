@@ -25,6 +25,8 @@ export interface ModelRequest {
   maxOutputTokens?: number | undefined;
   /** Repair calls allowed when the answer does not fit `schema`. Default {@link defaultMaxRepairs}. */
   maxRepairs?: number | undefined;
+  /** A further check of the answer (the step's `validate`): its messages are sent back as a repair. */
+  check?: ((value: unknown) => Promise<string[]>) | undefined;
 }
 
 /** One call to a model: the conversation so far, and what the model may answer with. */
@@ -62,9 +64,10 @@ export async function callModel(
   request: ModelRequest,
 ): Promise<{ value: unknown; model: string; repairs: number; truncated?: string }> {
   const messages: ModelMessage[] = [...(request.history ?? []), { role: 'user', content: request.prompt }];
-  const call: ModelCall = { ...request, messages };
+  const { check, maxRepairs: _maxRepairs, history: _history, onTruncate: _onTruncate, ...asked } = request;
+  const call: ModelCall = { ...asked, messages };
   const schema = request.schema;
-  if (!schema) {
+  if (!schema && !check) {
     const turn = await generateTurn(context, call);
     const truncated = checkTruncation(context, turn, request.onTruncate, request.maxOutputTokens);
     return { value: turn.text, model: turn.model, repairs: 0, ...(truncated ? { truncated } : {}) };
@@ -74,16 +77,19 @@ export async function callModel(
   for (let repairs = 0; ; repairs++) {
     const turn = await generateTurn(context, call);
     const truncated = checkTruncation(context, turn, request.onTruncate, request.maxOutputTokens);
-    const checked = checkAnswer(turn.text, schema);
-    if (checked.ok)
+    const checked = schema ? checkAnswer(turn.text, schema) : { ok: true as const, value: turn.text };
+    const issues = checked.ok
+      ? ((await check?.(checked.value))?.map((message) => ({ path: '(root)', message })) ?? [])
+      : checked.issues;
+    if (checked.ok && issues.length === 0)
       return { value: checked.value, model: turn.model, repairs, ...(truncated ? { truncated } : {}) };
     answers.push(turn.text);
     if (repairs >= maxRepairs) {
-      throw invalidAnswer(context.path, turn.model, turn.text, checked.issues, { repairs, answers });
+      throw invalidAnswer(context.path, turn.model, turn.text, issues, { repairs, answers });
     }
     messages.push(
       { role: 'assistant', content: turn.text },
-      { role: 'user', content: repairPrompt(checked.issues, schema) },
+      { role: 'user', content: repairPrompt(issues, schema) },
     );
   }
 }
@@ -135,7 +141,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         costUsd: 0,
       };
     }
-    const release = reserveBudget(run, path, resolved.id, estimate);
+    const release = reserveBudget(run, path, resolved.id, estimate, resolved.pricing !== undefined);
     const started = run.services.clock.now();
     try {
       const result = await ai.generateText({
@@ -151,7 +157,8 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       });
       const usage = toUsage(result.usage);
       const costUsd = priceOf(resolved.pricing, usage);
-      context.addUsage(usage, costUsd);
+      const unpriced = resolved.pricing === undefined;
+      context.addUsage(usage, costUsd, unpriced);
       release();
       const time = run.services.clock.now();
       run.emit({
@@ -163,6 +170,7 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
         durationMs: time - started,
         usage,
         costUsd,
+        ...(unpriced ? { unpriced: true } : {}),
         cached: false,
         finishReason: result.finishReason,
       });

@@ -34,8 +34,9 @@ export function checkAnswer(
 }
 
 /** The message that shows the model why its answer was refused and what to send instead. */
-export function repairPrompt(issues: AnswerIssue[], schema: JsonSchema): string {
+export function repairPrompt(issues: AnswerIssue[], schema: JsonSchema | undefined): string {
   const listed = issues.map((issue) => `- ${issue.path}: ${issue.message}`).join('\n');
+  if (!schema) return `Your answer is not valid:\n${listed}\nAnswer again, fixing these problems.`;
   return (
     `Your answer is not valid:\n${listed}\n` +
     'Answer again with only the corrected JSON, without explanations or code fences. ' +

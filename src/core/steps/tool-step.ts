@@ -3,19 +3,23 @@ import { BatonError, serializeError, toBatonError } from '../errors.js';
 import { renderMapping } from '../expressions/render-template.js';
 import type { ToolStep } from '../ir/step.js';
 import type { ToolDefinition } from '../ports/tool-registry.js';
+import { type CodeContext, createCodeContext } from '../runner/code-context.js';
 import { zodFromJsonSchema } from '../runner/output-schema.js';
+import { PauseSignal } from '../runner/pause.js';
 import type { StepContext, StepHandler } from '../runner/run-state.js';
+import { waitingOn } from './transform-step.js';
 
 /** `tool`: calls a registered function with arguments checked against its input schema. */
 export const toolStep: StepHandler<ToolStep> = {
   leaf: true,
   async execute(step, context) {
-    const input = await renderMapping(step.input ?? {}, context.scope, {
-      stepPath: context.path,
-      functions: context.functions,
-    });
+    const input = await renderMapping(step.input ?? {}, context.scope, context.expressions);
     context.setInput(input);
-    return { output: await invokeTool(context, step.tool, input, 0) };
+    try {
+      return { output: await invokeTool(context, step.tool, input, 0, createCodeContext(context)) };
+    } catch (thrown) {
+      return waitingOn(thrown);
+    }
   },
 };
 
@@ -28,6 +32,7 @@ export async function invokeTool(
   name: string,
   input: unknown,
   sequence: number,
+  code?: CodeContext,
 ): Promise<unknown> {
   const { run, path } = context;
   const tool = run.services.tools.get(name);
@@ -67,10 +72,12 @@ export async function invokeTool(
       stepPath: path,
       idempotencyKey: `${run.id}:${path}:${sequence}`,
       abortSignal: context.signal,
+      ...(code ? { interrupt: code.interrupt, once: code.once, generate: code.generate } : {}),
     });
     result({ output });
     return output;
   } catch (thrown) {
+    if (thrown instanceof PauseSignal) throw thrown;
     const error = BatonError.is(thrown) ? thrown : toBatonError(thrown, 'TOOL_FAILED', path);
     result({ error });
     throw error;

@@ -1,16 +1,33 @@
 import { computeValue } from '../expressions/render-template.js';
 import type { TransformStep } from '../ir/step.js';
-import type { StepHandler } from '../runner/run-state.js';
+import { createCodeContext } from '../runner/code-context.js';
+import { PauseSignal } from '../runner/pause.js';
+import type { StepHandler, StepOutcome } from '../runner/run-state.js';
 
-/** `transform`: a JSONata expression or a TypeScript function over the scope. */
+/**
+ * `transform`: a JSONata expression or a TypeScript function over the scope. A function also gets
+ * a context (`ctx.interrupt`, `ctx.once`, `ctx.generate`); one that asks a question suspends the
+ * step until it is answered.
+ */
 export const transformStep: StepHandler<TransformStep> = {
   leaf: true,
   async execute(step, context) {
-    const output = await computeValue(step.value, context.scope, {
-      functions: context.functions,
-      stepPath: context.path,
-      asTemplate: false,
-    });
-    return { output };
+    try {
+      const output = await computeValue(step.value, context.scope, {
+        ...context.expressions,
+        asTemplate: false,
+        ...(typeof step.value === 'string' ? {} : { code: createCodeContext(context) }),
+      });
+      return { output };
+    } catch (thrown) {
+      return waitingOn(thrown);
+    }
   },
 };
+
+/** A step that asked a question waits for its answer; any other error is the step's failure. */
+export function waitingOn(thrown: unknown): StepOutcome {
+  if (!(thrown instanceof PauseSignal)) throw thrown;
+  const { question } = thrown;
+  return { output: undefined, waiting: { paths: [question.path], questions: [question] } };
+}

@@ -23,10 +23,7 @@ export const workflowStep: StepHandler<WorkflowCallStep> = {
       );
     }
     const { workflow, functions } = called;
-    const rendered = await renderMapping(step.input ?? {}, context.scope, {
-      stepPath: context.path,
-      functions: context.functions,
-    });
+    const rendered = await renderMapping(step.input ?? {}, context.scope, context.expressions);
     const input = workflow.input
       ? checkAgainstSchema(rendered, workflow.input, 'INPUT_INVALID', context.path)
       : rendered;
