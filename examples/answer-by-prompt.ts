@@ -1,5 +1,5 @@
 import type { LanguageModelV4Message } from '@ai-sdk/provider';
-import { createScriptedModel, type ScriptedModel, type ScriptedResponse } from '../src/testing/index.js';
+import { createScriptedModel, type ScriptedModel, type ScriptedResponse } from 'baton/testing';
 
 /** What a scripted model was sent in one call, flattened so an answer can be chosen from it. */
 export interface SentPrompt {

@@ -1,4 +1,4 @@
-import type { Clock } from '../src/core/index.js';
+import type { Clock } from 'baton';
 
 /** A clock that moves only when told to; waiting on it takes no real time. */
 export interface ManualClock extends Clock {

@@ -1,4 +1,4 @@
-import type { BatonEvent, Engine } from '../src/core/index.js';
+import type { BatonEvent, Engine } from 'baton';
 
 type EventOf<T extends BatonEvent['type']> = Extract<BatonEvent, { type: T }>;
 

@@ -1,15 +1,16 @@
-import type { LanguageModel } from 'ai';
 import {
-  BatonError,
   createEngine,
   type Engine,
   type EngineOptions,
-  type ModelPricing,
+  fromModels,
   type ModelResolver,
+  type ModelsByName,
   type Store,
 } from './core/index.js';
 import { createModelRegistry } from './models/index.js';
 import { createSqliteStore } from './store/sqlite/index.js';
+
+export { fromModels } from './core/index.js';
 
 export interface BatonOptions extends Omit<EngineOptions, 'store' | 'models'> {
   /** Where runs are journaled. Default: SQLite in `.baton/baton.db` under the working directory. */
@@ -19,7 +20,7 @@ export interface BatonOptions extends Omit<EngineOptions, 'store' | 'models'> {
    * default). Default: the registry from environment variables, falling back to a local GGUF model
    * or the offline mock model.
    */
-  models?: ModelResolver | Record<string, LanguageModel | { model: LanguageModel; pricing?: ModelPricing }>;
+  models?: ModelResolver | ModelsByName;
 }
 
 /**
@@ -42,35 +43,4 @@ export function createBaton(options: BatonOptions = {}): Engine {
 
 function isResolver(models: NonNullable<BatonOptions['models']>): models is ModelResolver {
   return typeof (models as ModelResolver).resolve === 'function';
-}
-
-/** A resolver over a fixed set of named models; a step without a model gets the first. */
-export function fromModels(
-  models: Exclude<BatonOptions['models'], ModelResolver | undefined>,
-): ModelResolver {
-  const names = Object.keys(models);
-  return {
-    resolve(name, stepPath) {
-      const key = name ?? names[0];
-      const entry = key === undefined ? undefined : models[key];
-      if (entry === undefined) {
-        throw new BatonError(
-          'MODEL_NOT_FOUND',
-          `Step "${stepPath}" asks for model "${name}", which is not configured.`,
-          {
-            stepPath,
-            hint: `Configured models: ${names.join(', ') || 'none'}.`,
-          },
-        );
-      }
-      const resolved = typeof entry === 'object' && 'model' in entry ? entry : { model: entry };
-      const id =
-        typeof resolved.model === 'string'
-          ? resolved.model
-          : `${resolved.model.provider}:${resolved.model.modelId}`;
-      return resolved.pricing
-        ? { id, model: resolved.model, pricing: resolved.pricing }
-        : { id, model: resolved.model };
-    },
-  };
 }

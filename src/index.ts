@@ -11,7 +11,7 @@ export {
   WorkflowBuilder,
   workflow,
 } from './authoring/builder/workflow-builder.js';
-export { loadWorkflowFile } from './authoring/yaml/index.js';
+export { closeWorkflowModules, loadWorkflowFile } from './authoring/yaml/index.js';
 export { type BatonOptions, createBaton, fromModels } from './baton.js';
 export * from './core/index.js';
 export {

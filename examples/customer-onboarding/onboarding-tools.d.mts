@@ -1,4 +1,4 @@
-import type { ToolDefinition } from '../../src/index.js';
+import type { ToolDefinition } from 'baton';
 
 export interface Account {
   accountId: string;

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBaton, type WorkflowDefinition } from 'baton';
+import { SqliteStore } from 'baton/store/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBaton, type WorkflowDefinition } from '../../src/index.js';
-import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { answerByPrompt } from '../answer-by-prompt.js';
 import { loadExample } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';

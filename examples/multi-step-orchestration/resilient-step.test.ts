@@ -1,7 +1,7 @@
+import { createBaton, MemoryStore } from 'baton';
+import { createScriptedModel, type ScriptedResponse } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createBaton, MemoryStore } from '../../src/index.js';
 import { createResilientModel, type ModelRetry } from '../../src/models/index.js';
-import { createScriptedModel, type ScriptedResponse } from '../../src/testing/index.js';
 import { loadExample } from '../load-example.js';
 import { createManualClock } from '../manual-clock.js';
 import { traceEngine } from '../run-trace.js';

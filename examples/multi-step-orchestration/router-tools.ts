@@ -1,5 +1,5 @@
+import { defineTool } from 'baton';
 import { z } from 'zod';
-import { defineTool } from '../../src/tools/index.js';
 
 const accounts: Record<string, { owner: string; plan: string; status: string }> = {
   'ACME-42': { owner: 'lee@acme.test', plan: 'Team, 25 seats', status: 'active' },

@@ -1,5 +1,5 @@
+import { workflow } from 'baton';
 import { z } from 'zod';
-import { workflow } from '../../src/index.js';
 
 /** What the reviewer approves or edits; an edit that does not fit is refused before it is recorded. */
 const ReviewedPlan = z.object({ plan: z.string().min(1) });

@@ -1,5 +1,5 @@
+import { workflow } from 'baton';
 import { z } from 'zod';
-import { workflow } from '../../src/index.js';
 
 /** An outline as a Zod schema: the refinement runs on every answer; the model sees the JSON Schema. */
 export const Outline = z

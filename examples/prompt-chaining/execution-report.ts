@@ -1,5 +1,4 @@
-import type { Store } from '../../src/index.js';
-import { createRunReport } from '../../src/observe/run-report.js';
+import { createRunReport, type Store } from 'baton';
 
 /** One step of an execution report: what ran, how it ended, how long it took, how much it produced. */
 export interface ExecutionStep {

@@ -1,5 +1,5 @@
+import { defineTool } from 'baton';
 import { z } from 'zod';
-import { defineTool } from '../../src/tools/index.js';
 
 /** A few knowledge-base articles, each with the words a matching request contains. */
 const articles = [

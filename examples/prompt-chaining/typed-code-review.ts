@@ -1,5 +1,5 @@
+import { workflow } from 'baton';
 import { z } from 'zod';
-import { workflow } from '../../src/index.js';
 
 const Changes = z.object({
   files: z.array(z.string()),

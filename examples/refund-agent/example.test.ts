@@ -1,5 +1,5 @@
+import { type ToolDefinition, validateWorkflow } from 'baton';
 import { describe, expect, it } from 'vitest';
-import { type ToolDefinition, validateWorkflow } from '../../src/index.js';
 import { loadExample, workflowFiles } from '../load-example.js';
 import { scriptedRefundAgent } from './scripted-refund-agent.js';
 import { inputOf, useShop } from './shop-fixture.js';

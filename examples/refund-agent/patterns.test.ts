@@ -1,5 +1,5 @@
+import { createScriptedModel } from 'baton/testing';
 import { describe, expect, it } from 'vitest';
-import { createScriptedModel } from '../../src/testing/index.js';
 import { loadExample } from '../load-example.js';
 import { inputOf, useShop } from './shop-fixture.js';
 import { refundBranching } from './typed-branching.js';

@@ -1,4 +1,4 @@
-import type { ScriptedModel, ScriptedResponse } from '../../src/testing/index.js';
+import type { ScriptedModel, ScriptedResponse } from 'baton/testing';
 import { answerByPrompt } from '../answer-by-prompt.js';
 
 interface Order {

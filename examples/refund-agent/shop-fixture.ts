@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBaton, type Engine, MemoryStore, type Store, type ToolDefinition } from 'baton';
+import { SqliteStore } from 'baton/store/sqlite';
+import { createScriptedModel, type ScriptedModel } from 'baton/testing';
 import { afterEach, beforeEach } from 'vitest';
-import { createBaton, type Engine, MemoryStore, type Store, type ToolDefinition } from '../../src/index.js';
-import { SqliteStore } from '../../src/store/sqlite/index.js';
-import { createScriptedModel, type ScriptedModel } from '../../src/testing/index.js';
 import { type RunTrace, traceEngine } from '../run-trace.js';
 import { type OrdersDatabase, openOrdersDatabase } from './orders-database.js';
 import { scriptedRefundAgent } from './scripted-refund-agent.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { defineTool } from 'baton';
 import { z } from 'zod';
-import { defineTool } from '../../src/tools/index.js';
-import { type OrdersDatabase, openOrdersDatabase } from './orders-database.js';
+import { type OrdersDatabase, openOrdersDatabase } from './orders-database.ts';
 
 const day = 86_400_000;
 const dollars = (cents: number) => cents / 100;

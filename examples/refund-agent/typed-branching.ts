@@ -1,5 +1,5 @@
+import { workflow } from 'baton';
 import { z } from 'zod';
-import { workflow } from '../../src/index.js';
 
 /** What the tools of `tools.ts` return, as far as this workflow reads it. */
 const Order = z.looseObject({

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import {
   promptChain as chainOf,
   createBaton,
   MemoryStore,
   validateWorkflow,
   type WorkflowDefinition,
-} from '../../src/index.js';
-import { createScriptedModel } from '../../src/testing/index.js';
+} from 'baton';
+import { createScriptedModel } from 'baton/testing';
+import { describe, expect, it } from 'vitest';
 import { loadExample, workflowFiles } from '../load-example.js';
 import { traceEngine } from '../run-trace.js';
 import { promptChain, serialChain } from './typed-serial-chain.js';

@@ -1,5 +1,5 @@
+import { workflow } from 'baton';
 import { z } from 'zod';
-import { workflow } from '../../src/index.js';
 
 /** The prompts of the chain, in order: each step gets one of them and the previous answer. */
 export const promptChain = [

@@ -61,6 +61,51 @@ export function usesModels(steps: readonly Step[]): boolean {
   );
 }
 
+/** The model names a workflow's steps (at any depth) and defaults give. */
+export function modelNamesOf(steps: readonly Step[], defaultModel?: string | string[]): string[] {
+  const names = new Set<string>([defaultModel ?? []].flat());
+  const visit = (list: readonly Step[]) => {
+    for (const step of list) {
+      const model =
+        step.kind === 'llm' || step.kind === 'agent'
+          ? step.model
+          : step.kind === 'branch'
+            ? step.classify?.model
+            : undefined;
+      for (const name of [model ?? []].flat()) names.add(name);
+      if (step.kind === 'map' || step.kind === 'loop') visit(step.steps);
+    }
+  };
+  visit(steps);
+  return [...names];
+}
+
+/** True when any step (at any depth) calls a tool: a tool step, or an agent. */
+export function callsTools(steps: readonly Step[]): boolean {
+  return steps.some(
+    (step) =>
+      step.kind === 'tool' ||
+      step.kind === 'agent' ||
+      ((step.kind === 'map' || step.kind === 'loop') && callsTools(step.steps)),
+  );
+}
+
+/**
+ * Refuses to start a workflow that calls tools on the mock model unless `--mock` asked for it: a
+ * made-up answer must not drive real side effects (a refund, an email). Workflows without tools
+ * still run on the mock, so they can be tried offline.
+ */
+export function checkMockModel(steps: readonly Step[], usesMock: boolean, allowMock: boolean): void {
+  if (!usesMock || allowMock || !usesModels(steps) || !callsTools(steps)) return;
+  throw new BatonError(
+    'MODEL_NOT_FOUND',
+    'No model is configured, and this workflow calls tools: the mock model would make up their inputs.',
+    {
+      hint: 'Choose a model (--model provider:model, models.default, BATON_MODEL or BATON_LOCAL_MODEL), or pass --mock to run on the mock model anyway.',
+    },
+  );
+}
+
 /** Says once, on stderr, that the run answers from the mock model. */
 export function noteMockModel(output: CliOutput, steps: readonly Step[], usesMock: boolean): void {
   if (usesMock && usesModels(steps)) {

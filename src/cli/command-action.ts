@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { closeWorkflowModules } from '../authoring/yaml/index.js';
 import { type ExitCode, exitCodeForError } from './exit-codes.js';
 import { type CliOutput, createOutput } from './output.js';
 
@@ -33,6 +34,14 @@ export function setAction<OPTIONS extends CommonOptions>(
     } catch (error) {
       output.error(error);
       process.exitCode = exitCodeForError(error);
+    } finally {
+      // Whatever the command's outcome, modules that opened connections release them, or Node
+      // would not exit.
+      for (const error of await closeWorkflowModules()) {
+        output.note(
+          `A workflow module's close() failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
   });
 }

@@ -1,5 +1,5 @@
 import type { Engine, ResumeOptions, RunRecord, RunResult } from '../core/index.js';
-import { engineFor, noteMockModel, requireRun } from './cli-engine.js';
+import { checkMockModel, engineFor, modelNamesOf, noteMockModel, requireRun } from './cli-engine.js';
 import type { CommonOptions } from './command-action.js';
 import type { ExitCode } from './exit-codes.js';
 import { type ModelOptions, modelsForRun } from './models/run-models.js';
@@ -29,7 +29,12 @@ export async function continueRun(
     const run = await requireRun(opened, runId);
     const { definition, tools, source } = await definitionForRun(opened.path, run, options.workflow);
     if (source.startsWith('the journaled definition')) output.note(`Continuing with ${source}.`);
+    checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true);
     noteMockModel(output, definition.workflow.steps, models.usesMock);
+    const undefinedNote = models.noteUndefined(
+      modelNamesOf(definition.workflow.steps, definition.workflow.defaults?.model),
+    );
+    if (undefinedNote) output.note(undefinedNote);
     const engine = engineFor(opened, {
       models: models.resolver,
       tools,

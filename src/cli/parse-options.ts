@@ -16,8 +16,9 @@ export function collectInput(value: string, previous: Record<string, unknown> = 
   return { ...previous, [key]: parseLoose(text) };
 }
 
-/** `--model alias=provider:model`, repeatable. */
+/** `--model alias=provider:model`, repeatable; a bare `--model provider:model` sets the default model. */
 export function collectModel(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  if (/^[A-Za-z0-9_-]+:[^=]+$/.test(value)) return { ...previous, default: value };
   const match = /^([A-Za-z0-9_.-]+)=([A-Za-z0-9_-]+(?::.+)?)$/.exec(value);
   if (!match?.[1] || !match[2])
     throw new InvalidArgumentError(`expected alias=provider:model, got "${value}".`);

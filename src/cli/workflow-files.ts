@@ -63,7 +63,11 @@ export async function definitionForRun(
       return { definition: loaded, tools: loaded.tools, source: loaded.file };
     }
     return {
-      definition: { workflow: run.definition, functions: loaded.functions },
+      definition: {
+        workflow: run.definition,
+        functions: loaded.functions,
+        ...(loaded.workflows ? { workflows: loaded.workflows } : {}),
+      },
       tools: loaded.tools,
       source: `the journaled definition (${loaded.file} changed since the run started) with the functions and tools of its module`,
     };

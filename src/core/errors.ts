@@ -91,15 +91,15 @@ export class BatonError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: BatonErrorCode, message: string, options: BatonErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BatonError';
     this.code = code;
     this.stepPath = options.stepPath;
     this.location = options.location;
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
-    this.hint = options.hint;
-    this.details = options.details;
+    this.hint = options.hint === undefined ? undefined : redactSecrets(options.hint);
+    this.details = options.details === undefined ? undefined : redactValue(options.details);
   }
 
   /** True for a BatonError from any copy of this package, optionally of one code. */
@@ -137,10 +137,36 @@ export function serializeError(error: unknown): SerializedError {
   if (baton.details !== undefined) serialized.details = baton.details;
   const cause = baton.cause;
   if (cause instanceof Error) {
-    serialized.cause = { name: cause.name, message: cause.message };
-    if (cause.stack !== undefined) serialized.cause.stack = cause.stack;
+    serialized.cause = { name: cause.name, message: redactSecrets(cause.message) };
+    if (cause.stack !== undefined) serialized.cause.stack = redactSecrets(cause.stack);
   }
   return serialized;
+}
+
+/**
+ * Text with credentials masked: the password of a URL's userinfo (`https://user:KEY@host`) and
+ * key-like query parameters (`?api_key=...`). Errors pass everything they carry through it, so a
+ * key written into a base URL reaches no message, event or journal record.
+ *
+ * @example
+ * ```ts
+ * redactSecrets('fetch failed: http://me:sk-123@10.0.0.1/v1'); // 'fetch failed: http://me:***@10.0.0.1/v1'
+ * ```
+ */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]*)@/gi, '$1$2:***@')
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]+)@/gi, '$1***@')
+    .replace(/([?&](?:api[_-]?key|key|token|access[_-]?token|secret|password)=)[^&\s"'#]+/gi, '$1***');
+}
+
+function redactValue<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map(redactValue) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValue(inner)])) as T;
+  }
+  return value;
 }
 
 /** The inverse of {@link serializeError}. */

@@ -103,6 +103,21 @@ export type BatonEvent =
       finishReason?: string;
     }
   | {
+      /** The model layer retries one call (429, 5xx, timeout), before the step's own retry policy. */
+      type: 'model-retry';
+      runId: string;
+      path: string;
+      model: string;
+      /** 1 for the first retry. */
+      retry: number;
+      /** The HTTP status that was retried, if the failure had one. */
+      statusCode?: number;
+      /** How long it waits first, from Retry-After or the backoff. */
+      delayMs: number;
+      time: number;
+      error: SerializedError;
+    }
+  | {
       type: 'model-fallback';
       runId: string;
       path: string;

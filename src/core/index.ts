@@ -16,10 +16,13 @@ export {
 export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';
+export { computedReferences } from './expressions/step-references.js';
+export { fromModels, type ModelsByName } from './from-models.js';
 export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
 export { toMilliseconds } from './ir/duration.js';
 export * from './ir/step.js';
 export { childPath, itemPath, iterationPath, stepIdOf } from './ir/step-path.js';
+export { inputReferences } from './ir/step-references.js';
 export {
   assertValidWorkflow,
   formatProblemPath,
@@ -32,8 +35,9 @@ export {
   type WorkflowFunction,
   WorkflowSchema,
 } from './ir/workflow.js';
+export { type ModelFailure, markModelFailure, modelFailureOf } from './model-failure.js';
 export { type Clock, systemClock } from './ports/clock.js';
-export type { ModelPricing, ModelResolver, ResolvedModel } from './ports/model-resolver.js';
+export type { ModelPricing, ModelResolver, ResolvedModel, ResolveHooks } from './ports/model-resolver.js';
 export type {
   AttemptRecord,
   CacheEntry,
@@ -48,6 +52,7 @@ export type {
   Usage,
 } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
+export { defaultOutputTokens } from './runner/budget.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export type {
   CodeContext,

@@ -18,7 +18,7 @@ export interface DefaultModelDescription {
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * The default model: `models.default`, else `BATON_MODEL`, else the local GGUF configured
+ * The default model: the alias `default`, else `models.default`, else `BATON_MODEL`, else the local GGUF configured
  * (`models.providers.local.modelPath` or `BATON_LOCAL_MODEL`), else a GGUF in the model cache,
  * else the mock model.
  */
@@ -27,6 +27,12 @@ export function chooseDefaultModel(
   options: { env: Environment; cacheDirectory: string; cwd: string },
 ): DefaultModelDescription {
   const { env } = options;
+  // An alias named `default` (e.g. `--model default=openai:gpt-4o-mini`) is the default model.
+  const aliased = config.aliases?.default;
+  if (aliased !== undefined) {
+    const chain = Array.isArray(aliased) ? aliased.join(', ') : aliased;
+    return { name: 'default', source: 'config', message: `Default model: ${chain} (the alias "default").` };
+  }
   if (config.default) {
     return {
       name: config.default,

@@ -15,7 +15,10 @@ export interface LlamaSettings {
   gpu?: boolean;
 }
 
-/** A loaded model with one context, whose calls run one at a time. */
+/**
+ * A loaded model with one context, whose calls run one at a time.
+ * @internal
+ */
 export interface LoadedLlama {
   module: LlamaModule;
   llama: Llama;
@@ -36,6 +39,7 @@ const loaded = new Map<string, Promise<LoadedLlama>>();
 /**
  * node-llama-cpp, imported on first use: it is an optional peer dependency, so users who never run
  * a local model do not install its native builds.
+ * @internal
  */
 export function importLlamaModule(): Promise<LlamaModule> {
   modulePromise ??= import('node-llama-cpp').catch((error: unknown) => {
@@ -60,6 +64,7 @@ export function importLlamaModule(): Promise<LlamaModule> {
 /**
  * The loaded model for these settings, shared by every caller in the process. Loading reads the
  * GGUF file and never downloads or builds anything.
+ * @internal
  */
 export function loadLlama(settings: LlamaSettings): Promise<LoadedLlama> {
   const threads = settings.threads ?? Math.max(1, availableParallelism() - 1);

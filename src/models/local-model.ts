@@ -2,7 +2,9 @@ import { basename } from 'node:path';
 import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
+  LanguageModelV4Content,
   LanguageModelV4FinishReason,
+  LanguageModelV4FunctionTool,
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
   SharedV4Warning,
@@ -10,6 +12,7 @@ import type {
 import type { LlamaChat, LlamaCompletion, LlamaGrammar } from 'node-llama-cpp';
 import { type LlamaSettings, type LoadedLlama, loadLlama } from './llama-runtime.js';
 import { toChatHistory, toCompletionText } from './local-prompt.js';
+import { describeTools, offeredTools, toolAnswerContent, toolCallSchema } from './local-tool-calls.js';
 
 export interface LocalModelOptions extends LlamaSettings {
   /** The model id reported to the AI SDK. Default: the file name without `.gguf`. */
@@ -19,12 +22,28 @@ export interface LocalModelOptions extends LlamaSettings {
    * Default `auto`: chat when the GGUF file carries a chat template.
    */
   promptFormat?: 'auto' | 'chat' | 'completion';
+  /**
+   * Output tokens of a call that sets no `maxOutputTokens`. Default {@link defaultLocalOutputTokens}:
+   * a model that is not tuned for instructions may never stop on its own.
+   */
+  maxOutputTokens?: number;
+  /** Text that ends an answer, besides the chat template's own end of turn. */
+  stopSequences?: string[];
 }
+
+/** Output tokens of a local call that sets no limit. */
+export const defaultLocalOutputTokens = 512;
+
+// Without a chat template, the prompt's messages are separated by blank lines (local-prompt.ts),
+// so a blank line is where the model's turn ends.
+const completionStopSequences = ['\n\n'];
 
 interface Prepared {
   runtime: LoadedLlama;
   grammar: LlamaGrammar | undefined;
   warnings: SharedV4Warning[];
+  /** Set when the call offers tools: the answer is a tool call or an answer, as JSON. */
+  tools: LanguageModelV4FunctionTool[] | undefined;
 }
 
 interface Generation {
@@ -40,7 +59,8 @@ const evaluators = new WeakMap<LoadedLlama, { chat?: LlamaChat; completion?: Lla
  * A GGUF model run in-process by node-llama-cpp, as an AI SDK language model: text, streaming,
  * and JSON constrained by a grammar built from the response format's JSON schema, so the output
  * always parses. The model loads on the first call and stays loaded for the process; calls take
- * turns on it. Tools are not offered to local models (a warning says so).
+ * turns on it. Offered tools are called through a grammar: the answer is a well-formed call of one
+ * of them (or, unless a call is required, a plain answer).
  *
  * @example
  * ```ts
@@ -50,37 +70,51 @@ const evaluators = new WeakMap<LoadedLlama, { chat?: LlamaChat; completion?: Lla
  */
 export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
   const name = options.name ?? basename(options.modelPath).replace(/\.gguf$/i, '');
+  let calls = 0;
 
   async function prepare(call: LanguageModelV4CallOptions): Promise<Prepared> {
     const runtime = await loadLlama(options);
     const warnings: SharedV4Warning[] = [];
-    if (call.tools?.length) {
-      warnings.push({
-        type: 'unsupported',
-        feature: 'tools',
-        details: 'Local models are not offered tools.',
-      });
+    const tools = offeredTools(call);
+    if (tools.length > 0) {
+      // Function calling by grammar: the model can only write a well-formed call (or an answer).
+      const schema = toolCallSchema(
+        tools,
+        call.toolChoice?.type === 'required' || call.toolChoice?.type === 'tool',
+      );
+      return { runtime, grammar: await grammarOf(runtime, schema, warnings), warnings, tools };
     }
     const format = call.responseFormat;
     const grammar = format?.type === 'json' ? await grammarOf(runtime, format.schema, warnings) : undefined;
-    return { runtime, grammar, warnings };
+    return { runtime, grammar, warnings, tools: undefined };
   }
 
   function generate(
-    { runtime, grammar }: Prepared,
-    call: LanguageModelV4CallOptions,
+    { runtime, grammar, tools }: Prepared,
+    offered: LanguageModelV4CallOptions,
     onText?: (delta: string) => void,
   ): Promise<Generation> {
+    const call: LanguageModelV4CallOptions = tools
+      ? { ...offered, prompt: [{ role: 'system', content: describeTools(tools) }, ...offered.prompt] }
+      : offered;
     return runtime.exclusive(async () => {
       call.abortSignal?.throwIfAborted();
       let outputTokens = 0;
+      const format = options.promptFormat ?? 'auto';
+      const chat = format === 'chat' || (format === 'auto' && runtime.hasChatTemplate);
+      // A chat template ends the turn itself; plain text continues until a blank line.
+      const stops = [
+        ...(call.stopSequences ?? []),
+        ...(options.stopSequences ?? []),
+        ...(chat || grammar ? [] : completionStopSequences),
+      ];
       const settings = {
-        ...(call.maxOutputTokens !== undefined ? { maxTokens: call.maxOutputTokens } : {}),
+        maxTokens: call.maxOutputTokens ?? options.maxOutputTokens ?? defaultLocalOutputTokens,
         ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
         ...(call.topK !== undefined ? { topK: call.topK } : {}),
         ...(call.topP !== undefined ? { topP: call.topP } : {}),
         ...(call.seed !== undefined ? { seed: call.seed } : {}),
-        ...(call.stopSequences?.length ? { customStopTriggers: call.stopSequences } : {}),
+        ...(stops.length > 0 ? { customStopTriggers: stops } : {}),
         ...(call.abortSignal ? { signal: call.abortSignal } : {}),
         ...(grammar ? { grammar } : {}),
         ...(onText ? { onTextChunk: onText } : {}),
@@ -88,10 +122,9 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
           outputTokens += tokens.length;
         },
       };
-      const format = options.promptFormat ?? 'auto';
       const cached = evaluators.get(runtime) ?? {};
       evaluators.set(runtime, cached);
-      if (format === 'chat' || (format === 'auto' && runtime.hasChatTemplate)) {
+      if (chat) {
         const history = toChatHistory(call.prompt);
         cached.chat ??= new runtime.module.LlamaChat({
           contextSequence: runtime.sequence,
@@ -131,9 +164,12 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
     async doGenerate(call) {
       const prepared = await prepare(call);
       const result = await generate(prepared, call);
+      const content = contentOf(prepared, result, ++calls);
       return {
-        content: [{ type: 'text', text: result.text }],
-        finishReason: result.finishReason,
+        content,
+        finishReason: content.some((part) => part.type === 'tool-call')
+          ? { unified: 'tool-calls', raw: result.finishReason.raw }
+          : result.finishReason,
         usage: usageOf(result),
         response: { modelId: name },
         warnings: prepared.warnings,
@@ -142,6 +178,7 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
     async doStream(call) {
       // Loading and grammar errors reject here, before a stream exists, like an HTTP error would.
       const prepared = await prepare(call);
+      const number = ++calls;
       const cancel = new AbortController();
       const abortSignal = call.abortSignal
         ? AbortSignal.any([call.abortSignal, cancel.signal])
@@ -151,7 +188,9 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
           controller.enqueue({ type: 'stream-start', warnings: prepared.warnings });
           controller.enqueue({ type: 'response-metadata', modelId: name });
           let started = false;
+          // With tools the text is JSON for the call: it is parsed once complete, not streamed.
           const onText = (delta: string) => {
+            if (prepared.tools) return;
             if (!started) controller.enqueue({ type: 'text-start', id: 'text-0' });
             started = true;
             controller.enqueue({ type: 'text-delta', id: 'text-0', delta });
@@ -159,10 +198,25 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
           generate(prepared, { ...call, abortSignal }, onText).then(
             (result) => {
               if (started) controller.enqueue({ type: 'text-end', id: 'text-0' });
+              let calledTool = false;
+              if (prepared.tools) {
+                for (const part of contentOf(prepared, result, number)) {
+                  if (part.type === 'tool-call') {
+                    calledTool = true;
+                    controller.enqueue(part);
+                  } else if (part.type === 'text') {
+                    controller.enqueue({ type: 'text-start', id: 'text-0' });
+                    controller.enqueue({ type: 'text-delta', id: 'text-0', delta: part.text });
+                    controller.enqueue({ type: 'text-end', id: 'text-0' });
+                  }
+                }
+              }
               controller.enqueue({
                 type: 'finish',
                 usage: usageOf(result),
-                finishReason: result.finishReason,
+                finishReason: calledTool
+                  ? { unified: 'tool-calls', raw: result.finishReason.raw }
+                  : result.finishReason,
               });
               controller.close();
             },
@@ -200,6 +254,12 @@ async function grammarOf(
     });
     return runtime.grammarFor(undefined);
   }
+}
+
+/** What a generation answered: a tool call or text when tools were offered, else its text. */
+function contentOf(prepared: Prepared, result: Generation, callNumber: number): LanguageModelV4Content[] {
+  if (!prepared.tools) return [{ type: 'text', text: result.text }];
+  return toolAnswerContent(result.text, callNumber);
 }
 
 function finishOf(stopReason: string): LanguageModelV4FinishReason {

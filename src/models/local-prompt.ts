@@ -5,6 +5,7 @@ import type { ChatHistoryItem } from 'node-llama-cpp';
  * The prompt as plain text for a model without a chat template, which only continues text:
  * the messages in order, separated by blank lines, with the assistant's words last so the model
  * continues them.
+ * @internal
  */
 export function toCompletionText(prompt: LanguageModelV4Prompt): string {
   return prompt
@@ -15,8 +16,9 @@ export function toCompletionText(prompt: LanguageModelV4Prompt): string {
 
 /**
  * The prompt as chat history for a model with a chat template. Tool results become user turns,
- * since local models here are not offered tools. The history ends with the model's turn, empty or
+ * written out as text. The history ends with the model's turn, empty or
  * holding the assistant text the prompt already began (a prefill).
+ * @internal
  */
 export function toChatHistory(prompt: LanguageModelV4Prompt): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = [];

@@ -1,11 +1,12 @@
-import type {
-  LanguageModelV4,
-  LanguageModelV4CallOptions,
-  LanguageModelV4Content,
-  LanguageModelV4FunctionTool,
-  LanguageModelV4GenerateResult,
-  LanguageModelV4StreamPart,
-  LanguageModelV4Usage,
+import {
+  APICallError,
+  type LanguageModelV4,
+  type LanguageModelV4CallOptions,
+  type LanguageModelV4Content,
+  type LanguageModelV4FunctionTool,
+  type LanguageModelV4GenerateResult,
+  type LanguageModelV4StreamPart,
+  type LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { type Clock, systemClock } from '../core/index.js';
 import { estimateTokens, promptText } from './estimate-tokens.js';
@@ -17,6 +18,24 @@ export interface MockModelOptions {
   /** Milliseconds before answering (a stream: before its first part). */
   latencyMs?: number;
   clock?: Clock;
+  /**
+   * Faults for the first calls, one per call, then answers: `429` or `429:2` (with Retry-After in
+   * seconds), any other status (`500`, `503`), or `timeout` (no answer until the call is aborted).
+   */
+  failures?: readonly string[];
+}
+
+/** A staged fault, parsed. */
+type Fault = { status: number; retryAfterSeconds?: number } | 'timeout';
+
+/** Parses `429:2`, `500`, `timeout`; throws a TypeError naming a fault it cannot read. */
+export function parseMockFault(text: string): Fault {
+  if (text === 'timeout') return 'timeout';
+  const match = /^(\d{3})(?::(\d+(?:\.\d+)?))?$/.exec(text.trim());
+  if (!match)
+    throw new TypeError(`"${text}" is not a mock fault: write a status (500), 429:<seconds> or timeout.`);
+  const status = Number(match[1]);
+  return match[2] === undefined ? { status } : { status, retryAfterSeconds: Number(match[2]) };
 }
 
 const vocabulary =
@@ -40,6 +59,31 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
   const name = options.name || 'default';
   const clock = options.clock ?? systemClock;
   const latencyMs = options.latencyMs ?? 0;
+  const faults = (options.failures ?? []).map(parseMockFault);
+  let calls = 0;
+
+  /** Fails this call as staged, like a provider would; the model keeps count across calls. */
+  const stageFault = async (signal: AbortSignal | undefined): Promise<void> => {
+    const fault = faults[calls++];
+    if (fault === undefined) return;
+    if (fault === 'timeout') {
+      await new Promise((_resolve, reject) => {
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+      return;
+    }
+    const headers: Record<string, string> = {};
+    if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+    throw new APICallError({
+      message: `mock:${name} staged a ${fault.status}`,
+      url: `mock://${name}`,
+      requestBodyValues: {},
+      statusCode: fault.status,
+      responseHeaders: headers,
+      isRetryable: fault.status === 408 || fault.status === 429 || fault.status >= 500,
+    });
+  };
 
   const answer = (call: LanguageModelV4CallOptions): LanguageModelV4GenerateResult => {
     const input = promptText(call.prompt);
@@ -86,10 +130,12 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
     supportedUrls: {},
     async doGenerate(call) {
       if (latencyMs > 0) await clock.sleep(latencyMs, call.abortSignal);
+      await stageFault(call.abortSignal);
       return answer(call);
     },
     async doStream(call) {
       if (latencyMs > 0) await clock.sleep(latencyMs, call.abortSignal);
+      await stageFault(call.abortSignal);
       const result = answer(call);
       const parts: LanguageModelV4StreamPart[] = [{ type: 'stream-start', warnings: [] }];
       if (result.response) parts.push({ type: 'response-metadata', ...result.response });

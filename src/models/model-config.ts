@@ -11,8 +11,18 @@ export interface RateLimits {
   tokensPerMinute?: number;
   /** Requests in flight at once. */
   concurrency?: number;
-  /** The length of the "minute" in milliseconds (60,000); tests shrink it. */
+  /**
+   * The length of the provider's "minute" in milliseconds: the window `requestsPerMinute` and
+   * `tokensPerMinute` are counted over. Default 60,000; set it to the provider's own window if it
+   * counts per second or per hour (e.g. 1,000 with the per-second limit in `requestsPerMinute`).
+   */
   windowMs?: number;
+  /**
+   * How long after Baton starts a request it may take to reach the server. A request counts from
+   * then (or from its end, if sooner) until a window later. Default 1% of the window, at least
+   * 200 ms; raise it for slow uplinks or a busy process.
+   */
+  sendAllowanceMs?: number;
 }
 
 /** Retries of one model call on 429, 5xx, timeouts and connection errors. */
@@ -43,6 +53,8 @@ export interface ProviderConfig {
   timeoutMs?: number;
   /** Mock only: milliseconds before answering. */
   latencyMs?: number;
+  /** Mock only: faults for the first calls (`429:2`, `500`, `timeout`); `mock:x?fail=429:2,500` too. */
+  failures?: string[];
   /** Local only: the GGUF file used by `local` or `local:default`. */
   modelPath?: string;
   /** Local only: context window in tokens. */
@@ -51,6 +63,10 @@ export interface ProviderConfig {
   threads?: number;
   /** Local only: use a GPU (Metal, CUDA, Vulkan) when node-llama-cpp has a build for it. Default false. */
   gpu?: boolean;
+  /** Local only: output tokens of a step that sets no `maxOutputTokens`. Default 512. */
+  maxOutputTokens?: number;
+  /** Local only: text that ends an answer, besides the chat template's end of turn. */
+  stopSequences?: string[];
 }
 
 /**
@@ -96,15 +112,19 @@ const providerSchema = z.strictObject({
       tokensPerMinute: positive.optional(),
       concurrency: z.number().int().positive().optional(),
       windowMs: positive.optional(),
+      sendAllowanceMs: count.optional(),
     })
     .optional(),
   retry: retrySchema.optional(),
   timeoutMs: count.optional(),
   latencyMs: count.optional(),
+  failures: z.array(z.string().regex(/^(\d{3}(:\d+(\.\d+)?)?|timeout)$/)).optional(),
   modelPath: z.string().min(1).optional(),
   contextSize: z.number().int().positive().optional(),
   threads: z.number().int().positive().optional(),
   gpu: z.boolean().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  stopSequences: z.array(z.string().min(1)).optional(),
 });
 
 const modelName = z.string().min(1);

@@ -44,10 +44,11 @@ export interface ModelRegistryOptions {
 export interface ModelRegistry extends ModelResolver {
   /**
    * The models an alias stands for, in fallback order, aliases inside it expanded; a name that is
-   * no alias gives itself. `resolve()` of an alias with a list resolves only its first entry:
-   * the engine walks the chain and resolves the next entry when one fails.
+   * no alias gives itself, undefined or `default` the default model's. `resolve()` of an alias
+   * with a list resolves only its first entry: the engine walks the chain and resolves the next
+   * entry when one fails.
    */
-  aliasChain(name: string): string[];
+  aliasChain(name: string | undefined): string[];
   /** Which model a step without one gets, and why. */
   describeDefault(): DefaultModelDescription;
   /** Configured alias names. */
@@ -57,6 +58,8 @@ export interface ModelRegistry extends ModelResolver {
 }
 
 const defaultTimeoutMs = 120_000;
+/** A local model answers on this machine's CPU: slower than an API, but a call never takes this long. */
+const defaultLocalTimeoutMs = 600_000;
 
 /**
  * Creates the model resolver of the engine: names are `provider:model` (`openai:gpt-4o-mini`,
@@ -91,15 +94,21 @@ export function createModelRegistry(
   checkDefault(defaultModel, aliases, providerNames);
   const baseModels = new Map<string, LanguageModelV4>();
   const known = { aliases: aliasNames, providers: providerNames };
+  // `default` is the default model unless an alias of that name says otherwise, so workflows can
+  // name it (`model: default`) whichever way it was chosen.
+  const expandName = (name: string): string[] =>
+    name === 'default' && !Object.hasOwn(aliases, 'default') && defaultModel.name !== 'default'
+      ? expandAlias(defaultModel.name, aliases)
+      : expandAlias(name, aliases);
 
   return {
     aliases: aliasNames,
     providers: providerNames,
-    aliasChain: (name) => expandAlias(name, aliases),
+    aliasChain: (name) => expandName(name ?? defaultModel.name),
     describeDefault: () => defaultModel,
-    resolve(name, stepPath): ResolvedModel {
+    resolve(name, stepPath, hooks): ResolvedModel {
       const requested = name ?? defaultModel.name;
-      const first = expandAlias(requested, aliases)[0] ?? requested;
+      const first = expandName(requested)[0] ?? requested;
       const parsed = parseModelName(first);
       if (!parsed) throw modelNotFound(requested, stepPath, known);
       const entry = providers.get(parsed.provider);
@@ -154,15 +163,24 @@ export function createModelRegistry(
       const model = createResilientModel(base, {
         id,
         stepPath,
+        provider: entry.name,
         retry: { ...config.retry, ...entry.retry },
-        timeoutMs: entry.timeoutMs ?? config.timeoutMs ?? (entry.type === 'local' ? 0 : defaultTimeoutMs),
+        timeoutMs:
+          entry.timeoutMs ??
+          config.timeoutMs ??
+          (entry.type === 'local' ? defaultLocalTimeoutMs : defaultTimeoutMs),
         clock,
         ...(entry.rateLimit
           ? { limiter: pool.get(`${entry.name} ${entry.baseURL ?? ''}`, entry.rateLimit, clock) }
           : {}),
         ...(options.random ? { random: options.random } : {}),
-        ...(options.onRetry
-          ? { onRetry: (retry: ModelRetry) => options.onRetry?.({ ...retry, stepPath }) }
+        ...(options.onRetry || hooks?.onRetry
+          ? {
+              onRetry: (retry: ModelRetry) => {
+                options.onRetry?.({ ...retry, stepPath });
+                hooks?.onRetry?.(retry);
+              },
+            }
           : {}),
       });
       const pricing = priceOfModel(id, {

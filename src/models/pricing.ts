@@ -55,6 +55,9 @@ export const defaultPricing: Readonly<Record<string, ModelPricing>> = {
   'together:deepseek-ai/DeepSeek-V3': price(1.25, 1.25),
   'together:deepseek-ai/DeepSeek-R1': price(3, 7),
   'together:mistralai/Mixtral-8x7B-Instruct-v0.1': price(0.6, 0.6),
+  // Mock models cost like the tiers their names suggest, so a routing demo shows a difference.
+  'mock:fast': price(1, 5, 0.1),
+  'mock:smart': price(3, 15, 0.3),
   'mock:*': price(0.15, 0.6, 0.075),
   'local:*': price(0, 0),
 };

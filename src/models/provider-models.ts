@@ -5,6 +5,7 @@ import { createLocalModel } from './local-model.js';
 import { createMockModel } from './mock-model.js';
 import type { ProviderConfig, ProviderType } from './model-config.js';
 import { configInvalid } from './model-errors.js';
+import { currentPermit, watchSentRequests } from './rate-limiter.js';
 
 const providerTypes = 'openai, anthropic, together, openai-compatible, local or mock';
 
@@ -109,11 +110,17 @@ export function createProviderModel(
   const baseURL =
     entry.baseURL ??
     (providerEnvironment[entry.type] ? env[providerEnvironment[entry.type]?.baseURL ?? ''] : undefined);
+  const send = settings.fetch ?? globalThis.fetch;
   const common = {
     ...(apiKey ? { apiKey } : {}),
     ...(baseURL ? { baseURL } : {}),
     ...(entry.headers ? { headers: entry.headers } : {}),
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    // Tells the rate limiter when the request really goes out (see RatePermit.markSent).
+    fetch: ((input, init) => {
+      watchSentRequests();
+      currentPermit.getStore()?.markSent();
+      return send(input, init);
+    }) as typeof globalThis.fetch,
   };
   switch (entry.type) {
     case 'openai':
@@ -148,13 +155,17 @@ export function createProviderModel(
         ...(entry.contextSize !== undefined ? { contextSize: entry.contextSize } : {}),
         ...(entry.threads !== undefined ? { threads: entry.threads } : {}),
         ...(entry.gpu !== undefined ? { gpu: entry.gpu } : {}),
+        ...(entry.maxOutputTokens !== undefined ? { maxOutputTokens: entry.maxOutputTokens } : {}),
+        ...(entry.stopSequences !== undefined ? { stopSequences: entry.stopSequences } : {}),
       });
     case 'mock': {
       const latency = Number(settings.options.latencyMs ?? entry.latencyMs ?? 0);
+      const failures = settings.options.fail?.split(',') ?? entry.failures;
       return createMockModel({
         name: modelId,
         latencyMs: Number.isFinite(latency) ? latency : 0,
         clock: settings.clock,
+        ...(failures ? { failures } : {}),
       });
     }
   }

@@ -1,15 +1,61 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import diagnostics from 'node:diagnostics_channel';
 import type { Clock } from '../core/index.js';
 import type { RateLimits } from './model-config.js';
 
 /** A granted slot; release it when the call ends, with the tokens it really used when known. */
 export interface RatePermit {
   release(usedTokens?: number): void;
+  /**
+   * The request is being sent now (its HTTP request starts): the allowance for reaching the server
+   * counts from here rather than from the grant, so work done before sending cannot make it late.
+   */
+  markSent(): void;
+}
+
+/**
+ * The permit of the model call running in this async context, so the fetch of an HTTP provider
+ * can mark when its request goes out.
+ */
+export const currentPermit = new AsyncLocalStorage<RatePermit>();
+
+let watching = false;
+
+/**
+ * Marks a permit sent when Node's fetch writes the request's headers to the socket, which is when
+ * the server starts receiving it, however long connecting or a busy event loop delayed it.
+ * Subscribed once, on the first request through a provider's fetch.
+ */
+export function watchSentRequests(): void {
+  if (watching) return;
+  watching = true;
+  const permits = new WeakMap<object, RatePermit>();
+  diagnostics.subscribe('undici:request:create', (message) => {
+    const permit = currentPermit.getStore();
+    const request = (message as { request?: object }).request;
+    if (permit && request) permits.set(request, permit);
+  });
+  diagnostics.subscribe('undici:client:sendHeaders', (message) => {
+    const request = (message as { request?: object }).request;
+    if (request) permits.get(request)?.markSent();
+  });
 }
 
 interface Entry {
   tokens: number;
+  start: number;
   /** Undefined while the request is in flight. */
   end: number | undefined;
+}
+
+/**
+ * How long after it is started a request is assumed to have reached the server:
+ * `RateLimits.sendAllowanceMs`, by default 1% of the window and at least 200 ms (600 ms on a
+ * 60 s window).
+ */
+export function sendAllowanceOf(limits: RateLimits): number {
+  const windowMs = limits.windowMs ?? 60_000;
+  return limits.sendAllowanceMs ?? Math.max(200, windowMs / 100);
 }
 
 interface Waiter {
@@ -24,9 +70,11 @@ interface Waiter {
  * Requests per minute, tokens per minute and concurrent requests for one provider, shared by
  * every caller. Callers wait in order (first come, first served) instead of failing.
  *
- * A request counts against the window from its start until a full window after it ends. The
- * server counts it when it arrives, somewhere between the two, so whatever the network delays,
- * the server never sees more than the limit inside any window of its own.
+ * The server counts a request when it arrives, which is soon after it is sent, however long the
+ * answer then takes. So a request counts until a full window after it arrived: after it ended, or
+ * after {@link sendAllowanceOf} from its start, whichever is first. Counting from the end instead
+ * would hold a slot for the whole answer and lose throughput on slow answers. Limits are per
+ * process: processes sharing one key each need their share of the limit.
  *
  * @example
  * ```ts
@@ -41,6 +89,8 @@ export class RateLimiter {
   readonly #entries: Entry[] = [];
   readonly #queue: Waiter[] = [];
   #pausedUntil = 0;
+  // Counted apart from the entries: a request longer than a window leaves the window in flight.
+  #inFlight = 0;
   #wakeAt = Number.POSITIVE_INFINITY;
   #wakeTimer: AbortController | undefined;
 
@@ -62,7 +112,7 @@ export class RateLimiter {
 
   /** Requests in flight. */
   get active(): number {
-    return this.#entries.filter((entry) => entry.end === undefined).length;
+    return this.#inFlight;
   }
 
   /** Waits until a request of about `tokens` tokens fits every limit. The signal abandons the wait. */
@@ -128,13 +178,18 @@ export class RateLimiter {
   }
 
   #grant(tokens: number): RatePermit {
-    const entry: Entry = { tokens, end: undefined };
+    const entry: Entry = { tokens, start: this.#clock.now(), end: undefined };
     this.#entries.push(entry);
+    this.#inFlight++;
     let released = false;
     return {
+      markSent: () => {
+        if (!released) entry.start = this.#clock.now();
+      },
       release: (usedTokens) => {
         if (released) return;
         released = true;
+        this.#inFlight--;
         entry.end = this.#clock.now();
         if (usedTokens !== undefined && Number.isFinite(usedTokens)) entry.tokens = usedTokens;
         this.#pump();
@@ -144,16 +199,16 @@ export class RateLimiter {
 
   #firstExpiry(windowMs: number): number {
     let first = Number.POSITIVE_INFINITY;
-    for (const entry of this.#entries) {
-      if (entry.end !== undefined) first = Math.min(first, entry.end + windowMs);
-    }
+    const allowance = sendAllowanceOf(this.#limits);
+    for (const entry of this.#entries) first = Math.min(first, expiryOf(entry, windowMs, allowance));
     return first;
   }
 
   #prune(now: number, windowMs: number): void {
+    const allowance = sendAllowanceOf(this.#limits);
     for (let index = this.#entries.length - 1; index >= 0; index--) {
-      const end = this.#entries[index]?.end;
-      if (end !== undefined && end + windowMs <= now) this.#entries.splice(index, 1);
+      const entry = this.#entries[index];
+      if (entry && expiryOf(entry, windowMs, allowance) <= now) this.#entries.splice(index, 1);
     }
   }
 
@@ -174,6 +229,12 @@ export class RateLimiter {
       () => undefined,
     );
   }
+}
+
+/** When a request stops counting: a window after it reached the server (see RateLimiter). */
+function expiryOf(entry: Entry, windowMs: number, allowanceMs: number): number {
+  const arrived = Math.min(entry.end ?? Number.POSITIVE_INFINITY, entry.start + allowanceMs);
+  return arrived + windowMs;
 }
 
 /**

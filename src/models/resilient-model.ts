@@ -6,10 +6,10 @@ import {
   type LanguageModelV4StreamResult,
   type LanguageModelV4Usage,
 } from '@ai-sdk/provider';
-import { BatonError, type Clock, systemClock } from '../core/index.js';
+import { BatonError, type Clock, markModelFailure, systemClock } from '../core/index.js';
 import { estimateCallTokens } from './estimate-tokens.js';
 import type { RetryOptions } from './model-config.js';
-import type { RateLimiter } from './rate-limiter.js';
+import { currentPermit, type RateLimiter } from './rate-limiter.js';
 import { backoffDelay, defaultRetryOptions, isRetryableError, retryAfterOfError } from './retry-delay.js';
 
 /** What a resilient model reports before it waits to try again. */
@@ -35,6 +35,8 @@ export interface ResilienceOptions {
   /** Random numbers in [0, 1) for the backoff jitter. */
   random?: () => number;
   onRetry?: (retry: ModelRetry) => void;
+  /** The provider's configured name, for the hints of a final error. Default: the model's provider. */
+  provider?: string;
 }
 
 /**
@@ -71,14 +73,39 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
       },
     );
 
+  const giveUp = (error: unknown, attempts: number, retryAfterMs: number | undefined, overCap: boolean) =>
+    markModelFailure(error, {
+      attempts,
+      provider: options.provider ?? model.provider,
+      rateLimited: options.limiter !== undefined,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(overCap ? { maxRetryAfterMs: retry.maxRetryAfterMs } : {}),
+    });
+
+  const cutOffError = () =>
+    new BatonError(
+      'MODEL_CALL_FAILED',
+      `The stream of model ${options.id} ended before the model finished its answer${options.stepPath ? ` in step "${options.stepPath}"` : ''}.`,
+      {
+        stepPath: options.stepPath,
+        retryable: true,
+        hint: 'The connection was closed early (a proxy or the server): try again, or give the step a fallback model.',
+        details: { model: options.id },
+      },
+    );
+
   async function withRetries<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
     for (let count = 0; ; count++) {
       try {
         return await attempt();
       } catch (error) {
-        if (signal?.aborted || count >= retry.maxRetries || !isRetryableError(error)) throw error;
         const retryAfter = retryAfterOfError(error, clock.now());
-        if (retryAfter !== undefined && retryAfter > retry.maxRetryAfterMs) throw error;
+        if (signal?.aborted || count >= retry.maxRetries || !isRetryableError(error)) {
+          throw giveUp(error, count + 1, retryAfter, false);
+        }
+        if (retryAfter !== undefined && retryAfter > retry.maxRetryAfterMs) {
+          throw giveUp(error, count + 1, retryAfter, true);
+        }
         // Every caller of this provider backs off, not just the one that was told to.
         if (retryAfter !== undefined && APICallError.isInstance(error) && error.statusCode === 429) {
           options.limiter?.pause(retryAfter);
@@ -126,7 +153,9 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
         const permit = await options.limiter?.acquire(estimateCallTokens(call), call.abortSignal);
         try {
           const result = await withTimeout(call.abortSignal, (signal) =>
-            model.doGenerate(withSignal(call, signal)),
+            permit
+              ? currentPermit.run(permit, () => model.doGenerate(withSignal(call, signal)))
+              : model.doGenerate(withSignal(call, signal)),
           );
           permit?.release(totalTokens(result.usage));
           return result;
@@ -143,11 +172,16 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
           ? AbortSignal.any([call.abortSignal, attempt.signal])
           : attempt.signal;
         try {
-          const result = await withTimeout(signal, (inner) => model.doStream(withSignal(call, inner)));
+          const result = await withTimeout(signal, (inner) =>
+            permit
+              ? currentPermit.run(permit, () => model.doStream(withSignal(call, inner)))
+              : model.doStream(withSignal(call, inner)),
+          );
           const stream = watchStream(result.stream, {
             clock,
             timeoutMs,
             timeoutError,
+            cutOffError,
             onEnd: (usage) => permit?.release(usage ? totalTokens(usage) : undefined),
             onIdle: (error) => attempt.abort(error),
           });
@@ -184,6 +218,7 @@ function watchStream(
     clock: Clock;
     timeoutMs: number;
     timeoutError: () => BatonError;
+    cutOffError: () => BatonError;
     onEnd: (usage: LanguageModelV4Usage | undefined) => void;
     onIdle: (error: BatonError) => void;
   },
@@ -191,6 +226,8 @@ function watchStream(
   const reader = source.getReader();
   let usage: LanguageModelV4Usage | undefined;
   let ended = false;
+  let finished = false;
+  let failed = false;
   const end = () => {
     if (ended) return;
     ended = true;
@@ -223,12 +260,27 @@ function watchStream(
           return;
         }
         if (next.done) {
+          // A stream that ends without the provider's finish was cut off, however cleanly the
+          // connection closed: say so, after the text that arrived.
+          if (!finished && !failed) controller.enqueue({ type: 'error', error: options.cutOffError() });
           controller.close();
           end();
           return;
         }
-        if (next.value.type === 'finish') usage = next.value.usage;
-        controller.enqueue(next.value);
+        let part = next.value;
+        if (part.type === 'error') failed = true;
+        if (part.type === 'finish') {
+          finished = true;
+          usage = part.usage;
+          // The provider saw the stream end before the model's own finish: an error, not a stop.
+          if ((part.finishReason.unified as string) === 'interrupted' && !failed) {
+            controller.enqueue({ type: 'error', error: options.cutOffError() });
+            failed = true;
+          }
+          // A provider that reported a broken chunk must not then claim a normal stop.
+          if (failed) part = { ...part, finishReason: { unified: 'error', raw: part.finishReason.raw } };
+        }
+        controller.enqueue(part);
       } catch (error) {
         // As an error part, like providers report errors inside a stream: streamText hands it
         // to onError and ends the stream, keeping what arrived before.

@@ -1,12 +1,9 @@
 /**
- * Test doubles for Baton workflows (a scripted model, an event-driven `waitFor`) and the
- * conformance suite every `Store` adapter runs.
+ * Test doubles for Baton workflows (a scripted model, an event-driven `waitFor`). The conformance
+ * suite every `Store` adapter runs is `baton/testing/store-contract`, which needs vitest; this
+ * entry does not.
  * @module
  */
+export { createTestBaton, type TestBatonOptions } from './create-test-baton.js';
 export { createScriptedModel, type ScriptedModel, type ScriptedResponse } from './scripted-model.js';
-export {
-  describeStoreContract,
-  type StoreContractGroup,
-  type StoreContractOptions,
-} from './store-contract.js';
 export { type EventMatch, type EventSource, waitFor } from './wait-for.js';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   APICallError,
   type LanguageModelV4,
@@ -23,6 +24,8 @@ export type ScriptedResponse =
 export interface ScriptedModel extends LanguageModelV4 {
   /** The prompts the model received, one per call. */
   readonly calls: MockLanguageModelV4['doGenerateCalls'];
+  /** Unique to this model: its answers come from its script, so no other model shares its cache entries. */
+  readonly cacheScope: string;
 }
 
 /**
@@ -102,7 +105,7 @@ export function createScriptedModel(
       };
     },
   });
-  return Object.assign(model, { calls: model.doGenerateCalls });
+  return Object.assign(model, { calls: model.doGenerateCalls, cacheScope: `scripted-${randomUUID()}` });
 }
 
 function toApiError(error: { status: number; message?: string; retryAfterSeconds?: number }): APICallError {

@@ -36,7 +36,7 @@ export interface StoreContractOptions {
  *
  * @example
  * ```ts
- * import { describeStoreContract } from 'baton/testing';
+ * import { describeStoreContract } from 'baton/testing/store-contract';
  * describeStoreContract({
  *   name: 'MemoryStore',
  *   createStore: () => new MemoryStore(),

@@ -42,11 +42,25 @@ type CallResult = Awaited<ReturnType<Client['callTool']>>;
  * ```
  */
 export async function connectMcpTools(options: McpServerOptions): Promise<McpTools> {
-  // Loaded on first use, so importing Baton does not load the MCP SDK for runs that need no server.
+  // Loaded on first use: the MCP SDK is an optional peer dependency (most of its packages serve
+  // its server side), so only projects that connect to MCP servers install it.
   const [{ Client }, { getDefaultEnvironment, StdioClientTransport }] = await Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/client/stdio.js'),
-  ]);
+  ]).catch((error: unknown) => {
+    const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND';
+    throw new BatonError(
+      'TOOL_FAILED',
+      missing
+        ? 'MCP tools need the @modelcontextprotocol/sdk package, which is not installed.'
+        : `The MCP SDK could not be loaded: ${messageOf(error)}`,
+      {
+        cause: error,
+        retryable: false,
+        hint: 'Run `npm install @modelcontextprotocol/sdk` in your project.',
+      },
+    );
+  });
   const transport = new StdioClientTransport({
     command: options.command,
     args: options.args ?? [],

@@ -22,6 +22,7 @@ steps:
 
 interface Cassette {
   models: Record<string, { id: string }>;
+  chains: Record<string, string[]>;
   calls: Array<{ model: string; stepPath: string; request: { prompt: unknown }; result: unknown }>;
 }
 
@@ -44,7 +45,9 @@ describe('baton run --record and --replay', () => {
     );
     expect(recorded.code).toBe(0);
     const cassette = JSON.parse(readFileSync(join(cwd, 'chain.cassette.json'), 'utf8')) as Cassette;
-    expect(cassette.models).toEqual({ fast: expect.objectContaining({ id: 'mock:fast' }) });
+    // The alias is recorded with the models it stood for, each model under its own name.
+    expect(cassette.chains).toEqual({ fast: ['mock:fast'] });
+    expect(cassette.models).toEqual({ 'mock:fast': expect.objectContaining({ id: 'mock:fast' }) });
     expect(cassette.calls.map((call) => [call.model, call.stepPath])).toEqual([
       ['mock:fast', 'outline'],
       ['mock:fast', 'grade'],

@@ -30,7 +30,7 @@ steps:
 describe('baton run', () => {
   it('prints one line per event and then the output when stdout is not a terminal', async () => {
     const cwd = makeWorkspace({ 'article.yaml': workflow, 'article.ts': toolModule });
-    const result = await runCli(['run', 'article.yaml', '--input', 'topic=whales'], { cwd });
+    const result = await runCli(['run', 'article.yaml', '--mock', '--input', 'topic=whales'], { cwd });
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^\+0\.000s run-start run_\w+ workflow=article$/);
@@ -48,7 +48,9 @@ describe('baton run', () => {
 
   it('prints only the result document with --json', async () => {
     const cwd = makeWorkspace({ 'article.yaml': workflow, 'article.ts': toolModule });
-    const result = await runCli(['run', 'article.yaml', '--input', 'topic=whales', '--json'], { cwd });
+    const result = await runCli(['run', 'article.yaml', '--mock', '--input', 'topic=whales', '--json'], {
+      cwd,
+    });
     expect(result.code).toBe(0);
     const document = JSON.parse(result.stdout) as {
       runId: string;
@@ -68,10 +70,12 @@ describe('baton run', () => {
       'article.ts': toolModule,
       'input.json': JSON.stringify({ topic: 'from the file' }),
     });
-    const fromFile = await runCli(['run', 'article.yaml', '--input-file', 'input.json', '--json'], { cwd });
+    const fromFile = await runCli(['run', 'article.yaml', '--mock', '--input-file', 'input.json', '--json'], {
+      cwd,
+    });
     expect(JSON.parse(fromFile.stdout).output.outline).toContain('from the file');
     const overridden = await runCli(
-      ['run', 'article.yaml', '--input-file', 'input.json', '--input', 'topic=otters', '--json'],
+      ['run', 'article.yaml', '--mock', '--input-file', 'input.json', '--input', 'topic=otters', '--json'],
       { cwd },
     );
     expect(JSON.parse(overridden.stdout).output.outline).toContain('otters');
@@ -79,7 +83,7 @@ describe('baton run', () => {
 
   it('exits 2 with the error in one line when the input misses a required field', async () => {
     const cwd = makeWorkspace({ 'article.yaml': workflow, 'article.ts': toolModule });
-    const result = await runCli(['run', 'article.yaml'], { cwd });
+    const result = await runCli(['run', 'article.yaml', '--mock'], { cwd });
     expect(result.code).toBe(2);
     const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('error:'));
     expect(errorLines).toHaveLength(1);
@@ -88,7 +92,7 @@ describe('baton run', () => {
 
   it('exits 2 on a malformed option, naming the option', async () => {
     const cwd = makeWorkspace({ 'article.yaml': workflow });
-    const result = await runCli(['run', 'article.yaml', '--input', 'no-equals-sign'], { cwd });
+    const result = await runCli(['run', 'article.yaml', '--mock', '--input', 'no-equals-sign'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("option '--input <key=value>' argument 'no-equals-sign' is invalid");
   });
@@ -115,8 +119,10 @@ describe('baton run', () => {
 
   it('journals runs in .baton/baton.db of the working directory, or in --db', async () => {
     const cwd = makeWorkspace({ 'article.yaml': workflow, 'article.ts': toolModule });
-    await runCli(['run', 'article.yaml', '--input', 'topic=a'], { cwd });
-    await runCli(['run', 'article.yaml', '--input', 'topic=b', '--db', 'elsewhere/runs.db'], { cwd });
+    await runCli(['run', 'article.yaml', '--mock', '--input', 'topic=a'], { cwd });
+    await runCli(['run', 'article.yaml', '--mock', '--input', 'topic=b', '--db', 'elsewhere/runs.db'], {
+      cwd,
+    });
     const here = JSON.parse((await runCli(['runs', '--json'], { cwd })).stdout) as unknown[];
     const there = JSON.parse(
       (await runCli(['runs', '--json', '--db', 'elsewhere/runs.db'], { cwd })).stdout,
@@ -124,7 +130,8 @@ describe('baton run', () => {
     expect(here).toHaveLength(1);
     expect(there).toHaveLength(1);
     expect(readFileSync(join(cwd, '.baton/baton.db')).subarray(0, 15).toString()).toBe('SQLite format 3');
-  });
+    // Four processes in a row: on a busy machine each takes seconds to start.
+  }, 60_000);
 
   it('cancels on Ctrl-C, journals the run as cancelled, says how to resume and exits 130', async () => {
     const cwd = makeWorkspace({

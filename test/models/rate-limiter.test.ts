@@ -40,17 +40,61 @@ describe('RateLimiter', () => {
     expect(third.grantedAt).toBe(1_000);
   });
 
-  it('counts a request until a full window after it ends', async () => {
+  it('counts a quick request until a window after it ends', async () => {
     const limiter = new RateLimiter({ requestsPerMinute: 1, windowMs: 1_000 }, systemClock);
     const first = request(limiter);
     const second = request(limiter);
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(100);
     first.permit?.release();
     await vi.advanceTimersByTimeAsync(999);
     expect(second.grantedAt).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
-    expect(second.grantedAt).toBe(1_500);
+    expect(second.grantedAt).toBe(1_100);
   });
+
+  it('counts a slow request from when it reached the server, not from when its answer ended', async () => {
+    const limiter = new RateLimiter({ requestsPerMinute: 1, windowMs: 1_000 }, systemClock);
+    const first = request(limiter);
+    const second = request(limiter);
+    // The answer takes 800 ms; the request reached the server within the 200 ms allowance.
+    await vi.advanceTimersByTimeAsync(800);
+    first.permit?.release();
+    await vi.advanceTimersByTimeAsync(399);
+    expect(second.grantedAt).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(second.grantedAt).toBe(1_200);
+  });
+
+  it.each([0.01, 0.1, 0.2])(
+    'keeps throughput at 95%% of the limit or more when answers take %s of the window',
+    async (share) => {
+      const windowMs = 5_000;
+      const limits = { requestsPerMinute: 50, windowMs };
+      const limiter = new RateLimiter(limits, systemClock);
+      const latencyMs = windowMs * share;
+      const grants: number[] = [];
+      // 20 callers, each making calls one after another for 10 windows.
+      const caller = async () => {
+        while (Date.now() < windowMs * 10) {
+          const permit = await limiter.acquire(0);
+          grants.push(Date.now());
+          await new Promise((resolve) => setTimeout(resolve, latencyMs));
+          permit.release();
+        }
+      };
+      const callers = Array.from({ length: 20 }, caller);
+      await vi.advanceTimersByTimeAsync(windowMs * 11);
+      await Promise.all(callers);
+      const inTenWindows = grants.filter((time) => time < windowMs * 10).length;
+      expect(inTenWindows / (limits.requestsPerMinute * 10)).toBeGreaterThanOrEqual(0.95);
+      // And never more than the limit in any window, counted from when each request was sent.
+      for (const start of grants) {
+        expect(grants.filter((time) => time >= start && time < start + windowMs).length).toBeLessThanOrEqual(
+          50,
+        );
+      }
+    },
+  );
 
   it('caps requests in flight and lets the next one in on release', async () => {
     const limiter = new RateLimiter({ concurrency: 2 }, systemClock);

@@ -11,4 +11,9 @@ export {
   type WorkflowFileProblem,
 } from './load-workflow.js';
 export { locatePath } from './source-locations.js';
-export { findWorkflowModule, importWorkflowModule, type WorkflowModule } from './workflow-module.js';
+export {
+  closeWorkflowModules,
+  findWorkflowModule,
+  importWorkflowModule,
+  type WorkflowModule,
+} from './workflow-module.js';

@@ -11,6 +11,7 @@ import {
   type WorkflowDefinition,
   type WorkflowFunction,
 } from '../../core/index.js';
+import { loadCalledWorkflows } from './called-workflows.js';
 import { locatePath, toLocation } from './source-locations.js';
 import { findWorkflowModule, importWorkflowModule } from './workflow-module.js';
 
@@ -49,7 +50,12 @@ const fileOnlyFields = ['module', '$schema'] as const;
  * await baton.run(definition, { input: { ticket: 'My invoice is wrong' } });
  * ```
  */
-export async function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
+export function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
+  return loadFile(path, []);
+}
+
+/** Loads one file; `trail` holds the files that call it, to catch a loop. */
+async function loadFile(path: string, trail: readonly string[]): Promise<LoadedWorkflow> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) {
     throw new BatonError('WORKFLOW_NOT_FOUND', `Workflow file ${path} does not exist.`, {
@@ -101,7 +107,22 @@ export async function loadWorkflowFile(path: string): Promise<LoadedWorkflow> {
     tools = imported.module.tools;
   }
   const workflow = parsed.validate(functions);
-  return { workflow, functions, tools, file, ...(modulePath === undefined ? {} : { modulePath }) };
+  const called = await loadCalledWorkflows(workflow, absolute, [...trail, absolute], loadFile);
+  if (called.problems.length > 0) {
+    throw invalid(
+      file,
+      called.problems.map((problem) => parsed.problemAt(problem.path, problem.message)),
+    );
+  }
+  const hasCalls = Object.keys(called.workflows).length > 0;
+  return {
+    workflow,
+    functions,
+    tools: hasCalls ? { ...called.tools, ...tools } : tools,
+    file,
+    ...(modulePath === undefined ? {} : { modulePath }),
+    ...(hasCalls ? { workflows: called.workflows } : {}),
+  };
 }
 
 /** The parsed text of a workflow file, before its module is loaded. */

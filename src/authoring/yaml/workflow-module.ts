@@ -8,6 +8,28 @@ export interface WorkflowModule {
   path: string;
   functions: Record<string, WorkflowFunction>;
   tools: Record<string, ToolDefinition>;
+  /** The module's `close` export: releases what it opened (an MCP connection, a database). */
+  close?: () => unknown;
+}
+
+// Modules imported by this process that export `close`; see closeWorkflowModules.
+const openModules = new Map<string, () => unknown>();
+
+/**
+ * Calls `close()` of every workflow module imported so far, once each, so a process that ran a
+ * workflow can exit: an open MCP connection or socket keeps Node alive. Errors are collected, not
+ * thrown one by one, so every module gets its call.
+ *
+ * @example
+ * ```ts
+ * try { await engine.run(definition); } finally { await closeWorkflowModules(); }
+ * ```
+ */
+export async function closeWorkflowModules(): Promise<unknown[]> {
+  const closers = [...openModules.values()];
+  openModules.clear();
+  const results = await Promise.allSettled(closers.map(async (close) => close()));
+  return results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
 }
 
 const moduleExtensions = ['.ts', '.mts', '.js', '.mjs'];
@@ -29,8 +51,8 @@ export function findWorkflowModule(workflowFile: string, declared: string | unde
 }
 
 /**
- * Imports a workflow module and reads its `functions` and `tools` exports (named, or on the
- * default export). Returns the problems instead of throwing, so they are listed with the rest.
+ * Imports a workflow module and reads its `functions`, `tools` and `close` exports (named, or on
+ * the default export); `closeWorkflowModules()` calls every `close`. Returns the problems instead of throwing, so they are listed with the rest.
  *
  * @example
  * ```ts
@@ -45,7 +67,10 @@ export async function importWorkflowModule(
   const fallback = (exports.default ?? {}) as Record<string, unknown>;
   const functions = exports.functions ?? fallback.functions ?? {};
   const tools = exports.tools ?? fallback.tools ?? {};
+  const close = exports.close ?? fallback.close;
   const problems: string[] = [];
+  if (close !== undefined && typeof close !== 'function') problems.push('`close` must be a function.');
+  if (typeof close === 'function') openModules.set(path, close as () => unknown);
   if (!isRecord(functions)) problems.push('`functions` must be an object of functions by name.');
   if (!isRecord(tools)) problems.push('`tools` must be an object of tool definitions by name.');
   if (problems.length > 0) return { problems };
@@ -64,6 +89,7 @@ export async function importWorkflowModule(
       path,
       functions: functions as Record<string, WorkflowFunction>,
       tools: tools as Record<string, ToolDefinition>,
+      ...(typeof close === 'function' ? { close: close as () => unknown } : {}),
     },
     problems,
   };

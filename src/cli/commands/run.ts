@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { loadWorkflowFile } from '../../authoring/yaml/index.js';
 import { hashWorkflow } from '../../core/index.js';
-import { engineFor, noteMockModel } from '../cli-engine.js';
+import { checkMockModel, engineFor, modelNamesOf, noteMockModel } from '../cli-engine.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { type ModelOptions, modelsForRun, withModelOptions } from '../models/run-models.js';
 import { openStore } from '../open-store.js';
@@ -53,7 +53,12 @@ export function createRunCommand(): Command {
     const definition = await loadWorkflowFile(args[0] ?? '');
     const input = runInput(options);
     const models = await modelsForRun(options);
+    checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true);
     noteMockModel(output, definition.workflow.steps, models.usesMock);
+    const undefinedNote = models.noteUndefined(
+      modelNamesOf(definition.workflow.steps, definition.workflow.defaults?.model),
+    );
+    if (undefinedNote) output.note(undefinedNote);
     const opened = openStore({ db: options.db, create: true });
     try {
       rememberWorkflowFile(opened.path, hashWorkflow(definition.workflow), definition.file);

@@ -19,9 +19,19 @@ import { type Cassette, hashModelRequest } from './cassette.js';
  * ```
  */
 export function recordingResolver(inner: ModelResolver, cassette: Cassette): ModelResolver {
+  const chainOf = inner.aliasChain?.bind(inner);
   return {
-    resolve(name, stepPath) {
-      const resolved = inner.resolve(name, stepPath);
+    ...(chainOf
+      ? {
+          aliasChain(name: string | undefined) {
+            const chain = chainOf(name);
+            cassette.chains = { ...cassette.chains, [name ?? '']: chain };
+            return chain;
+          },
+        }
+      : {}),
+    resolve(name, stepPath, hooks) {
+      const resolved = inner.resolve(name, stepPath, hooks);
       cassette.models[name ?? ''] = resolved.pricing
         ? { id: resolved.id, pricing: resolved.pricing }
         : { id: resolved.id };
@@ -77,7 +87,11 @@ export function recordingResolver(inner: ModelResolver, cassette: Cassette): Mod
  */
 export function replayingResolver(cassette: Cassette, file: string): ModelResolver {
   const used = new Map<string, number>();
+  const chains = cassette.chains;
   return {
+    ...(chains
+      ? { aliasChain: (name: string | undefined) => chains[name ?? ''] ?? (name === undefined ? [] : [name]) }
+      : {}),
     resolve(name, stepPath): ResolvedModel {
       const recorded = cassette.models[name ?? ''];
       const id = recorded?.id ?? name;

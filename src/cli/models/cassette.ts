@@ -12,6 +12,8 @@ export interface Cassette {
   version: 1;
   /** What each model name of the workflow resolved to when recording (`''` is the default model). */
   models: Record<string, { id: string; pricing?: ModelPricing }>;
+  /** The models each name stood for, in fallback order, when recording (`''` is the default). */
+  chains?: Record<string, string[]>;
   calls: CassetteCall[];
 }
 

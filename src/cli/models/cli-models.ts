@@ -30,6 +30,8 @@ export interface CliModels {
   usesMock: boolean;
   /** US dollars per million tokens of a `provider:model`, from the configured and built-in prices. */
   pricing(id: string): ModelPricing | undefined;
+  /** The names among these that no alias defines: they stand for the default model (or a mock). */
+  undefinedAliases(names: readonly string[]): string[];
   /** The first `provider:model` a step's model name (or the default, for undefined) stands for. */
   idOf(name: string | undefined): string;
   /** Whether a model answers: one call of at most one output token, with a deadline. */
@@ -64,15 +66,18 @@ export async function createCliModels(options: {
     aliasChains.every((chain) => chain.every((name) => parseModelName(name)?.provider === 'mock'));
   // With no provider configured, a name the workflow uses but nobody defined is a mock of that name.
   const known = (name: string) => registry.aliases.includes(name) || parseModelName(name) !== undefined;
+  // With a real default, an alias the workflow names but nobody defined is the default model, so
+  // every example runs on the model chosen by models.default, BATON_MODEL or BATON_LOCAL_MODEL.
   const stand = (name: string | undefined) =>
-    usesMock && name !== undefined && !known(name) ? `mock:${name}` : name;
+    name === undefined || known(name) ? name : usesMock ? `mock:${name}` : 'default';
   const idOf = (name: string | undefined): string => {
     const chosen = stand(name) ?? defaultModel.name;
     const first = registry.aliasChain(chosen)[0] ?? chosen;
     return first.replace(/\?.*$/, '');
   };
   const resolver: ModelResolver = {
-    resolve: (name, stepPath): ResolvedModel => registry.resolve(stand(name), stepPath),
+    resolve: (name, stepPath, hooks): ResolvedModel => registry.resolve(stand(name), stepPath, hooks),
+    aliasChain: (name) => registry.aliasChain(stand(name)),
   };
   const entries: ModelEntry[] = [
     { alias: '(default)', chain: registry.aliasChain(defaultModel.name), source: defaultModel.source },
@@ -90,6 +95,7 @@ export async function createCliModels(options: {
     usesMock,
     pricing: (id) => priceOfModel(id, merged.pricing ? { overrides: merged.pricing } : {}),
     idOf,
+    undefinedAliases: (names) => names.filter((name) => !known(name) && name !== 'default'),
     checkReachable: (name) => ping(resolver, name),
   };
 }

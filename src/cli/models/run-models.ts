@@ -12,6 +12,8 @@ export interface ModelOptions {
   replay?: string;
   /** False with `--no-cache`. */
   cache?: boolean;
+  /** `--mock`: run a workflow that calls tools on the mock model anyway. */
+  mock?: boolean;
 }
 
 /** Adds `--model`, `--record` and `--replay` to a command that runs steps. */
@@ -20,7 +22,8 @@ export function withModelOptions(command: Command): Command {
     .option('--model <alias=provider:model>', 'use this model for an alias; repeat for more', collectModel)
     .option('--record <cassette.json>', 'record every model call (prompt and answer) to a cassette file')
     .option('--replay <cassette.json>', 'answer every model call from a cassette, with no provider')
-    .option('--no-cache', 'neither read nor write the cache of model calls in the journal');
+    .option('--no-cache', 'neither read nor write the cache of model calls in the journal')
+    .option('--mock', 'run on the mock model even though the workflow calls tools (no model configured)');
 }
 
 /** The models a run uses, and what to do once it ends. */
@@ -35,6 +38,8 @@ export interface RunModels {
   cache: boolean;
   /** Writes the cassette of a recording run; a no-op otherwise. */
   finish(): void;
+  /** A line saying which of these model names no alias defines, and what they stand for. */
+  noteUndefined(names: readonly string[]): string | undefined;
 }
 
 /**
@@ -59,9 +64,15 @@ export async function modelsForRun(options: ModelOptions): Promise<RunModels> {
       usesMock: false,
       cache: false,
       finish: () => {},
+      noteUndefined: () => undefined,
     };
   }
   const models = await createCliModels({ cwd: process.cwd(), overrides: options.model ?? {} });
+  const noteUndefined = (names: readonly string[]) => {
+    const missing = models.undefinedAliases(names);
+    if (models.usesMock || missing.length === 0) return undefined;
+    return `Model ${missing.length === 1 ? 'alias' : 'aliases'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not defined: ${models.idOf(undefined)} (the default model) answers for ${missing.length === 1 ? 'it' : 'them'}. Define one with --model ${missing[0]}=provider:model.`;
+  };
   const record = options.record;
   if (record === undefined) {
     return {
@@ -69,6 +80,7 @@ export async function modelsForRun(options: ModelOptions): Promise<RunModels> {
       usesMock: models.usesMock,
       cache: options.cache !== false,
       finish: () => {},
+      noteUndefined,
     };
   }
   const cassette: Cassette = { version: 1, models: {}, calls: [] };
@@ -77,5 +89,6 @@ export async function modelsForRun(options: ModelOptions): Promise<RunModels> {
     usesMock: models.usesMock,
     cache: false,
     finish: () => writeCassette(record, cassette),
+    noteUndefined,
   };
 }

@@ -1,4 +1,13 @@
-import { compileGraph, type ModelPricing, priceOf, type Step, type Workflow } from '../../core/index.js';
+import {
+  compileGraph,
+  computedReferences,
+  defaultOutputTokens,
+  inputReferences,
+  type ModelPricing,
+  priceOf,
+  type Step,
+  type Workflow,
+} from '../../core/index.js';
 import { estimateTokens } from '../../models/index.js';
 
 /** One step of a plan, with what it is expected to cost. Containers show the sum of one item or iteration. */
@@ -35,8 +44,8 @@ export interface PlanOptions {
   input?: Record<string, unknown> | undefined;
 }
 
-/** Output tokens of a model step without `maxOutputTokens`. */
-export const defaultOutputTokens = 500;
+// The budget's estimate of a call without `maxOutputTokens`, so a plan and a budget agree.
+export { defaultOutputTokens };
 /** Tokens assumed for a value the plan cannot see: a tool result, a function's output, an input field not given. */
 export const unknownValueTokens = 100;
 /** Model latency: a fixed start plus 50 output tokens a second. */
@@ -48,7 +57,7 @@ const agentTurns = 3;
  * A static estimate of a workflow: for each step the tokens, cost and time it is expected to
  * take, the critical path through the graph, and totals. Input tokens are the prompt's own text
  * (4 characters a token) plus the estimated output of each step it reads; output tokens are
- * `maxOutputTokens` or 500. A map item and a loop iteration are counted once.
+ * `maxOutputTokens` or the budget's default. A map item and a loop iteration are counted once.
  *
  * @example
  * ```ts
@@ -231,12 +240,9 @@ function promptTokens(
   let tokens = estimateTokens(value.replace(/\{\{[\s\S]*?\}\}/g, ''));
   for (const match of value.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
     const expression = match[1] ?? '';
-    const stepIds = [...expression.matchAll(/steps\.([A-Za-z_][A-Za-z0-9_-]*)/g)].map(
-      (found) => found[1] ?? '',
-    );
-    const inputs = [...expression.matchAll(/input\.([A-Za-z_][A-Za-z0-9_]*)/g)].map(
-      (found) => found[1] ?? '',
-    );
+    // The engine's own reference finder, so the plan reads the steps the run will wait for.
+    const stepIds = [...computedReferences(expression, false)];
+    const inputs = inputReferences(expression, false);
     for (const id of stepIds) tokens += known.get(id) ?? unknownValueTokens;
     for (const name of inputs) {
       const given = input?.[name];

@@ -63,6 +63,8 @@ export function describeEvent(event: BatonEvent): string | undefined {
       return `${event.path} (${event.reason})`;
     case 'model-call':
       return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCostOf(event.costUsd, event.unpriced)}${event.cached ? ' cached' : ''}${event.finishReason === 'length' ? ' finish=length' : ''}`;
+    case 'model-retry':
+      return `${event.path} model=${event.model} retry=${event.retry}${event.statusCode === undefined ? '' : ` status=${event.statusCode}`} in ${formatDuration(event.delayMs)}`;
     case 'model-fallback':
       return `${event.path} from=${event.from} to=${event.to} (${event.error.code})`;
     case 'tool-call':

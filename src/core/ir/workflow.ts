@@ -35,6 +35,11 @@ export type WorkflowFunction = (scope: any, context?: any) => unknown;
 export interface WorkflowDefinition {
   workflow: Workflow;
   functions: Readonly<Record<string, WorkflowFunction>>;
+  /**
+   * Workflows its `workflow` steps call, by the name the steps give (a workflow file's loader fills
+   * it from `workflow: ./other.yaml`), besides those registered with the engine.
+   */
+  workflows?: Readonly<Record<string, WorkflowDefinition>>;
 }
 
 export { ComputedSchema };

@@ -296,6 +296,8 @@ export async function resumeRun(
   const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let costUsd = 0;
   for (const step of steps) {
+    // An agent that runs again replays its journaled turns, which add their usage back.
+    if (step.kind === 'agent' && !reusable(step)) continue;
     // A waiting step runs again and counts what its journaled calls spent then.
     if (step.status === 'waiting') continue;
     usage.inputTokens += step.usage?.inputTokens ?? 0;

@@ -187,7 +187,12 @@ async function takeTurn(
   const sequence = loop.sequence++;
   loop.turnSequence = sequence;
   const recorded = journaledAs(context, loop, sequence, 'agent-turn');
-  if (recorded) return recorded.response as JournaledTurn;
+  if (recorded) {
+    // Paid for before the crash: the step's and the run's totals (and budgets) still count it.
+    const turn = recorded.response as JournaledTurn;
+    if (turn.usage) context.addUsage(turn.usage, turn.costUsd ?? 0);
+    return turn;
+  }
   const turn = await generateTurn(context, {
     model: step.model,
     system,

@@ -1,12 +1,13 @@
 import type { JSONSchema7, ModelMessage, ToolSet } from 'ai';
 import { BatonError, serializeError } from '../errors.js';
 import type { JsonSchema } from '../ir/step.js';
+import type { ModelResolver, ResolvedModel } from '../ports/model-resolver.js';
 import type { Usage } from '../ports/store.js';
 import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
-import { retryAfterOf } from '../runner/retry-policy.js';
 import type { StepContext } from '../runner/run-state.js';
-import { loadAiSdk, loadedAiSdk } from './ai-sdk.js';
+import { loadAiSdk } from './ai-sdk.js';
+import { fromModelError } from './model-error.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 import { checkTruncation } from './truncation.js';
 
@@ -75,14 +76,18 @@ export async function callModel(
   const maxRepairs = request.maxRepairs ?? defaultMaxRepairs;
   const answers: string[] = [];
   for (let repairs = 0; ; repairs++) {
-    const turn = await generateTurn(context, call);
+    // Cached only once it passes: a retry, a resume or another workflow asking the same must
+    // reach the model again rather than get the invalid answer back.
+    const turn = await generateTurn(context, call, { cacheWhen: 'accepted' });
     const truncated = checkTruncation(context, turn, request.onTruncate, request.maxOutputTokens);
     const checked = schema ? checkAnswer(turn.text, schema) : { ok: true as const, value: turn.text };
     const issues = checked.ok
       ? ((await check?.(checked.value))?.map((message) => ({ path: '(root)', message })) ?? [])
       : checked.issues;
-    if (checked.ok && issues.length === 0)
+    if (checked.ok && issues.length === 0) {
+      await turn.accept?.();
       return { value: checked.value, model: turn.model, repairs, ...(truncated ? { truncated } : {}) };
+    }
     answers.push(turn.text);
     if (repairs >= maxRepairs) {
       throw invalidAnswer(context.path, turn.model, turn.text, issues, { repairs, answers });
@@ -100,7 +105,11 @@ export async function callModel(
  * `model-call`, and turns provider errors into BatonErrors whose retryability comes from the
  * provider's own error. Tool calls are returned, never executed.
  */
-export async function generateTurn(context: StepContext, call: ModelCall): Promise<ModelTurn> {
+export async function generateTurn(
+  context: StepContext,
+  call: ModelCall,
+  options: { cacheWhen?: 'answered' | 'accepted' } = {},
+): Promise<ModelTurn & { accept?: () => Promise<void> }> {
   const { run, path } = context;
   const resolver = run.services.models;
   if (!resolver) {
@@ -109,18 +118,32 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       hint: 'Pass `models` to createBaton(), or configure providers in baton.config.yaml.',
     });
   }
-  const names = call.model ?? run.definition.workflow.defaults?.model;
-  const chain = Array.isArray(names) ? names : [names];
+  const chain = modelChain(resolver, call.model ?? run.definition.workflow.defaults?.model);
   const promptCharacters = charactersOf(call);
   const ai = await loadAiSdk();
   for (let index = 0; ; index++) {
-    const resolved = resolver.resolve(chain[index], path);
+    const resolved = resolver.resolve(chain[index], path, {
+      onRetry: (retry) => {
+        const statusCode = (retry.error as { statusCode?: unknown } | null)?.statusCode;
+        run.emit({
+          type: 'model-retry',
+          runId: run.id,
+          path,
+          model: retry.model,
+          retry: retry.retry,
+          ...(typeof statusCode === 'number' ? { statusCode } : {}),
+          delayMs: retry.delayMs,
+          time: run.services.clock.now(),
+          error: serializeError(fromModelError(retry.error, path, retry.model)),
+        });
+      },
+    });
     const estimate = estimateCall({
       promptCharacters,
       maxOutputTokens: call.maxOutputTokens,
       pricing: resolved.pricing,
     });
-    const key = context.cache ? modelCallKey(resolved.id, call) : undefined;
+    const key = context.cache ? modelCallKey(resolved, call) : undefined;
     const cached = key === undefined ? undefined : await run.services.store.readCache?.(key);
     if (cached) {
       context.countCacheHit(true);
@@ -195,7 +218,12 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
       if (key !== undefined) {
         context.countCacheHit(false);
         const { usage: _usage, costUsd: _cost, ...value } = turn;
-        await run.services.store.writeCache?.({ key, value, model: resolved.id, usage, createdAt: time });
+        const save = async () => {
+          await run.services.store.writeCache?.({ key, value, model: resolved.id, usage, createdAt: time });
+        };
+        // `accepted`: the caller checks the answer first and calls `accept` for one that passed.
+        if (options.cacheWhen === 'accepted') return { ...turn, accept: save };
+        await save();
       }
       return turn;
     } catch (thrown) {
@@ -218,10 +246,27 @@ export async function generateTurn(context: StepContext, call: ModelCall): Promi
 }
 
 /**
+ * The models to try in order: each name of a list, each alias expanded into the models it stands
+ * for, repeats dropped. `[smart, fast]` with `smart: [a, b]` gives `a, b, fast`.
+ */
+function modelChain(
+  resolver: ModelResolver,
+  names: string | string[] | undefined,
+): Array<string | undefined> {
+  const requested = Array.isArray(names) ? names : [names];
+  if (!resolver.aliasChain) return requested;
+  const chain: Array<string | undefined> = [];
+  for (const name of requested) {
+    for (const entry of resolver.aliasChain(name)) if (!chain.includes(entry)) chain.push(entry);
+  }
+  return chain.length > 0 ? chain : requested;
+}
+
+/**
  * The cache key of a model call: the model that answers and everything sent to it. Tools count by
  * name, description and input schema (they carry functions, which have no content to hash).
  */
-function modelCallKey(model: string, call: ModelCall): string {
+function modelCallKey(resolved: ResolvedModel, call: ModelCall): string {
   const tools = Object.entries(call.tools ?? {}).map(([name, tool]) => [
     name,
     tool.description,
@@ -230,7 +275,8 @@ function modelCallKey(model: string, call: ModelCall): string {
   const { system, messages, schema, temperature, maxOutputTokens } = call;
   return contentKey({
     kind: 'model-call',
-    model,
+    model: resolved.id,
+    ...(resolved.cacheScope !== undefined ? { scope: resolved.cacheScope } : {}),
     system,
     messages,
     tools,
@@ -271,48 +317,4 @@ export function toUsage(usage: {
     outputTokens: usage.outputTokens ?? 0,
     cachedInputTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0,
   };
-}
-
-/** Maps AI SDK errors; a 429 becomes RATE_LIMITED with the server's Retry-After. */
-export function fromModelError(error: unknown, stepPath: string, model: string): BatonError {
-  if (BatonError.is(error)) return error;
-  const ai = loadedAiSdk();
-  if (ai?.APICallError.isInstance(error)) {
-    const limited = error.statusCode === 429;
-    return new BatonError(
-      limited ? 'RATE_LIMITED' : 'MODEL_CALL_FAILED',
-      `Model ${model} failed in step "${stepPath}"${error.statusCode ? ` with HTTP ${error.statusCode}` : ''}: ${error.message}`,
-      {
-        cause: error,
-        stepPath,
-        retryable: error.isRetryable,
-        retryAfterMs: retryAfterOf(error.responseHeaders, Date.now()),
-        hint: limited
-          ? 'Lower concurrency or set a rate limit for this provider.'
-          : 'Check the provider status and your key.',
-        details: { model, statusCode: error.statusCode, responseBody: error.responseBody },
-      },
-    );
-  }
-  if (ai?.NoObjectGeneratedError.isInstance(error)) {
-    return new BatonError(
-      'OUTPUT_INVALID',
-      `Model ${model} did not return a valid object in step "${stepPath}": ${error.message}`,
-      {
-        cause: error,
-        stepPath,
-        retryable: true,
-        hint: 'Simplify the output schema or describe the expected shape in the prompt.',
-        details: { model, text: error.text, finishReason: error.finishReason },
-      },
-    );
-  }
-  const message = errorMessage(error);
-  const retryable = (error as { isRetryable?: unknown } | null)?.isRetryable === true;
-  return new BatonError('MODEL_CALL_FAILED', `Model ${model} failed in step "${stepPath}": ${message}`, {
-    cause: error,
-    stepPath,
-    retryable,
-    details: { model },
-  });
 }

@@ -8,9 +8,13 @@ import type { StepHandler } from '../runner/run-state.js';
 export const workflowStep: StepHandler<WorkflowCallStep> = {
   leaf: false,
   async execute(step, context) {
-    const called = context.run.services.workflows.get(step.workflow);
+    const called =
+      context.run.definition.workflows?.[step.workflow] ?? context.run.services.workflows.get(step.workflow);
     if (!called) {
-      const known = [...context.run.services.workflows.keys()];
+      const known = [
+        ...Object.keys(context.run.definition.workflows ?? {}),
+        ...context.run.services.workflows.keys(),
+      ];
       throw new BatonError(
         'WORKFLOW_NOT_FOUND',
         `Step "${context.path}" calls workflow "${step.workflow}", which is not registered.`,

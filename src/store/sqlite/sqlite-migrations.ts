@@ -199,6 +199,7 @@ function headerUserVersion(path: string): number | undefined {
  * Switches the file to WAL. On a new file opened by several processes at once, the switch can
  * meet SQLITE_BUSY without SQLite waiting first (it needs the file to itself), so it is retried
  * for up to the busy timeout. A file already in WAL mode needs no lock and returns at once.
+ * @internal
  */
 export function enableWriteAheadLog(database: Database.Database, timeoutMs: number): void {
   const deadline = Date.now() + timeoutMs;
@@ -219,6 +220,7 @@ export function enableWriteAheadLog(database: Database.Database, timeoutMs: numb
 /**
  * Brings a journal up to {@link sqliteSchemaVersion}. The check and the migrations run in one
  * IMMEDIATE transaction, so two processes opening a new file at once migrate it once.
+ * @internal
  */
 export function migrateJournal(database: Database.Database, path: string): void {
   if ((database.pragma('user_version', { simple: true }) as number) === sqliteSchemaVersion) return;
