@@ -18,9 +18,10 @@ const call = (toolName: string, input: unknown): ScriptedResponse => ({ toolCall
 
 /**
  * A scripted stand-in for the refund agent's model. Like the model would, it reads the tool
- * results in the conversation and calls the next tool the system prompt asks for, then answers
- * with the final state. Because it decides from the conversation, it behaves the same when a
- * resumed run rebuilds the conversation from the journal.
+ * results in the conversation and calls the next tool the system prompt asks for. With the
+ * agent's explicit state, reaching COMPLETE ends the step before it would answer with a summary.
+ * Because it decides from the conversation, it behaves the same when a resumed run rebuilds the
+ * conversation from the journal.
  *
  * @example
  * ```ts

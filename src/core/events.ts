@@ -70,6 +70,8 @@ export type BatonEvent =
       type: 'approval-request';
       runId: string;
       path: string;
+      /** The call number, when a gated tool call of an agent waits. */
+      call?: number;
       subject: unknown;
       instructions?: string;
       expiresAt?: number;
@@ -79,6 +81,7 @@ export type BatonEvent =
       type: 'approval-response';
       runId: string;
       path: string;
+      call?: number;
       action: 'approve' | 'reject';
       by: string;
       edited: boolean;
@@ -96,6 +99,8 @@ export type BatonEvent =
       /** The model has no price: `costUsd` is 0 only because nothing could be counted. */
       unpriced?: boolean;
       cached: boolean;
+      /** Why the model stopped: `stop`, `tool-calls`, `length` (the output limit), ... */
+      finishReason?: string;
     }
   | {
       /** The model layer retries one call (429, 5xx, timeout), before the step's own retry policy. */
@@ -120,6 +125,14 @@ export type BatonEvent =
       to: string;
       time: number;
       error: SerializedError;
+    }
+  | {
+      /** An answer cut off by the output limit was kept (`onTruncate: accept`). */
+      type: 'output-truncated';
+      runId: string;
+      path: string;
+      model: string;
+      time: number;
     }
   | {
       type: 'tool-call';

@@ -75,6 +75,12 @@ export type {
 } from './runner/code-context.js';
 export { type ApprovalInput, diffValues } from './runner/decide-approval.js';
 export {
+  listWaiting,
+  listWaitingCalls,
+  type WaitingItem,
+  type WaitingToolCall,
+} from './runner/decide-tool-call.js';
+export {
   type ApprovalStepOf,
   type ApproveDecision,
   createEngine,
@@ -101,6 +107,7 @@ export type {
 } from './runner/run-state.js';
 export { hashWorkflow, isUnpriced, type RunOptions, type RunResult } from './runner/run-workflow.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
+export type { AgentEvent, StateValue } from './steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';
 export type { ApprovalDecision, ApprovalOutcome, ApprovalRequest } from './steps/approval-step.js';
 export { priceOf } from './steps/call-model.js';

@@ -182,6 +182,16 @@ export function subCallTests(subject: StoreSubject): void {
     expect(await subject().listSubCalls('run_1', 'agent')).toStrictEqual([answered]);
   });
 
+  it('inserts a sub-call only where none is: of concurrent inserts exactly one lands', async () => {
+    const decisions = ['ana', 'bo', 'cy'].map((by) => subCallFixture({ sequence: 7, response: { by } }));
+    const results = await Promise.all(decisions.map((call) => subject().insertSubCall(call)));
+    const landed = results.filter((result) => result === undefined);
+    expect(landed).toHaveLength(1);
+    const [kept] = await subject().listSubCalls('run_1', 'agent');
+    expect(results.filter((result) => result !== undefined)).toEqual([kept, kept]);
+    expect(await subject().insertSubCall(subCallFixture({ sequence: 7 }))).toStrictEqual(kept);
+  });
+
   it('keeps the sub-calls of other paths and runs apart', async () => {
     await subject().writeSubCall(subCallFixture());
     await subject().writeSubCall(subCallFixture({ path: 'other' }));

@@ -1,5 +1,11 @@
 import { Command, Option } from 'commander';
-import { isUnpriced, type RunFilter, type RunStatus } from '../../core/index.js';
+import {
+  isUnpriced,
+  listWaiting,
+  type RunFilter,
+  type RunStatus,
+  type WaitingItem,
+} from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { openStore } from '../open-store.js';
@@ -48,11 +54,16 @@ export function createRunsCommand(): Command {
       if (options.status !== undefined) filter.status = options.status;
       if (options.since !== undefined) filter.since = options.since;
       const runs = await opened.store.listRuns(filter);
+      const waiting = new Map<string, WaitingItem[]>();
+      for (const run of runs) {
+        if (run.status === 'waiting') waiting.set(run.id, await listWaiting(opened.store, run.id));
+      }
       if (output.json) {
         output.data(
           runs.map(({ definition: _definition, input: _input, output: _output, ...summary }) => ({
             ...summary,
             durationMs: summary.endedAt === undefined ? undefined : summary.endedAt - summary.createdAt,
+            ...(waiting.has(summary.id) ? { waiting: waiting.get(summary.id) } : {}),
           })),
         );
         return ExitCode.ok;
@@ -73,7 +84,9 @@ export function createRunsCommand(): Command {
         run.endedAt === undefined ? '-' : formatDuration(run.endedAt - run.createdAt),
         formatUsage(run.usage),
         formatCostOf(run.costUsd, unpriced[index]),
-        run.error ? `${run.error.code}${run.error.stepPath ? ` at ${run.error.stepPath}` : ''}` : '',
+        run.error
+          ? `${run.error.code}${run.error.stepPath ? ` at ${run.error.stepPath}` : ''}`
+          : describeWaiting(waiting.get(run.id)),
       ]);
       for (const line of renderTable(
         ['run', 'workflow', 'status', 'started', 'took', 'tokens', 'cost', ''],
@@ -85,4 +98,17 @@ export function createRunsCommand(): Command {
       await opened.close();
     }
   });
+}
+
+/** What a waiting run waits on, in one cell: `refund call 5 (process_credit), review`. */
+export function describeWaiting(items: WaitingItem[] | undefined): string {
+  if (!items?.length) return '';
+  const what = items.map((item) =>
+    item.kind === 'tool-call'
+      ? `${item.path} call ${item.call} (${item.tool})`
+      : item.kind === 'question'
+        ? `${item.path} (question ${item.key})`
+        : item.path,
+  );
+  return `waits on ${what.join(', ')}`;
 }

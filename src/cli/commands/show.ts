@@ -4,9 +4,11 @@ import {
   BatonError,
   deserializeError,
   isUnpriced,
+  listWaiting,
   type RunRecord,
   type StepRecord,
   type Store,
+  type WaitingItem,
 } from '../../core/index.js';
 import { buildRunReport } from '../../observe/run-report.js';
 import { requireRun } from '../cli-engine.js';
@@ -14,6 +16,7 @@ import { type CommonOptions, setAction, withCommonOptions } from '../command-act
 import { ExitCode } from '../exit-codes.js';
 import { openStore } from '../open-store.js';
 import type { CliOutput } from '../output.js';
+import { agentTurns, describeTurns, type TracedTurn } from '../render/agent-turns.js';
 import {
   formatBytes,
   formatCost,
@@ -68,19 +71,26 @@ export function createShowCommand(): Command {
           });
         }
         const attempts = await opened.store.listAttempts(run.id, step.path);
-        if (output.json) output.data({ step, attempts });
+        const turns =
+          step.kind === 'agent'
+            ? agentTurns(run.id, step.path, await opened.store.listSubCalls(run.id, step.path))
+            : undefined;
+        if (output.json) output.data({ step, attempts, ...(turns ? { turns } : {}) });
         else {
-          printStep(output, step, attempts);
+          printStep(output, step, attempts, turns);
           await printQuestions(output, opened.store, run.id, [step]);
         }
         return ExitCode.ok;
       }
+      const waiting = run.status === 'waiting' ? await listWaiting(opened.store, run.id) : [];
       if (output.json) {
         const { definition: _definition, ...summary } = run;
-        output.data({ run: summary, steps, models: buildRunReport(run, steps).models });
+        const models = buildRunReport(run, steps).models;
+        output.data({ run: summary, steps, models, ...(waiting.length ? { waiting } : {}) });
         return ExitCode.ok;
       }
       printRun(output, run, steps);
+      printWaiting(output, run.id, waiting);
       await printQuestions(output, opened.store, run.id, steps);
       return ExitCode.ok;
     } finally {
@@ -176,6 +186,33 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
   output.line(`Details of one step: baton show ${run.id} --step <path>`);
 }
 
+function printWaiting(output: CliOutput, runId: string, waiting: WaitingItem[]): void {
+  if (!waiting.some((item) => item.kind !== 'question')) return;
+  output.line('');
+  output.line('Waiting for a person:');
+  for (const item of waiting) {
+    // Questions are listed with their answers under "Questions".
+    if (item.kind === 'question') continue;
+    if (item.kind === 'approval') {
+      output.line(
+        `  ${item.path}: baton approve ${runId} ${item.path}  |  baton reject ${runId} ${item.path} --reason "..."`,
+      );
+      continue;
+    }
+    output.line(
+      `  ${item.path} call ${item.call}: ${item.tool} ${abbreviate(item.args)}${item.instructions ? ` (${item.instructions})` : ''}`,
+    );
+    output.line(`    baton approve ${runId} ${item.path} --call ${item.call} [--edit args.json]`);
+    output.line(`    baton reject ${runId} ${item.path} --call ${item.call} --reason "..."`);
+  }
+}
+
+function abbreviate(value: unknown, width = 100): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
 /** The questions code steps asked (`ctx.interrupt`), each with its answer, who gave it and when. */
 async function printQuestions(output: CliOutput, store: Store, runId: string, steps: StepRecord[]) {
   const lines: string[] = [];
@@ -199,7 +236,12 @@ async function printQuestions(output: CliOutput, store: Store, runId: string, st
   for (const line of lines) output.line(line);
 }
 
-function printStep(output: CliOutput, step: StepRecord, attempts: AttemptRecord[]): void {
+function printStep(
+  output: CliOutput,
+  step: StepRecord,
+  attempts: AttemptRecord[],
+  turns: TracedTurn[] | undefined,
+): void {
   const took =
     step.endedAt === undefined || step.startedAt === undefined ? undefined : step.endedAt - step.startedAt;
   output.line(
@@ -230,6 +272,11 @@ function printStep(output: CliOutput, step: StepRecord, attempts: AttemptRecord[
   output.line('');
   output.line('Input:');
   output.line(formatValue(step.input));
+  if (turns?.length) {
+    output.line('');
+    output.line('Turns:');
+    for (const line of describeTurns(turns, (value) => abbreviate(value))) output.line(`  ${line}`);
+  }
   output.line('');
   output.line('Output:');
   output.line(formatValue(step.output));

@@ -86,7 +86,7 @@ function toolNames(steps: readonly Step[]): string[] {
     ...new Set(
       steps.flatMap((step) => {
         if (step.kind === 'tool') return [step.tool];
-        if (step.kind === 'agent') return step.tools;
+        if (step.kind === 'agent') return typeof step.tools === 'string' ? [] : step.tools;
         if (step.kind === 'map' || step.kind === 'loop') return toolNames(step.steps);
         return [];
       }),

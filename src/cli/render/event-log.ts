@@ -29,6 +29,12 @@ export class EventLog implements RunRenderer {
   stop(): void {}
 }
 
+/** A tool call's arguments as one short line of JSON. */
+function abbreviate(value: unknown, width = 80): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
 /** The rest of an event's log line, after its type; undefined for events the log leaves out. */
 export function describeEvent(event: BatonEvent): string | undefined {
   switch (event.type) {
@@ -56,19 +62,21 @@ export function describeEvent(event: BatonEvent): string | undefined {
     case 'step-skip':
       return `${event.path} (${event.reason})`;
     case 'model-call':
-      return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCostOf(event.costUsd, event.unpriced)}${event.cached ? ' cached' : ''}`;
+      return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCostOf(event.costUsd, event.unpriced)}${event.cached ? ' cached' : ''}${event.finishReason === 'length' ? ' finish=length' : ''}`;
     case 'model-retry':
       return `${event.path} model=${event.model} retry=${event.retry}${event.statusCode === undefined ? '' : ` status=${event.statusCode}`} in ${formatDuration(event.delayMs)}`;
     case 'model-fallback':
       return `${event.path} from=${event.from} to=${event.to} (${event.error.code})`;
     case 'tool-call':
-      return `${event.path} tool=${event.tool} call=${event.sequence}`;
+      return `${event.path} tool=${event.tool} call=${event.sequence} args=${abbreviate(event.input)}`;
     case 'tool-result':
       return `${event.path} tool=${event.tool} call=${event.sequence} ${event.error ? `failed ${event.error.code}` : 'ok'}`;
     case 'approval-request':
-      return `${event.path} waiting for a person${event.instructions ? `: ${event.instructions}` : ''}`;
+      return `${event.path}${event.call === undefined ? '' : ` call=${event.call}`} waiting for a person${event.instructions ? `: ${event.instructions}` : ''}`;
     case 'approval-response':
-      return `${event.path} ${event.action === 'approve' ? 'approved' : 'rejected'} by ${event.by}${event.edited ? ' with edits' : ''}`;
+      return `${event.path}${event.call === undefined ? '' : ` call=${event.call}`} ${event.action === 'approve' ? 'approved' : 'rejected'} by ${event.by}${event.edited ? ' with edits' : ''}`;
+    case 'output-truncated':
+      return `${event.path} model=${event.model} answer cut off at the output limit, kept (onTruncate: accept)`;
     default:
       return undefined;
   }

@@ -27,16 +27,23 @@ export function printRunSummary(output: CliOutput, style: Style, result: RunResu
       break;
     case 'waiting': {
       const questions = result.waiting?.questions ?? [];
-      const asking = new Set(questions.map((question) => question.path));
-      const paths = (result.waiting?.paths ?? []).filter((path) => !asking.has(path));
-      if (paths.length > 0 || questions.length === 0) {
+      const calls = result.waiting?.calls ?? [];
+      const other = new Set([...questions, ...calls].map((item) => item.path));
+      const paths = (result.waiting?.paths ?? []).filter((path) => !other.has(path));
+      const what = [...paths, ...calls.map((call) => `${call.path} call ${call.call} (${call.tool})`)];
+      if (what.length > 0 || questions.length === 0) {
         output.line(
-          `${style.yellow('⏸')} Run ${id} is waiting for approval of ${paths.join(', ') || 'a step'} (${totals})`,
+          `${style.yellow('⏸')} Run ${id} is waiting for approval of ${what.join(', ') || 'a step'} (${totals})`,
         );
       }
       for (const path of paths) {
         output.line(`  approve: baton approve ${id} ${path}`);
         output.line(`  reject:  baton reject ${id} ${path} --reason "..."`);
+      }
+      for (const call of calls) {
+        output.line(`  call ${call.call}: ${call.tool} ${JSON.stringify(call.args)}`);
+        output.line(`    approve: baton approve ${id} ${call.path} --call ${call.call} [--edit args.json]`);
+        output.line(`    reject:  baton reject ${id} ${call.path} --call ${call.call} --reason "..."`);
       }
       for (const question of questions) {
         output.line(

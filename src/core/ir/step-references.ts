@@ -25,6 +25,12 @@ export function stepReferences(step: Step): Set<string> {
     case 'agent':
       add(computedReferences(step.prompt, true));
       add(computedReferences(step.system, true));
+      add(eitherReferences(step.messages));
+      if (step.kind !== 'agent') break;
+      add(eitherReferences(step.tools));
+      add(mappingReferences(step.state?.on));
+      add(mappingReferences(step.guard));
+      add(mappingReferences(step.approve));
       break;
     case 'tool':
     case 'workflow':
@@ -56,6 +62,12 @@ export function stepReferences(step: Step): Set<string> {
     }
   }
   return found;
+}
+
+/** A field that is a template (with `{{ }}`), a bare expression, or a mapping of templates. */
+function eitherReferences(value: unknown): Set<string> {
+  if (typeof value === 'string' && !value.includes('{{')) return expressionReferences(value);
+  return mappingReferences(value);
 }
 
 /** The `input.<field>` names a step reads. */

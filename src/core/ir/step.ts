@@ -98,6 +98,16 @@ const modelCall = {
     .max(5)
     .optional()
     .describe('Repair calls for an answer that breaks `output`; default 2'),
+  messages: z
+    .union([z.string(), z.array(z.unknown())])
+    .optional()
+    .describe(
+      'An earlier conversation `[{ role, content }]` (or an expression giving one), sent before `prompt`',
+    ),
+  onTruncate: z
+    .enum(['fail', 'accept'])
+    .optional()
+    .describe('An answer cut off by the output limit: OUTPUT_TRUNCATED (default), or kept with a note'),
 };
 
 export const LlmStepSchema = z
@@ -169,13 +179,68 @@ export const ApprovalStepSchema = z
   })
   .strict();
 
+/** A transition: a mapping merged into the state (values may be templates), or an expression. */
+const TransitionSchema = z.union([z.string(), z.record(z.string(), z.unknown()), ComputedSchema]);
+
+export const AgentStateSchema = z
+  .object({
+    initial: z.record(z.string(), z.unknown()).describe('The state before the first turn; it has a `status`'),
+    schema: JsonSchemaSchema.optional().describe('JSON Schema every state must satisfy'),
+    terminal: z
+      .record(z.string(), z.enum(['succeed', 'fail']))
+      .optional()
+      .describe('Statuses that end the loop without another model call'),
+    tools: z
+      .record(z.string(), z.array(z.string()))
+      .optional()
+      .describe('The tools offered in each status; a status not listed offers all'),
+    on: z
+      .record(z.string(), TransitionSchema)
+      .optional()
+      .describe(
+        'Transitions by tool event: `<tool>` (result), `<tool>.error`, `<tool>.refused`, `<tool>.rejected`, `$answer`',
+      ),
+    reduce: ComputedSchema.optional().describe('A function of `state` and `event` giving the next state'),
+    stuckAfter: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Turns without a state change before one notice, then LOOP_STUCK'),
+  })
+  .strict();
+export type AgentStateConfig = z.infer<typeof AgentStateSchema>;
+
+export const ToolApprovalSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      when: z.string().optional().describe('Condition over `args` and `state`; default always'),
+      instructions: z.string().optional().describe('Template shown to the reviewer'),
+      expires: DurationSchema.optional().describe('After this the call is rejected'),
+    })
+    .strict(),
+]);
+export type ToolApproval = z.infer<typeof ToolApprovalSchema>;
+
 export const AgentStepSchema = z
   .object({
     ...base,
     kind: z.literal('agent'),
-    tools: z.array(z.string()),
+    tools: z
+      .union([z.array(z.string()), z.string()])
+      .describe('Tool names, or an expression giving them (resolved when the step starts)'),
     maxIterations: z.number().int().min(1).max(1000),
     ...modelCall,
+    state: AgentStateSchema.optional().describe('Explicit state, moved by tool events'),
+    guard: z
+      .record(z.string(), ComputedSchema)
+      .optional()
+      .describe('Per tool: true to run the call, or the message the model gets instead'),
+    approve: z
+      .record(z.string(), ToolApprovalSchema)
+      .optional()
+      .describe('Per tool: calls that wait for a person to approve, edit or reject them'),
   })
   .strict();
 

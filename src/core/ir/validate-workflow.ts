@@ -8,6 +8,7 @@ import { findRefLoop } from './schema-checks.js';
 import type { Computed, Step } from './step.js';
 import { StepSchema } from './step.js';
 import { inputReferences, stepReferences } from './step-references.js';
+import { checkAgentStep } from './validate-agent.js';
 import { type Workflow, type WorkflowDefinition, WorkflowSchema } from './workflow.js';
 
 /** One problem of a workflow, at a path into the document (`['steps', 2, 'needs', 0]`). */
@@ -291,6 +292,7 @@ function checkStep(
       }
     }
   });
+  if (step.kind === 'agent') checkAgentStep(step, report);
   if (step.kind === 'branch') {
     const routes = Object.keys(step.routes);
     if (step.default !== undefined && !routes.includes(step.default)) {
@@ -353,6 +355,12 @@ function forEachComputed(
     case 'agent':
       visit(step.prompt, ['prompt'], true);
       if (step.system !== undefined) visit(step.system, ['system'], true);
+      if (typeof step.messages === 'string') visit(step.messages, ['messages'], step.messages.includes('{{'));
+      else mapping(step.messages, ['messages']);
+      if (step.kind !== 'agent') break;
+      if (typeof step.tools === 'string') visit(step.tools, ['tools'], step.tools.includes('{{'));
+      mapping(step.state?.on, ['state', 'on']);
+      for (const [name, guard] of Object.entries(step.guard ?? {})) visit(guard, ['guard', name], true);
       break;
     case 'tool':
     case 'workflow':

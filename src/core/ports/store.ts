@@ -142,8 +142,8 @@ export interface Store {
   /**
    * Records a sub-call only if none is recorded at its run, path and sequence, in one atomic step:
    * of many concurrent inserts exactly one lands. Returns the record that was already there (this
-   * insert changed nothing), or undefined when this one was recorded. A decision on an approval is
-   * inserted this way, so two people deciding at once cannot both win.
+   * insert changed nothing), or undefined when this one was recorded. A decision on an approval or a gated
+   * tool call is inserted this way, so two people deciding at once cannot both win.
    */
   insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined>;
   /** The sub-calls of a step instance by sequence. */

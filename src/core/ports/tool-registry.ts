@@ -21,7 +21,16 @@ export interface ToolDefinition<INPUT = unknown, OUTPUT = unknown> {
   description?: string;
   inputSchema: z.ZodType<INPUT> | JsonSchema;
   execute(input: INPUT, context: ToolContext): OUTPUT | Promise<OUTPUT>;
+  /** Any error of this tool ends an agent step with `TOOL_FAILED` instead of going back to the model. */
+  fatal?: boolean;
+  /** An agent's call of this tool waits for a person to approve, edit or reject it. */
+  needsApproval?: boolean | ApprovalCheck<INPUT>;
 }
+
+// Declared as a method so a tool with a typed input still fits `ToolDefinition<unknown>`.
+type ApprovalCheck<INPUT> = {
+  check(input: INPUT, context: { state: unknown }): boolean | Promise<boolean>;
+}['check'];
 
 export interface ToolRegistry {
   get(name: string): ToolDefinition | undefined;

@@ -11,7 +11,7 @@ import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
 import { prepareAnswer } from './answer-question.js';
-import { decideApproval } from './decide-approval.js';
+import { decideWaiting } from './decide-tool-call.js';
 import { defaultInputLimits, type InputLimits } from './input-limits.js';
 import { type ReplayOptions, replayRun } from './replay-run.js';
 import { resumableRun, resumeRun } from './resume-run.js';
@@ -101,7 +101,8 @@ export interface Engine {
    * Approves a waiting approval step (optionally with an edited subject) and continues the run.
    * The step is an id, checked against a typed definition given in `options`, or a reference
    * from `approvalOf(definition, id)`; `edit` has the approval's output type. Nothing is recorded
-   * when the run needs functions this engine does not have.
+   * when the run needs functions this engine does not have. With `call`, it decides a gated tool
+   * call of an agent instead (an edit replaces its arguments).
    */
   approve<
     D extends WorkflowDefinition = WorkflowDefinition,
@@ -109,7 +110,7 @@ export interface Engine {
   >(
     runId: string,
     step: ApprovalStepOf<D, ID>,
-    decision?: ApproveDecision<ApprovalsOf<D>[ID]>,
+    decision?: ApproveDecision<ApprovalsOf<D>[ID]> & { call?: number },
     options?: ResumeOptions<D>,
   ): Promise<RunResult<OutputOf<D>>>;
   /** Rejects a waiting approval step and continues the run (the rejection may be routed by onError). */
@@ -119,7 +120,7 @@ export interface Engine {
   >(
     runId: string,
     step: ApprovalStepOf<D, ID>,
-    decision: RejectDecision,
+    decision: RejectDecision & { call?: number },
     options?: ResumeOptions<D>,
   ): Promise<RunResult<OutputOf<D>>>;
   /**
@@ -210,13 +211,13 @@ export function createEngine(options: EngineOptions): Engine {
     async approve(runId, step, decision = {}, resumeOptions) {
       const [path, options] = decisionTarget(step, resumeOptions);
       await resumableRun(services, runId, options?.definition);
-      await decideApproval(services, runId, path, { action: 'approve', ...decision }, options?.definition);
+      await decideWaiting(services, runId, path, { action: 'approve', ...decision }, options?.definition);
       return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
     },
     async reject(runId, step, decision, resumeOptions) {
       const [path, options] = decisionTarget(step, resumeOptions);
       await resumableRun(services, runId, options?.definition);
-      await decideApproval(services, runId, path, { action: 'reject', ...decision });
+      await decideWaiting(services, runId, path, { action: 'reject', ...decision }, options?.definition);
       return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
     },
     async answer(runId, path, answer, resumeOptions) {

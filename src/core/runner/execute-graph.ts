@@ -182,6 +182,8 @@ function frameFor(frame: Frame, outcomes: Outcome[], node: GraphNode): Frame {
 export function mergeWaiting(a: Waiting | undefined, b: Waiting): Waiting {
   const wakeAt = Math.min(a?.wakeAt ?? Number.POSITIVE_INFINITY, b.wakeAt ?? Number.POSITIVE_INFINITY);
   const merged: Waiting = { paths: [...(a?.paths ?? []), ...b.paths] };
+  const calls = [...(a?.calls ?? []), ...(b.calls ?? [])];
+  if (calls.length) merged.calls = calls;
   if (Number.isFinite(wakeAt)) merged.wakeAt = wakeAt;
   const questions = [...(a?.questions ?? []), ...(b.questions ?? [])];
   if (questions.length > 0) merged.questions = questions;

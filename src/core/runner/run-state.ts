@@ -95,6 +95,8 @@ export interface Frame {
 /** A step or graph suspended until a person decides; `wakeAt` is when a deadline passes, if any. */
 export interface Waiting {
   paths: string[];
+  /** The gated tool calls of agent steps among them, each decided on its own (`--call`). */
+  calls?: Array<{ path: string; call: number; tool: string; args: unknown }>;
   wakeAt?: number;
   /** The waiting paths that asked a question (`ctx.interrupt`), with the question. */
   questions?: Question[];

@@ -1,22 +1,37 @@
 import type { ToolSet } from 'ai';
-import { BatonError } from '../errors.js';
-import type { AgentStep, JsonSchema } from '../ir/step.js';
-import type { StepContext, StepHandler, StepOutcome } from '../runner/run-state.js';
+import { computeValue } from '../expressions/render-template.js';
+import type { AgentStep, Computed, JsonSchema } from '../ir/step.js';
+import type { StepContext, StepHandler } from '../runner/run-state.js';
 import {
-  type AgentState,
-  type AgentToolCall,
-  answerToolCalls,
-  describeTools,
-  journaledAs,
-} from './agent-tool-calls.js';
+  end,
+  fatalToolError,
+  hasAnswerTransition,
+  limitReached,
+  noteOf,
+  type Progress,
+  track,
+  waitFor,
+} from './agent-endings.js';
+import { type AgentLoop, type AgentToolCall, journaledAs } from './agent-journal.js';
+import {
+  type AgentEvent,
+  allowedToolsOf,
+  applyEvent,
+  checkState,
+  type StateValue,
+  statusOf,
+} from './agent-state.js';
+import { answerToolCalls } from './agent-tool-calls.js';
+import { describeTools, resolveTools } from './agent-tools.js';
 import { loadAiSdk } from './ai-sdk.js';
 import { generateTurn, type ModelTurn } from './call-model.js';
-import { renderText } from './llm-step.js';
+import { renderMessages, toModelMessages } from './conversation.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
+import { checkTruncation } from './truncation.js';
 
-export type { AgentToolCall } from './agent-tool-calls.js';
+export type { AgentToolCall } from './agent-journal.js';
 
-/** The output of an agent step without an `output` schema. */
+/** The output of an agent step without `state` or an `output` schema. */
 export interface AgentResult {
   answer: string;
   turns: number;
@@ -24,140 +39,217 @@ export interface AgentResult {
 }
 
 /** A model turn as the journal keeps it: enough to continue the conversation without the model. */
-type JournaledTurn = Omit<ModelTurn, 'finishReason'>;
+type JournaledTurn = Omit<ModelTurn, 'finishReason'> & { finishReason?: string };
 
 /**
- * `agent`: a model with tools, in a loop this step owns. Each turn is one model call; the tool
- * calls of a turn run in parallel and their results (or what went wrong) go back to the model.
- * Every turn and tool call is journaled by sequence number before the next action, so a resumed
- * agent rebuilds its conversation from the journal and repeats no finished turn or tool call.
- * Calling a tool again with the same arguments earns one notice; doing it again fails the step
- * with `LOOP_STUCK`. A model that still calls tools on turn `maxIterations` fails the step with
- * `LOOP_LIMIT_REACHED`.
+ * `agent`: a model with tools, in a loop this step owns: a reducer over journaled events. Each
+ * turn renders `system` and `prompt` from the current `state`, makes one model call, and turns
+ * each tool event (result, error, refusal, a person's decision) into the next state through
+ * `state.on`; a terminal status ends the loop without another model call. Every turn (with the
+ * state before and after it) and every tool call is journaled by sequence number before the next
+ * action, so a resumed agent rebuilds the same prompts and repeats no finished turn or tool call.
+ * A gated call waits for a person: the step returns `waiting` and continues once someone decides.
  *
- * Output: `{ answer, turns, toolCalls }`. With an `output` schema it is the final answer parsed
- * as JSON and checked (an invalid one goes back for repair, twice at most), and the summary of
- * turns and tool calls goes to the step's note.
+ * Without `state` the output is `{ answer, turns, toolCalls }` (or, with an `output` schema, the
+ * final answer parsed as JSON and checked, with repair turns).
  */
 export const agentStep: StepHandler<AgentStep> = {
   leaf: true,
   async execute(step, context) {
-    const prompt = await renderText(step.prompt, context);
-    const given = step.system === undefined ? undefined : await renderText(step.system, context);
-    const tools = describeTools(step, context, await loadAiSdk());
-    context.setInput({ ...(given === undefined ? {} : { system: given }), prompt, tools: step.tools });
-    const system = step.output ? withAnswerSchema(given, step.output) : given;
+    const names = await resolveTools(step, context);
+    const earlier = await renderMessages(step.messages, context);
+    const ai = await loadAiSdk();
     const journaled = await context.run.services.store.listSubCalls(context.run.id, context.path);
-    const state: AgentState = {
-      messages: [{ role: 'user', content: prompt }],
+    const loop: AgentLoop = {
+      messages: [...toModelMessages(earlier), { role: 'user', content: '' }],
       journal: new Map(journaled.map((call) => [call.sequence, call])),
       sequence: 0,
       turns: 0,
       repairs: 0,
       toolCalls: [],
       seen: new Map(),
+      rejected: new Map(),
       warned: false,
+      turnSequence: 0,
+      state: step.state ? { ...step.state.initial } : undefined,
+      text: '',
     };
+    if (loop.state) checkState(step, context, 'initial', loop.state);
+    const progress: Progress = {
+      history: loop.state ? [statusOf(loop.state)] : [],
+      unchanged: 0,
+      noticed: false,
+      stuckAfter: step.state?.stuckAfter ?? 3,
+    };
+    const notes: string[] = [];
     for (;;) {
       // A cancelled agent starts no new turn: the turns so far are journaled for a resume.
       context.signal.throwIfAborted();
-      state.turns++;
-      const turn = await takeTurn(step, context, state, system, tools);
-      state.messages.push(...turn.messages);
+      loop.turns++;
+      const offered = allowedToolsOf(step, names, loop.state);
+      const scope = {
+        ...context.scope,
+        state: loop.state,
+        turn: loop.turns,
+        history: progress.history,
+        allowedTools: offered,
+      };
+      const prompt = await renderWith(step.prompt, context, scope);
+      const given = step.system === undefined ? undefined : await renderWith(step.system, context, scope);
+      if (loop.turns === 1) {
+        context.setInput({
+          ...(given === undefined ? {} : { system: given }),
+          ...(earlier.length ? { messages: earlier } : {}),
+          prompt,
+          tools: names,
+          ...(loop.state ? { state: loop.state } : {}),
+        });
+      }
+      loop.messages[earlier.length] = { role: 'user', content: prompt };
+      const system = step.output && !step.state ? withAnswerSchema(given, step.output) : given;
+      const before = loop.state;
+      const turn = await takeTurn(step, context, loop, system, describeTools(offered, context, ai), offered);
+      const truncated = checkTruncation(context, turn, step.onTruncate, step.maxOutputTokens);
+      loop.messages.push(...turn.messages);
+      loop.text = turn.text;
+      if (truncated) {
+        // A cut-off turn is never the end: the model is asked to go on.
+        notes.push(truncated);
+        if (loop.turns >= step.maxIterations) throw limitReached(step, context, loop, turn);
+        loop.messages.push({
+          role: 'user',
+          content: 'Your answer was cut off at the output limit. Continue.',
+        });
+        continue;
+      }
       if (turn.toolCalls.length === 0) {
-        const outcome = finish(step, context, state, turn);
-        if (outcome) return outcome;
-      } else if (state.turns >= step.maxIterations) {
-        throw limitReached(step, context, state, turn);
-      } else {
-        state.messages.push(await answerToolCalls(step, context, state, turn.toolCalls));
+        if (!loop.state) {
+          const outcome = finish(step, context, loop, turn);
+          if (outcome) return outcome;
+          continue;
+        }
+        const event: AgentEvent = { type: 'answer', answer: turn.text };
+        loop.state = (await applyEvent(step, context, loop.state, event)) ?? loop.state;
+        await recordStateAfter(context, loop, before);
+        const ended = end(step, context, loop, turn, notes);
+        if (ended) return ended;
+        if (!hasAnswerTransition(step)) {
+          return {
+            output: { state: loop.state, answer: turn.text },
+            model: turn.model,
+            note: noteOf(loop, notes),
+          };
+        }
+        if (loop.turns >= step.maxIterations) throw limitReached(step, context, loop, turn);
+        track(context, loop, progress, before);
+        loop.messages.push({
+          role: 'user',
+          content: `The task is not finished: the state is ${statusOf(loop.state)}. Continue with the tools: ${allowedToolsOf(step, names, loop.state).join(', ')}.`,
+        });
+        continue;
+      }
+      if (loop.turns >= step.maxIterations) throw limitReached(step, context, loop, turn);
+      const answered = await answerToolCalls(step, context, loop, turn.toolCalls, offered);
+      if (loop.state) {
+        for (const event of answered.events) {
+          loop.state = (await applyEvent(step, context, loop.state, event)) ?? loop.state;
+        }
+      }
+      if (answered.fatal) throw fatalToolError(context, loop, answered.fatal);
+      if (answered.pending.length > 0) return waitFor(context, answered.pending);
+      loop.messages.push(answered.message);
+      if (loop.state) {
+        await recordStateAfter(context, loop, before);
+        const ended = end(step, context, loop, turn, notes);
+        if (ended) return ended;
+        track(context, loop, progress, before);
       }
     }
   },
 };
 
+async function renderWith(value: Computed, context: StepContext, scope: Record<string, unknown>) {
+  const rendered = await computeValue(value, scope, {
+    functions: context.functions,
+    stepPath: context.path,
+    asTemplate: true,
+  });
+  return typeof rendered === 'string' ? rendered : JSON.stringify(rendered);
+}
+
 /** The next model turn: from the journal when an earlier process made it, else from the model. */
 async function takeTurn(
   step: AgentStep,
   context: StepContext,
-  state: AgentState,
+  loop: AgentLoop,
   system: string | undefined,
   tools: ToolSet,
+  offered: string[],
 ): Promise<JournaledTurn> {
-  const sequence = state.sequence++;
-  const recorded = journaledAs(context, state, sequence, 'agent-turn');
+  const sequence = loop.sequence++;
+  loop.turnSequence = sequence;
+  const recorded = journaledAs(context, loop, sequence, 'agent-turn');
   if (recorded) {
     // Paid for before the crash: the step's and the run's totals (and budgets) still count it.
     const turn = recorded.response as JournaledTurn;
     if (turn.usage) context.addUsage(turn.usage, turn.costUsd ?? 0);
     return turn;
   }
-  const { finishReason: _, ...turn } = await generateTurn(context, {
+  const turn = await generateTurn(context, {
     model: step.model,
     system,
-    messages: state.messages,
+    messages: loop.messages,
     tools,
     temperature: step.temperature,
     maxOutputTokens: step.maxOutputTokens,
   });
-  await context.run.journal.writeSubCall({
+  const record = {
     runId: context.run.id,
     path: context.path,
     sequence,
     kind: 'agent-turn',
     name: turn.model,
-    request: { turn: state.turns },
+    request: {
+      turn: loop.turns,
+      ...(loop.state ? { state: { before: loop.state }, tools: offered } : {}),
+    },
     response: turn,
     createdAt: context.run.services.clock.now(),
-  });
+  };
+  await context.run.journal.writeSubCall(record);
+  loop.journal.set(sequence, record);
   return turn;
 }
 
+/** Adds the state after a turn to the turn's journal record, for the trace. */
+async function recordStateAfter(context: StepContext, loop: AgentLoop, before: StateValue | undefined) {
+  const record = loop.journal.get(loop.turnSequence);
+  const request = record?.request as { state?: { before: unknown; after?: unknown } } | undefined;
+  if (!record || !request || request.state?.after !== undefined) return;
+  const updated = { ...record, request: { ...request, state: { before, after: loop.state } } };
+  await context.run.journal.writeSubCall(updated);
+  loop.journal.set(record.sequence, updated);
+}
+
 /** The outcome of a turn without tool calls, or undefined when its answer goes back for repair. */
-function finish(
-  step: AgentStep,
-  context: StepContext,
-  state: AgentState,
-  turn: JournaledTurn,
-): StepOutcome | undefined {
-  const note = `${state.turns} turn(s), ${state.toolCalls.length} tool call(s)`;
+function finish(step: AgentStep, context: StepContext, loop: AgentLoop, turn: JournaledTurn) {
+  const note = noteOf(loop, []);
   if (!step.output) {
-    const output: AgentResult = { answer: turn.text, turns: state.turns, toolCalls: state.toolCalls };
+    const output: AgentResult = { answer: turn.text, turns: loop.turns, toolCalls: loop.toolCalls };
     return { output, model: turn.model, note };
   }
   const checked = checkAnswer(turn.text, step.output);
   if (checked.ok) return { output: checked.value, model: turn.model, note };
-  if (state.repairs >= (step.maxRepairs ?? defaultMaxRepairs) || state.turns >= step.maxIterations) {
+  if (loop.repairs >= (step.maxRepairs ?? defaultMaxRepairs) || loop.turns >= step.maxIterations) {
     throw invalidAnswer(context.path, turn.model, turn.text, checked.issues, {
-      repairs: state.repairs,
-      turns: state.turns,
-      toolCalls: state.toolCalls,
+      repairs: loop.repairs,
+      turns: loop.turns,
+      toolCalls: loop.toolCalls,
     });
   }
-  state.repairs++;
-  state.messages.push({ role: 'user', content: repairPrompt(checked.issues, step.output) });
+  loop.repairs++;
+  loop.messages.push({ role: 'user', content: repairPrompt(checked.issues, step.output) });
   return undefined;
-}
-
-function limitReached(
-  step: AgentStep,
-  context: StepContext,
-  state: AgentState,
-  turn: JournaledTurn,
-): BatonError {
-  return new BatonError(
-    'LOOP_LIMIT_REACHED',
-    `Agent "${context.path}" reached maxIterations (${step.maxIterations}) while the model still wanted to call tools.`,
-    {
-      stepPath: context.path,
-      hint: 'Raise maxIterations, or make the prompt say when the task is done.',
-      details: {
-        maxIterations: step.maxIterations,
-        toolCalls: state.toolCalls,
-        pending: turn.toolCalls.map((call) => ({ tool: call.toolName, input: call.input })),
-      },
-    },
-  );
 }
 
 function withAnswerSchema(system: string | undefined, schema: JsonSchema): string {

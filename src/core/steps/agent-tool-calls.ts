@@ -1,151 +1,146 @@
-import type * as AiSdk from 'ai';
-import type { JSONSchema7, JSONValue, ModelMessage, ToolSet } from 'ai';
-import { z } from 'zod';
-import { BatonError, type BatonErrorCode, toBatonError } from '../errors.js';
-import type { AgentStep, JsonSchema } from '../ir/step.js';
-import type { SubCallRecord } from '../ports/store.js';
-import type { ToolDefinition } from '../ports/tool-registry.js';
+import type { JSONValue, ModelMessage } from 'ai';
+import { BatonError, type BatonErrorCode } from '../errors.js';
+import type { AgentStep } from '../ir/step.js';
 import { canonicalJson } from '../runner/canonical-json.js';
 import type { StepContext } from '../runner/run-state.js';
-import type { ModelTurn } from './call-model.js';
-import { invokeTool } from './tool-step.js';
+import {
+  type AgentLoop,
+  type AgentToolCall,
+  executeToolCall,
+  type JournaledResult,
+  journaledAs,
+  type ToolCall,
+  writeToolResult,
+} from './agent-journal.js';
+import type { AgentEvent } from './agent-state.js';
+import { type ApprovalGate, gateOf, settleGated } from './agent-tool-approval.js';
+import { guardRefusal } from './agent-tool-guard.js';
 
-/** One tool call of an agent, as its output lists it: the result, or what went wrong. */
-export interface AgentToolCall {
-  tool: string;
-  input: unknown;
-  output?: unknown;
-  error?: string;
-}
+export type { AgentLoop, AgentToolCall } from './agent-journal.js';
 
-/** What the agent loop knows; rebuilt from the journal when a stopped agent resumes. */
-export interface AgentState {
-  messages: ModelMessage[];
-  journal: Map<number, SubCallRecord>;
-  /** The sequence number of the next sub-call; turns and tool calls share one numbering. */
-  sequence: number;
-  turns: number;
-  repairs: number;
-  toolCalls: AgentToolCall[];
-  /** `[tool, input]` as canonical JSON → the sequence of its first call. */
-  seen: Map<string, number>;
-  /** The model has been told once that it repeated a call. */
-  warned: boolean;
-}
-
-type ToolCall = ModelTurn['toolCalls'][number];
 type ToolMessage = Extract<ModelMessage, { role: 'tool' }>;
 type ToolResultPart = Extract<ToolMessage['content'][number], { type: 'tool-result' }>;
-/** A tool call's result as the journal keeps it; `error` is what the model was told. */
-type JournaledResult = { output: unknown } | { error: string; code: BatonErrorCode };
+
 type Refusal = { error: string; code: BatonErrorCode };
-type Plan = { call: ToolCall; sequence: number; refusal: Refusal | undefined };
+type Plan = { call: ToolCall; sequence: number; refusal?: Refusal; gate?: ApprovalGate };
+
+/** What one turn's tool calls came to. */
+export interface AnsweredCalls {
+  message: ToolMessage;
+  /** Each call as an event for the state, in the model's order. */
+  events: AgentEvent[];
+  /** Gated calls still waiting for a person; the step waits while there are any. */
+  pending: Array<{ call: number; tool: string; args: unknown; expiresAt?: number }>;
+  /** The first call that failed fatally. */
+  fatal?: { tool: string; error: string; call: number };
+}
 
 /**
- * Answers the tool calls of one turn: decides in the model's order which run (catching repeats),
- * runs them in parallel (or takes their results from the journal), journals each result as it
- * arrives, and returns the tool message for the model.
+ * Answers the tool calls of one turn: decides in the model's order which run (a call outside the
+ * offered tools, a guard refusal, a repeat and a call rejected before are answered without
+ * running), which wait for a person, runs the rest in parallel (or takes their results from the
+ * journal) and journals each result as it arrives.
  */
 export async function answerToolCalls(
   step: AgentStep,
   context: StepContext,
-  state: AgentState,
+  loop: AgentLoop,
   calls: ToolCall[],
-): Promise<ToolMessage> {
-  const plans = calls.map((call) => plan(step, context, state, call));
-  const settled = await Promise.all(plans.map((planned) => settle(context, state, planned)));
-  state.toolCalls.push(...settled.map(({ summary }) => summary));
-  return { role: 'tool', content: settled.map(({ part }) => part) };
+  offered: string[],
+): Promise<AnsweredCalls> {
+  const plans: Plan[] = [];
+  for (const call of calls) plans.push(await plan(step, context, loop, call, offered));
+  const settled = await Promise.all(
+    plans.map(async (planned) => {
+      if (planned.gate) return settleGated(context, loop, planned.call, planned.sequence, planned.gate);
+      return { result: await settle(context, loop, planned) };
+    }),
+  );
+  const answered: AnsweredCalls = { message: { role: 'tool', content: [] }, events: [], pending: [] };
+  for (const [index, { result, pending }] of settled.entries()) {
+    const { call, sequence } = plans[index] as Plan;
+    if (pending) {
+      answered.pending.push(pending);
+      continue;
+    }
+    if (!result) continue;
+    const summary = summarize(call, sequence, result);
+    loop.toolCalls.push(summary);
+    answered.message.content.push(toPart(call, result));
+    answered.events.push(toEvent(call, result));
+    if ('error' in result && result.fatal && !answered.fatal) {
+      answered.fatal = { tool: call.toolName, error: result.error, call: sequence };
+    }
+    if ('error' in result && result.decision?.action === 'reject') {
+      loop.rejected.set(canonicalJson([call.toolName, call.input]), result.error);
+    }
+  }
+  return answered;
 }
 
-function plan(step: AgentStep, context: StepContext, state: AgentState, call: ToolCall): Plan {
-  const sequence = state.sequence++;
+async function plan(
+  step: AgentStep,
+  context: StepContext,
+  loop: AgentLoop,
+  call: ToolCall,
+  offered: string[],
+): Promise<Plan> {
+  const sequence = loop.sequence++;
   const refuse = (code: BatonErrorCode, error: string): Plan => ({
     call,
     sequence,
     refusal: { error, code },
   });
-  if (!step.tools.includes(call.toolName)) {
-    const available = step.tools.join(', ');
+  if (!offered.includes(call.toolName)) {
+    const now = loop.state ? ` in status ${String(loop.state.status)}` : '';
     return refuse(
       'TOOL_NOT_FOUND',
-      `Tool "${call.toolName}" is not available. Available tools: ${available}.`,
+      `Tool "${call.toolName}" is not available${now}. Available tools: ${offered.join(', ') || 'none'}.`,
     );
   }
   if (call.invalid !== undefined)
     return refuse('INPUT_INVALID', `The input could not be read: ${call.invalid}`);
   const key = canonicalJson([call.toolName, call.input]);
-  const earlier = state.seen.get(key);
-  if (earlier === undefined) {
-    state.seen.set(key, sequence);
-    return { call, sequence, refusal: undefined };
+  const rejected = loop.rejected.get(key);
+  if (rejected !== undefined) {
+    return refuse('APPROVAL_REJECTED', `This call was rejected before and is not asked again. ${rejected}`);
   }
-  if (state.warned) {
-    throw new BatonError(
+  const earlier = loop.seen.get(key);
+  if (earlier !== undefined) {
+    if (loop.warned) {
+      throw new BatonError(
+        'LOOP_STUCK',
+        `Agent "${context.path}" is stuck: it called "${call.toolName}" with the same arguments again after being told it already had that result.`,
+        {
+          stepPath: context.path,
+          hint: 'Make the prompt or the tool descriptions say when the task is done, or give the tool a way to report progress.',
+          details: { tool: call.toolName, input: call.input, turn: loop.turns, toolCalls: loop.toolCalls },
+        },
+      );
+    }
+    loop.warned = true;
+    return refuse(
       'LOOP_STUCK',
-      `Agent "${context.path}" is stuck: it called "${call.toolName}" with the same arguments again after being told it already had that result.`,
-      {
-        stepPath: context.path,
-        hint: 'Make the prompt or the tool descriptions say when the task is done, or give the tool a way to report progress.',
-        details: { tool: call.toolName, input: call.input, turn: state.turns, toolCalls: state.toolCalls },
-      },
+      `You already called "${call.toolName}" with these arguments (call ${earlier}); its result is above and calling it again will not change it. ` +
+        'Use that result, change the arguments, or give your final answer. Repeating a call again ends this task with an error.',
     );
   }
-  state.warned = true;
-  return refuse(
-    'LOOP_STUCK',
-    `You already called "${call.toolName}" with these arguments (call ${earlier}); its result is above and calling it again will not change it. ` +
-      'Use that result, change the arguments, or give your final answer. Repeating a call again ends this task with an error.',
-  );
+  loop.seen.set(key, sequence);
+  const guarded = await guardRefusal(step, context, loop.state, call);
+  if (guarded !== undefined) return refuse('TOOL_REFUSED', guarded);
+  const gate = await gateOf(step, context, loop.state, call);
+  if (gate) loop.sequence += 2; // the request and the decision follow the call's own number
+  return gate ? { call, sequence, gate } : { call, sequence };
 }
 
-async function settle(
-  context: StepContext,
-  state: AgentState,
-  { call, sequence, refusal }: Plan,
-): Promise<{ part: ToolResultPart; summary: AgentToolCall }> {
-  const recorded = journaledAs(context, state, sequence, 'tool-call');
-  let result: JournaledResult;
-  if (recorded) result = recorded.response as JournaledResult;
-  else {
-    result = refusal ? refuse(context, call, sequence, refusal) : await execute(context, call, sequence);
-    await context.run.journal.writeSubCall({
-      runId: context.run.id,
-      path: context.path,
-      sequence,
-      kind: 'tool-call',
-      name: call.toolName,
-      request: { toolCallId: call.toolCallId, input: call.input },
-      response: result,
-      createdAt: context.run.services.clock.now(),
-    });
-  }
-  const { toolCallId, toolName, input } = call;
-  if ('error' in result) {
-    const output = { type: 'error-text' as const, value: result.error };
-    return {
-      part: { type: 'tool-result', toolCallId, toolName, output },
-      summary: { tool: toolName, input, error: result.error },
-    };
-  }
-  const output = toModelOutput(result.output);
-  return {
-    part: { type: 'tool-result', toolCallId, toolName, output },
-    summary: { tool: toolName, input, output: result.output },
-  };
-}
-
-async function execute(context: StepContext, call: ToolCall, sequence: number): Promise<JournaledResult> {
-  try {
-    return { output: await invokeTool(context, call.toolName, call.input, sequence) };
-  } catch (thrown) {
-    // A call cut short by cancellation has no result: it is not journaled, so a resume runs it.
-    if (context.signal.aborted) throw thrown;
-    const error = toBatonError(thrown, 'TOOL_FAILED', context.path);
-    const cause = error.cause;
-    const message = error.code === 'TOOL_FAILED' && cause instanceof Error ? cause.message : error.message;
-    return { error: `Tool "${call.toolName}" failed: ${message}`, code: error.code };
-  }
+async function settle(context: StepContext, loop: AgentLoop, { call, sequence, refusal }: Plan) {
+  const recorded = journaledAs(context, loop, sequence, 'tool-call');
+  if (recorded) return recorded.response as JournaledResult;
+  const result = refusal
+    ? refuse(context, call, sequence, refusal)
+    : await executeToolCall(context, call, call.input, sequence);
+  await writeToolResult(context, call, sequence, result);
+  return result;
 }
 
 /** A call answered without running the tool; events still show it as a call that failed. */
@@ -153,78 +148,41 @@ function refuse(context: StepContext, call: ToolCall, sequence: number, refusal:
   const { run, path } = context;
   const time = run.services.clock.now();
   const error = { code: refusal.code, message: refusal.error, stepPath: path, retryable: false };
-  run.emit({
-    type: 'tool-call',
-    runId: run.id,
-    path,
-    tool: call.toolName,
-    sequence,
-    input: call.input,
-    time,
-  });
-  run.emit({ type: 'tool-result', runId: run.id, path, tool: call.toolName, sequence, error, time });
-  return refusal;
+  const { toolName: tool, input } = call;
+  run.emit({ type: 'tool-call', runId: run.id, path, tool, sequence, input, time });
+  run.emit({ type: 'tool-result', runId: run.id, path, tool, sequence, error, time });
+  return { ...refusal, refused: true };
 }
 
-/** The journal's record at a sequence, checked to be of the kind this point of the loop expects. */
-export function journaledAs(
-  context: StepContext,
-  state: AgentState,
-  sequence: number,
-  kind: 'agent-turn' | 'tool-call',
-): SubCallRecord | undefined {
-  const recorded = state.journal.get(sequence);
-  if (!recorded || recorded.kind === kind) return recorded;
-  throw new BatonError(
-    'STORE_CONFLICT',
-    `The journal of agent "${context.path}" has a ${recorded.kind} at sequence ${sequence} where a ${kind} was expected.`,
-    {
-      stepPath: context.path,
-      hint: 'The journal was written by another definition of this step; start a new run.',
-      details: { sequence, expected: kind, found: recorded.kind },
-    },
-  );
+function summarize(call: ToolCall, sequence: number, result: JournaledResult): AgentToolCall {
+  const summary: AgentToolCall = { tool: call.toolName, input: call.input, call: sequence };
+  if ('error' in result) {
+    summary.error = result.error;
+    if (result.refused) summary.refused = true;
+  } else summary.output = result.output;
+  if (result.decision) summary.decision = result.decision;
+  return summary;
 }
 
-/** The step's tools as the model sees them: name, description and JSON Schema, and no `execute`. */
-export function describeTools(step: AgentStep, context: StepContext, ai: typeof AiSdk): ToolSet {
-  const registry = context.run.services.tools;
-  const tools: ToolSet = {};
-  for (const name of step.tools) {
-    const definition = registry.get(name);
-    if (!definition) {
-      const known = registry.names();
-      throw new BatonError(
-        'TOOL_NOT_FOUND',
-        `Agent "${context.path}" lists tool "${name}", which is not registered.`,
-        {
-          stepPath: context.path,
-          hint: known.length
-            ? `Registered tools: ${known.join(', ')}.`
-            : 'Register tools with createBaton({ tools }).',
-        },
-      );
-    }
-    // Inputs are checked by invokeTool, not by the SDK, so a bad input reaches the model as a result.
-    tools[name] = ai.tool({
-      ...(definition.description === undefined ? {} : { description: definition.description }),
-      inputSchema: ai.jsonSchema(inputJsonSchema(definition) as JSONSchema7),
-    });
+function toEvent(call: ToolCall, result: JournaledResult): AgentEvent {
+  const args = 'args' in result && result.args !== undefined ? result.args : call.input;
+  const base = { tool: call.toolName, args };
+  if (!('error' in result)) return { type: 'result', ...base, result: result.output };
+  if (result.decision?.action === 'reject') return { type: 'rejected', ...base, reason: result.error };
+  if (result.refused) return { type: 'refused', ...base, reason: result.error };
+  return { type: 'error', ...base, error: result.error };
+}
+
+function toPart(call: ToolCall, result: JournaledResult): ToolResultPart {
+  const { toolCallId, toolName } = call;
+  if ('error' in result) {
+    return { type: 'tool-result', toolCallId, toolName, output: { type: 'error-text', value: result.error } };
   }
-  return tools;
-}
-
-const converted = new WeakMap<ToolDefinition, JsonSchema>();
-
-function inputJsonSchema(definition: ToolDefinition): JsonSchema {
-  const schema = definition.inputSchema;
-  if (!(schema instanceof z.ZodType)) return schema;
-  let json = converted.get(definition);
-  if (!json) {
-    json = z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
-    converted.set(definition, json);
-  }
-  return json;
+  const changes = result.decision?.changes;
+  const output = changes
+    ? toModelOutput({ result: result.output, reviewer: changes })
+    : toModelOutput(result.output);
+  return { type: 'tool-result', toolCallId, toolName, output };
 }
 
 function toModelOutput(output: unknown): ToolResultPart['output'] {

@@ -9,6 +9,7 @@ import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk } from './ai-sdk.js';
 import { fromModelError } from './model-error.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
+import { checkTruncation } from './truncation.js';
 
 export { priceOf } from '../runner/budget.js';
 
@@ -16,6 +17,10 @@ export interface ModelRequest {
   model: string | string[] | undefined;
   system?: string | undefined;
   prompt: string;
+  /** An earlier conversation, sent before `prompt`. */
+  history?: ModelMessage[] | undefined;
+  /** An answer cut off by the output limit: `OUTPUT_TRUNCATED` (default) or kept with a note. */
+  onTruncate?: 'fail' | 'accept' | undefined;
   schema?: JsonSchema | undefined;
   temperature?: number | undefined;
   maxOutputTokens?: number | undefined;
@@ -58,14 +63,15 @@ export interface ModelTurn {
 export async function callModel(
   context: StepContext,
   request: ModelRequest,
-): Promise<{ value: unknown; model: string; repairs: number }> {
-  const messages: ModelMessage[] = [{ role: 'user', content: request.prompt }];
-  const { check, maxRepairs: _maxRepairs, ...asked } = request;
+): Promise<{ value: unknown; model: string; repairs: number; truncated?: string }> {
+  const messages: ModelMessage[] = [...(request.history ?? []), { role: 'user', content: request.prompt }];
+  const { check, maxRepairs: _maxRepairs, history: _history, onTruncate: _onTruncate, ...asked } = request;
   const call: ModelCall = { ...asked, messages };
   const schema = request.schema;
   if (!schema && !check) {
     const turn = await generateTurn(context, call);
-    return { value: turn.text, model: turn.model, repairs: 0 };
+    const truncated = checkTruncation(context, turn, request.onTruncate, request.maxOutputTokens);
+    return { value: turn.text, model: turn.model, repairs: 0, ...(truncated ? { truncated } : {}) };
   }
   const maxRepairs = request.maxRepairs ?? defaultMaxRepairs;
   const answers: string[] = [];
@@ -73,13 +79,14 @@ export async function callModel(
     // Cached only once it passes: a retry, a resume or another workflow asking the same must
     // reach the model again rather than get the invalid answer back.
     const turn = await generateTurn(context, call, { cacheWhen: 'accepted' });
+    const truncated = checkTruncation(context, turn, request.onTruncate, request.maxOutputTokens);
     const checked = schema ? checkAnswer(turn.text, schema) : { ok: true as const, value: turn.text };
     const issues = checked.ok
       ? ((await check?.(checked.value))?.map((message) => ({ path: '(root)', message })) ?? [])
       : checked.issues;
     if (checked.ok && issues.length === 0) {
       await turn.accept?.();
-      return { value: checked.value, model: turn.model, repairs };
+      return { value: checked.value, model: turn.model, repairs, ...(truncated ? { truncated } : {}) };
     }
     answers.push(turn.text);
     if (repairs >= maxRepairs) {
@@ -190,6 +197,7 @@ export async function generateTurn(
         costUsd,
         ...(unpriced ? { unpriced: true } : {}),
         cached: false,
+        finishReason: result.finishReason,
       });
       // `output` is a getter that throws when the model answered with tool calls only.
       const output: unknown = call.schema && result.finishReason !== 'tool-calls' ? result.output : undefined;

@@ -3,10 +3,11 @@ import type { LlmStep } from '../ir/step.js';
 import type { StepContext, StepHandler } from '../runner/run-state.js';
 import { validateOutput } from '../runner/validate-output.js';
 import { callModel } from './call-model.js';
+import { renderMessages, toModelMessages } from './conversation.js';
 
 /**
- * `llm`: a prompt to text, or, with an `output` schema, to an object checked against it. An
- * invalid answer is sent back to the model with its issues (two repairs at most) before the step
+ * `llm`: a prompt (after the earlier conversation of `messages`, if any) to text, or, with an
+ * `output` schema, to an object checked against it. An invalid answer is sent back to the model with its issues (two repairs at most) before the step
  * fails with `OUTPUT_INVALID`.
  */
 export const llmStep: StepHandler<LlmStep> = {
@@ -14,20 +15,27 @@ export const llmStep: StepHandler<LlmStep> = {
   async execute(step, context) {
     const prompt = await renderText(step.prompt, context);
     const system = step.system === undefined ? undefined : await renderText(step.system, context);
-    context.setInput(system === undefined ? { prompt } : { system, prompt });
-    const { value, model, repairs } = await callModel(context, {
+    const messages = await renderMessages(step.messages, context);
+    context.setInput({
+      ...(system === undefined ? {} : { system }),
+      ...(messages.length ? { messages } : {}),
+      prompt,
+    });
+    const { value, model, repairs, truncated } = await callModel(context, {
       model: step.model,
       system,
       prompt,
+      history: toModelMessages(messages),
+      onTruncate: step.onTruncate,
       schema: step.output,
       temperature: step.temperature,
       maxOutputTokens: step.maxOutputTokens,
       maxRepairs: step.maxRepairs,
       check: validatorOf(step, context),
     });
-    return repairs > 0
-      ? { output: value, model, checked: true, note: `answer repaired ${repairs} time(s)` }
-      : { output: value, model, checked: true };
+    const notes = [repairs > 0 ? `answer repaired ${repairs} time(s)` : undefined, truncated];
+    const note = notes.filter(Boolean).join('; ');
+    return note ? { output: value, model, checked: true, note } : { output: value, model, checked: true };
   },
 };
 

@@ -84,7 +84,7 @@ export async function invokeTool(
   }
 }
 
-function parseToolInput(tool: ToolDefinition, name: string, input: unknown, path: string): unknown {
+export function parseToolInput(tool: ToolDefinition, name: string, input: unknown, path: string): unknown {
   const schema =
     tool.inputSchema instanceof z.ZodType ? tool.inputSchema : zodFromJsonSchema(tool.inputSchema);
   const parsed = schema.safeParse(input);

@@ -113,10 +113,6 @@ export class MemoryStore implements Store {
     this.subCalls.set(key, list);
   }
 
-  async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
-    return (this.subCalls.get(`${runId}\u0000${path}`) ?? []).map((call) => ({ ...call }));
-  }
-
   async insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined> {
     const recorded = (this.subCalls.get(`${call.runId}\u0000${call.path}`) ?? []).find(
       (entry) => entry.sequence === call.sequence,
@@ -124,6 +120,10 @@ export class MemoryStore implements Store {
     if (recorded) return { ...recorded };
     await this.writeSubCall(call);
     return undefined;
+  }
+
+  async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
+    return (this.subCalls.get(`${runId}\u0000${path}`) ?? []).map((call) => ({ ...call }));
   }
 
   async claimRun(runId: string, owner: string, until: number, now: number): Promise<number | undefined> {

@@ -52,6 +52,16 @@ export const sqlStatements = {
     ON CONFLICT (run_id, path, sequence) DO UPDATE SET kind = excluded.kind, name = excluded.name,
       request = excluded.request, request_blob = excluded.request_blob, response = excluded.response,
       response_blob = excluded.response_blob, created_at = excluded.created_at`,
+  insertSubCallOnce: `
+    INSERT INTO sub_calls (run_id, path, sequence, kind, name, request, request_blob, response, response_blob,
+      created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, path, sequence) DO NOTHING`,
+  selectSubCall: `
+    SELECT c.*, q.body AS request_body, a.body AS response_body FROM sub_calls c
+    LEFT JOIN blobs q ON q.hash = c.request_blob
+    LEFT JOIN blobs a ON a.hash = c.response_blob
+    WHERE c.run_id = ? AND c.path = ? AND c.sequence = ?`,
   selectSubCalls: `
     SELECT c.*, q.body AS request_body, a.body AS response_body FROM sub_calls c
     LEFT JOIN blobs q ON q.hash = c.request_blob
@@ -69,16 +79,6 @@ export const sqlStatements = {
     RETURNING epoch`,
   releaseLease: 'UPDATE leases SET until = 0 WHERE run_id = ? AND owner = ?',
   selectEpoch: 'SELECT epoch FROM leases WHERE run_id = ?',
-  insertSubCallOnce: `
-    INSERT INTO sub_calls (run_id, path, sequence, kind, name, request, request_blob, response, response_blob,
-      created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (run_id, path, sequence) DO NOTHING`,
-  selectSubCall: `
-    SELECT c.*, q.body AS request_body, a.body AS response_body FROM sub_calls c
-    LEFT JOIN blobs q ON q.hash = c.request_blob
-    LEFT JOIN blobs a ON a.hash = c.response_blob
-    WHERE c.run_id = ? AND c.path = ? AND c.sequence = ?`,
   upsertWorkflowFile: `
     INSERT INTO workflow_files (workflow_hash, path, recorded_at) VALUES (?, ?, ?)
     ON CONFLICT (workflow_hash) DO UPDATE SET path = excluded.path, recorded_at = excluded.recorded_at`,

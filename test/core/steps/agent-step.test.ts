@@ -88,9 +88,9 @@ describe('agent step', () => {
         answer: 'Rome is warmer.',
         turns: 3,
         toolCalls: [
-          { tool: 'weather', input: { city: 'Paris' }, output: { city: 'Paris', celsius: 21 } },
-          { tool: 'weather', input: { city: 'Rome' }, output: { city: 'Rome', celsius: 27 } },
-          { tool: 'compare', input: { a: 21, b: 27 }, output: 'second' },
+          { tool: 'weather', call: 1, input: { city: 'Paris' }, output: { city: 'Paris', celsius: 21 } },
+          { tool: 'weather', call: 2, input: { city: 'Rome' }, output: { city: 'Rome', celsius: 27 } },
+          { tool: 'compare', call: 4, input: { a: 21, b: 27 }, output: 'second' },
         ],
       },
     });
