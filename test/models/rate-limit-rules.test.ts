@@ -209,7 +209,8 @@ describe('createResilientModel and the rate limiter', () => {
     const other = request(limiter);
     await vi.advanceTimersByTimeAsync(0);
     expect(other.grantedAt).toBe(0);
-    await vi.advanceTimersByTimeAsync(2_000);
+    // A Retry-After wait gets up to 20% jitter, so callers told the same wait do not retry together.
+    await vi.advanceTimersByTimeAsync(2_400);
     await expect(result).resolves.toMatchObject({ content: [{ type: 'text', text: 'ok' }] });
     expect(attempts).toBe(2);
   });
