@@ -92,6 +92,7 @@ describe('the packed package, installed into a new app', () => {
       join(app.directory, 'greet.yaml'),
       [
         'name: greet',
+        'module: ./greet.ts',
         'input: { type: object, properties: { name: { type: string } }, required: [name] }',
         'steps:',
         '  - id: shout',

@@ -115,6 +115,7 @@ export const postgresSchemaVersion: number = postgresMigrations.at(-1)?.version 
 /**
  * Brings the schema up to date in one transaction, under an advisory lock so processes starting
  * together migrate once. A schema from a newer Baton is refused and left exactly as it was.
+ * @internal
  */
 export async function migratePostgres(client: PoolClient, schema: string, where: string): Promise<void> {
   await client.query('BEGIN');

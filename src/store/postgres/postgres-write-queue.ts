@@ -7,7 +7,10 @@ import {
   postgresSql as sql,
 } from './postgres-statements.js';
 
-/** One journal write: rows to upsert, statements to run, the blobs they refer to, and its lease epoch. */
+/**
+ * One journal write: rows to upsert, statements to run, the blobs they refer to, and its lease epoch.
+ * @internal
+ */
 export interface QueuedWrite {
   runId: string;
   fence: Fence | undefined;
@@ -27,6 +30,7 @@ interface Pending extends QueuedWrite {
  * wins, as it would have row by row), so a fan-out pays a few round trips and one WAL flush for
  * many steps. Writes are applied in the order they were made. A fenced write whose epoch is no
  * longer the lease's is refused on its own with `LEASE_LOST`; the others of its batch commit.
+ * @internal
  */
 export class PostgresWriteQueue {
   private pending: Pending[] = [];
