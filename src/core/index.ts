@@ -111,3 +111,4 @@ export type { AgentEvent, StateValue } from './steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';
 export type { ApprovalDecision, ApprovalOutcome, ApprovalRequest } from './steps/approval-step.js';
 export { priceOf } from './steps/call-model.js';
+export { defaultLimitFinishReason } from './steps/truncation.js';

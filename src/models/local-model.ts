@@ -10,6 +10,7 @@ import type {
   SharedV4Warning,
 } from '@ai-sdk/provider';
 import type { LlamaChat, LlamaCompletion, LlamaGrammar } from 'node-llama-cpp';
+import { defaultLimitFinishReason } from '../core/index.js';
 import { type LlamaSettings, type LoadedLlama, loadLlama } from './llama-runtime.js';
 import { toChatHistory, toCompletionText } from './local-prompt.js';
 import { describeTools, offeredTools, toolAnswerContent, toolCallSchema } from './local-tool-calls.js';
@@ -108,6 +109,8 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
         ...(options.stopSequences ?? []),
         ...(chat || grammar ? [] : completionStopSequences),
       ];
+      // The provider's default limit only ends a model that never stops: the call chose no limit.
+      const defaultLimit = call.maxOutputTokens === undefined;
       const settings = {
         maxTokens: call.maxOutputTokens ?? options.maxOutputTokens ?? defaultLocalOutputTokens,
         ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
@@ -137,7 +140,7 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
           text: result.response,
           inputTokens,
           outputTokens,
-          finishReason: finishOf(result.metadata.stopReason),
+          finishReason: finishOf(result.metadata.stopReason, defaultLimit),
         };
       }
       const text = toCompletionText(call.prompt);
@@ -151,7 +154,7 @@ export function createLocalModel(options: LocalModelOptions): LanguageModelV4 {
         text: result.response,
         inputTokens,
         outputTokens,
-        finishReason: finishOf(result.metadata.stopReason),
+        finishReason: finishOf(result.metadata.stopReason, defaultLimit),
       };
     });
   }
@@ -262,8 +265,14 @@ function contentOf(prepared: Prepared, result: Generation, callNumber: number): 
   return toolAnswerContent(result.text, callNumber);
 }
 
-function finishOf(stopReason: string): LanguageModelV4FinishReason {
-  if (stopReason === 'maxTokens') return { unified: 'length', raw: stopReason };
+/**
+ * Stopped at the provider's default limit (the call set none), the raw reason says so: a step
+ * keeps such an answer, where a cut at a limit the step set is `OUTPUT_TRUNCATED`.
+ */
+function finishOf(stopReason: string, defaultLimit: boolean): LanguageModelV4FinishReason {
+  if (stopReason === 'maxTokens') {
+    return { unified: 'length', raw: defaultLimit ? defaultLimitFinishReason : stopReason };
+  }
   if (stopReason === 'abort') return { unified: 'other', raw: stopReason };
   return { unified: 'stop', raw: stopReason };
 }

@@ -38,6 +38,8 @@ describe('local generation limits', () => {
             model: 'local:default',
             prompt: 'Once upon a time',
             maxOutputTokens: 6,
+            // Cut at the step's own limit: OUTPUT_TRUNCATED unless the step keeps the cut-off answer.
+            onTruncate: 'accept',
             temperature: 0,
           },
           {

@@ -27,7 +27,7 @@ import { loadAiSdk } from './ai-sdk.js';
 import { generateTurn, type ModelTurn } from './call-model.js';
 import { renderMessages, toModelMessages } from './conversation.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
-import { checkTruncation } from './truncation.js';
+import { checkTruncation, endedAtDefaultLimit } from './truncation.js';
 
 export type { AgentToolCall } from './agent-journal.js';
 
@@ -112,9 +112,9 @@ export const agentStep: StepHandler<AgentStep> = {
       const truncated = checkTruncation(context, turn, step.onTruncate, step.maxOutputTokens);
       loop.messages.push(...turn.messages);
       loop.text = turn.text;
-      if (truncated) {
+      if (truncated) notes.push(truncated);
+      if (truncated && !endedAtDefaultLimit(turn, step.maxOutputTokens)) {
         // A cut-off turn is never the end: the model is asked to go on.
-        notes.push(truncated);
         if (loop.turns >= step.maxIterations) throw limitReached(step, context, loop, turn);
         loop.messages.push({
           role: 'user',

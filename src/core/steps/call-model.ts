@@ -52,6 +52,8 @@ export interface ModelTurn {
   usage: Usage;
   costUsd: number;
   finishReason: string;
+  /** The provider's own finish reason, e.g. `defaultLimitFinishReason` (truncation.ts). */
+  rawFinishReason?: string;
 }
 
 /**
@@ -216,6 +218,7 @@ export async function generateTurn(
         usage,
         costUsd,
         finishReason: result.finishReason,
+        ...(result.rawFinishReason !== undefined ? { rawFinishReason: result.rawFinishReason } : {}),
       };
       if (key !== undefined) {
         context.countCacheHit(false);
