@@ -119,7 +119,7 @@ describe('baton validate on hostile files', () => {
 
   it('lists a module that fails to import, with its reason, in --json', async () => {
     const cwd = makeWorkspace({
-      'flow.yaml': 'name: flow\nsteps:\n  - id: a\n    kind: transform\n    value: "1"\n',
+      'flow.yaml': 'name: flow\nmodule: ./flow.mjs\nsteps:\n  - id: a\n    kind: transform\n    value: "1"\n',
       'flow.mjs': "throw new Error('broken at load');\n",
     });
     const result = await runCli(['validate', 'flow.yaml', '--json'], { cwd });

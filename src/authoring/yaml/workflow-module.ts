@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ToolDefinition, WorkflowFunction } from '../../core/index.js';
+import { resolveTypeScriptImports } from '../module/typescript-resolution.js';
 
 /** What a workflow module beside a YAML file gives the workflow. */
 export interface WorkflowModule {
@@ -139,6 +140,7 @@ export async function importWorkflowModule(
   path: string,
   timeoutMs = defaultImportTimeoutMs,
 ): Promise<{ module?: WorkflowModule; problems: string[] }> {
+  resolveTypeScriptImports();
   let exports: Record<string, unknown>;
   try {
     exports = await importWithTimeout(path, timeoutMs);

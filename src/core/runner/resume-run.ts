@@ -106,11 +106,12 @@ function pinnedDefinition(
   given?: WorkflowDefinition,
 ): WorkflowDefinition {
   const candidate = given ?? services.workflows.get(record.workflowName);
-  if (candidate && hashWorkflow(candidate.workflow) === record.workflowHash) return candidate;
-  const pinned = { workflow: record.definition, functions: candidate?.functions ?? {} };
-  // A workflow built in TypeScript names functions the journal cannot hold: say so now, not at
-  // the first step that needs one.
-  // Only steps that will run again need theirs.
+  const pinned =
+    candidate && hashWorkflow(candidate.workflow) === record.workflowHash
+      ? candidate
+      : { workflow: record.definition, functions: candidate?.functions ?? {} };
+  // A workflow built in TypeScript names functions the journal cannot hold: say so now, before
+  // anything is recorded, not at the first step that needs one. Finished steps need none.
   const missing = missingFunctions(pinned.workflow, pinned.functions, finished);
   if (missing.length > 0) {
     throw new BatonError(
