@@ -34,6 +34,18 @@ describe('baton eval', () => {
     expect(JSON.parse(shown.stdout)).toMatchObject({ evalId, variants: report.variants });
   }, 60_000);
 
+  it('validates an eval file with baton validate, naming the line of a problem', async () => {
+    const cwd = makeWorkspace({
+      'bad.eval.yaml': 'name: bad\nworkflow: w.yaml\ndataset: d.jsonl\nmargn: 5\n',
+    });
+    const good = await runCli(['validate', routing, '--json'], { cwd });
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ valid: true, eval: 'model-routing-quality', cases: 48 });
+    const bad = await runCli(['validate', 'bad.eval.yaml'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('bad.eval.yaml:1:1');
+  }, 60_000);
+
   it('exits 2 for an eval id that is not in the journal and for a bad --fail-on', async () => {
     const cwd = makeWorkspace();
     expect((await runCli(['eval', 'show', 'eval_nope'], { cwd })).code).toBe(2);

@@ -4,9 +4,11 @@ import { isScriptFile } from '../../authoring/module/load-definition-module.js';
 import { unnamedModuleNote } from '../../authoring/module/unnamed-module.js';
 import { formatFileProblem, loadWorkflowFile, type WorkflowFileProblem } from '../../authoring/yaml/index.js';
 import { BatonError, formatProblemPath, type Step, validateWorkflow } from '../../core/index.js';
+import { loadEvalFile, prepareEval } from '../../eval/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
+import type { CliOutput } from '../output.js';
 import { describeError } from '../output.js';
 
 /**
@@ -30,6 +32,7 @@ export function createValidateCommand(): Command {
   ).addHelpText('after', '\nExample:\n  $ baton validate triage.yaml');
   return setAction<CommonOptions & ModuleRootOptions>(command, async ({ output, options, args }) => {
     const file = args[0] ?? '';
+    if (/\.eval\.ya?ml$/.test(file)) return validateEvalFile(output, file);
     try {
       const definition = await loadWorkflowFile(file, moduleOptions(options));
       const steps = countSteps(definition.workflow.steps);
@@ -92,4 +95,25 @@ function toolNames(steps: readonly Step[]): string[] {
       }),
     ),
   ];
+}
+
+/**
+ * An eval file (`*.eval.yaml`) is checked as one: its fields, its dataset, and the workflows its
+ * variants run. A problem is `INPUT_INVALID` (exit 2) with its file:line:column.
+ */
+async function validateEvalFile(output: CliOutput, file: string): Promise<ExitCode> {
+  const loaded = await loadEvalFile(file);
+  const prepared = await prepareEval(loaded);
+  const summary = {
+    valid: true,
+    file,
+    eval: loaded.spec.name,
+    cases: loaded.rows.length,
+    variants: Object.keys(prepared.workflows),
+  };
+  output.data(summary);
+  output.line(
+    `✓ ${file} is a valid eval: "${loaded.spec.name}", ${loaded.rows.length} cases, variants ${summary.variants.join(', ')}`,
+  );
+  return ExitCode.ok;
 }
