@@ -11,6 +11,7 @@ import { createReplayCommand } from './commands/replay.js';
 import { createResumeCommand } from './commands/resume.js';
 import { createRunCommand } from './commands/run.js';
 import { createRunsCommand } from './commands/runs.js';
+import { createServeCommand } from './commands/serve.js';
 import { createShowCommand } from './commands/show.js';
 import { createValidateCommand } from './commands/validate.js';
 
@@ -45,6 +46,7 @@ export function createProgram(): Command {
     createAnswerCommand(),
     createModelsCommand(),
     createEvalCommand(),
+    createServeCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;
