@@ -1,7 +1,6 @@
 import {
   type Attributes,
   context,
-  type Link,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -10,6 +9,8 @@ import {
 } from '@opentelemetry/api';
 import type { BatonEvent, Store } from '../core/index.js';
 import { captureContentFromEnvironment, genAi, genAiModel, genAiOperation } from './gen-ai-conventions.js';
+import { json, modelCallAttributes } from './model-call-attributes.js';
+import { linkEarlierExecutions } from './trace-journal.js';
 
 /** Anything that delivers Baton events, such as an engine. */
 export interface EventSource {
@@ -122,7 +123,7 @@ export function traceRuns(source: EventSource, options: TraceOptions = {}): () =
       },
     );
     runs.set(event.runId, span);
-    if (options.store) void journalTrace(options.store, event, span);
+    if (options.store) void linkEarlierExecutions(options.store, event, span);
   };
   const onRunEnd = (event: RunEvent<'run-end'>) => {
     const span = runs.get(event.runId);
@@ -262,83 +263,6 @@ export function traceRuns(source: EventSource, options: TraceOptions = {}): () =
   });
 }
 
-function modelCallAttributes(
-  event: RunEvent<'model-call'>,
-  provider: string | undefined,
-  model: string,
-  captureContent: boolean,
-): Attributes {
-  const { request, content } = event;
-  return {
-    [genAi.operationName]: genAiOperation.chat,
-    ...(provider !== undefined ? { [genAi.providerName]: provider } : {}),
-    [genAi.requestModel]: model,
-    ...(request?.temperature !== undefined ? { [genAi.requestTemperature]: request.temperature } : {}),
-    ...(request?.maxOutputTokens !== undefined ? { [genAi.requestMaxTokens]: request.maxOutputTokens } : {}),
-    ...(event.responseModel !== undefined ? { [genAi.responseModel]: event.responseModel } : {}),
-    ...(event.responseId !== undefined ? { [genAi.responseId]: event.responseId } : {}),
-    ...(event.finishReason !== undefined ? { [genAi.responseFinishReasons]: [event.finishReason] } : {}),
-    [genAi.usageInputTokens]: event.usage.inputTokens,
-    [genAi.usageOutputTokens]: event.usage.outputTokens,
-    ...(event.usage.cachedInputTokens
-      ? { [genAi.usageCacheReadInputTokens]: event.usage.cachedInputTokens }
-      : {}),
-    ...(captureContent && content
-      ? {
-          ...(content.system !== undefined ? { [genAi.systemInstructions]: content.system } : {}),
-          [genAi.inputMessages]: json(content.input),
-          [genAi.outputMessages]: json(content.output),
-        }
-      : {}),
-    'baton.run.id': event.runId,
-    'baton.step.path': event.path,
-    'baton.model': event.model,
-    'baton.cost_usd': event.costUsd,
-    'baton.cached': event.cached,
-    ...(event.unpriced ? { 'baton.unpriced': true } : {}),
-  };
-}
-
-/**
- * Journals this execution's trace and span id, and links the run span to the spans of earlier
- * executions (a resumed or approved run). Tracing never fails a run: a journal error is dropped.
- */
-async function journalTrace(
-  store: NonNullable<TraceOptions['store']>,
-  event: RunEvent<'run-start'>,
-  span: Span,
-): Promise<void> {
-  try {
-    const earlier = (await store.listSubCalls(event.runId, '')).filter((call) => call.kind === 'trace');
-    const links: Link[] = earlier.flatMap((call) => {
-      const recorded = call.request as { traceId?: unknown; spanId?: unknown } | undefined;
-      if (typeof recorded?.traceId !== 'string' || typeof recorded.spanId !== 'string') return [];
-      return [
-        {
-          context: { traceId: recorded.traceId, spanId: recorded.spanId, traceFlags: 1, isRemote: true },
-          attributes: { 'baton.link': 'earlier-execution' },
-        },
-      ];
-    });
-    if (links.length > 0) span.addLinks(links);
-    const { traceId, spanId } = span.spanContext();
-    await store.writeSubCall({
-      runId: event.runId,
-      path: '',
-      sequence: Math.max(0, ...earlier.map((call) => call.sequence)) + 1,
-      kind: 'trace',
-      request: { traceId, spanId },
-      createdAt: event.time,
-    });
-  } catch {
-    // The run goes on untraced across executions rather than failing on its telemetry.
-  }
-}
-
 function errorAttributes(error: { code: string; message: string }): Attributes {
   return { [genAi.errorType]: error.code, 'baton.error.message': error.message };
-}
-
-function json(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
 }
