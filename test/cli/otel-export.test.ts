@@ -64,6 +64,7 @@ interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   attributes: Array<{ key: string; value: OtlpValue }>;
+  links?: Array<{ traceId: string; spanId: string }>;
 }
 
 const plain = (value: OtlpValue): unknown =>
@@ -182,6 +183,37 @@ describe('baton run with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     ]) {
       expect(body).toContain(text);
     }
+  });
+
+  it('links the trace of an approved run to the trace of the execution that waited', async () => {
+    receiver = await startReceiver();
+    const cwd = makeWorkspace({
+      'approve.yaml': `name: approve
+steps:
+  - id: draft
+    kind: llm
+    prompt: "Draft a reply"
+  - id: review
+    kind: approval
+    subject: { reply: "{{ steps.draft }}" }
+`,
+    });
+    const env = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    };
+    const waiting = await runBuiltCli(['run', 'approve.yaml', '--mock'], { cwd, env });
+    expect(waiting.code).toBe(3);
+    const runId = runIdOf(waiting.stdout);
+    const approved = await runBuiltCli(['approve', runId, 'review', '--mock'], { cwd, env });
+    expect(approved.code, approved.stderr).toBe(0);
+    const runs = spansOf(receiver.received).filter((span) => span.name === 'invoke_workflow approve');
+    expect(runs.map((span) => span.attributes['baton.run.status'])).toEqual(['waiting', 'succeeded']);
+    const [first, second] = runs;
+    expect(second?.traceId).not.toBe(first?.traceId);
+    expect(second?.links?.map((link) => [link.traceId, link.spanId])).toEqual([
+      [first?.traceId, first?.spanId],
+    ]);
   });
 
   it('refuses a protocol it cannot send, naming the variable', async () => {
