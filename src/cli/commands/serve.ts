@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { captureContentFromEnvironment } from '../../observe/gen-ai-conventions.js';
+import { exportRunTelemetry } from '../../observe/otlp-export.js';
 import { loadTokens } from '../../server/auth.js';
 import { startServer } from '../../server/serve.js';
 import { webhooksFromEnvironment } from '../../server/webhooks.js';
@@ -11,6 +13,7 @@ import { ExitCode } from '../exit-codes.js';
 import { type ModelOptions, modelsForRun, withModelOptions } from '../models/run-models.js';
 import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
 import { openStore } from '../open-store.js';
+import { packageVersion } from '../package-version.js';
 import { parsePositiveInteger } from '../parse-options.js';
 
 interface ServeCommandOptions extends CommonOptions, ModelOptions, ModuleRootOptions {
@@ -83,7 +86,7 @@ export function createServeCommand(): Command {
         folder,
         host: options.host,
         port: options.port,
-        engine: { models: models.resolver },
+        engine: { models: models.resolver, captureModelContent: captureContentFromEnvironment() },
         cache: models.cache,
         moduleRoots: [...(moduleOptions(options).moduleRoots ?? [])],
         checkStart: (definition) =>
@@ -94,6 +97,11 @@ export function createServeCommand(): Command {
         ...(options.cors ? { corsOrigins: options.cors } : {}),
         ...(options.bodyLimit ? { bodyLimitBytes: options.bodyLimit } : {}),
         ...(options.watch ? { watch: true } : {}),
+        version: packageVersion(),
+      });
+      // Runs the server executes are exported like the CLI's when OTEL_EXPORTER_OTLP_* is set.
+      const telemetry = await exportRunTelemetry(running.server.engine, {
+        store: opened.store,
         version: packageVersion(),
       });
       const workflows = running.server.catalog.list();
@@ -120,18 +128,11 @@ export function createServeCommand(): Command {
       });
       output.note('Stopping: runs in flight are left to resume.');
       await running.close();
+      await telemetry?.end();
       return ExitCode.ok;
     } finally {
       models.finish();
       await opened.close();
     }
   });
-}
-
-// The package root is three levels up from both src/cli/commands and dist/cli/commands.
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
 }
