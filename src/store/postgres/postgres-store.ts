@@ -3,7 +3,10 @@ import {
   type AttemptRecord,
   BatonError,
   type CacheEntry,
+  type EventRange,
+  eventOutOfOrder,
   type Fence,
+  type JournaledEvent,
   type RunFilter,
   type RunPatch,
   type RunRecord,
@@ -50,6 +53,9 @@ const types = {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** The channel appends notify on, with `schema:runId` as the payload. */
+const eventsChannel = 'baton_events';
+
 /**
  * The journal in PostgreSQL, shared by every process and machine that points at it. The tables
  * are SQLite's, so the same row codec reads both. Writes are group-committed in the order they
@@ -68,6 +74,9 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly where: string;
   private readonly queue: PostgresWriteQueue;
+  private readonly followers = new Map<string, Set<() => void>>();
+  /** The connection that LISTENs while anyone follows a run; released when the last one stops. */
+  private listening: Promise<pg.PoolClient> | undefined;
 
   private constructor(pool: pg.Pool, schema: string, where: string) {
     this.pool = pool;
@@ -206,6 +215,95 @@ export class PostgresStore implements Store {
     return this.queue.write({ runId: step.runId, fence, blobs, rows });
   }
 
+  /** Shares the group commit of the journal's writes; notifies followers when it commits. */
+  appendEvents(runId: string, events: readonly JournaledEvent[], fence?: Fence): Promise<void> {
+    const first = events[0];
+    if (first === undefined) return Promise.resolve();
+    const gap = events.findIndex((event, index) => event.seq !== first.seq + index);
+    if (gap >= 0) return Promise.reject(eventOutOfOrder(runId, events[gap]?.seq ?? 0, first.seq + gap - 1));
+    const rows = JSON.stringify(events.map((event) => [event.seq, event.type, JSON.stringify(event)]));
+    return this.queue.write({
+      runId,
+      fence,
+      blobs: [],
+      statements: [
+        {
+          text: sql.insertEvents,
+          values: [runId, rows, first.seq - 1],
+          check: (result) => {
+            if (result.rowCount !== events.length) throw eventOutOfOrder(runId, first.seq);
+          },
+        },
+        { text: sql.notifyEvents, values: [eventsChannel, `${this.schema}:${runId}`] },
+      ],
+    });
+  }
+
+  async readEvents(runId: string, range: EventRange = {}): Promise<JournaledEvent[]> {
+    await this.settled();
+    return this.attempt('read events', async () => {
+      const { rows } = await this.pool.query<{ body: string }>(sql.selectEvents, [
+        runId,
+        range.after ?? 0,
+        range.limit ?? null,
+      ]);
+      return rows.map((row) => JSON.parse(row.body) as JournaledEvent);
+    });
+  }
+
+  async lastEventSeq(runId: string): Promise<number> {
+    await this.settled();
+    return this.attempt('read the last event', async () => {
+      const { rows } = await this.pool.query<{ seq: number }>(sql.selectLastEventSeq, [runId]);
+      return rows[0]?.seq ?? 0;
+    });
+  }
+
+  /** LISTENs on one pooled connection while any run is followed, so other processes' appends wake readers. */
+  followEvents(runId: string, onWake: () => void): () => void {
+    let wakes = this.followers.get(runId);
+    if (!wakes) {
+      wakes = new Set();
+      this.followers.set(runId, wakes);
+    }
+    wakes.add(onWake);
+    if (!this.listening) {
+      this.listening = this.listen();
+      // A follower that cannot LISTEN still reads the journal on its own schedule.
+      this.listening.catch(() => {
+        this.listening = undefined;
+      });
+    }
+    return () => {
+      wakes.delete(onWake);
+      if (wakes.size === 0) this.followers.delete(runId);
+      if (this.followers.size === 0) void this.unlisten();
+    };
+  }
+
+  private async listen(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on('error', () => {
+      this.listening = undefined;
+    });
+    client.on('notification', (message) => {
+      if (message.channel !== eventsChannel || !message.payload?.startsWith(`${this.schema}:`)) return;
+      const runId = message.payload.slice(this.schema.length + 1);
+      for (const wake of this.followers.get(runId) ?? []) wake();
+    });
+    await client.query(`LISTEN ${eventsChannel}`);
+    return client;
+  }
+
+  private async unlisten(): Promise<void> {
+    const listening = this.listening;
+    this.listening = undefined;
+    const client = await listening?.catch(() => undefined);
+    if (!client) return;
+    await client.query(`UNLISTEN ${eventsChannel}`).catch(() => {});
+    client.release();
+  }
+
   async listSteps(runId: string): Promise<StepRecord[]> {
     await this.settled();
     return this.attempt('list steps', async () => {
@@ -312,6 +410,8 @@ export class PostgresStore implements Store {
 
   /** Waits for the writes in flight, then closes the pool. */
   async close(): Promise<void> {
+    this.followers.clear();
+    await this.unlisten();
     await this.queue.idle();
     await this.pool.end();
   }
