@@ -33,7 +33,7 @@ export async function* streamEvents(
   const once = execution !== undefined;
   const ends = (event: JournaledEvent) =>
     event.type === 'run-end' && (once || event.status !== 'waiting' || options.follow !== true);
-  await requireRun(store, runId);
+  if (!once) await requireRun(store, runId);
   let last = options.after ?? 0;
   // The last journaled event seen: a stream that starts at the end of an ended run ends at once.
   let tail =
