@@ -32,6 +32,7 @@ import {
   toSubCallRecord,
 } from '../shared/journal-rows.js';
 import { type GetBlob, storeValue } from '../shared/stored-value.js';
+import { eventsChannel, PostgresEventFollower } from './postgres-event-follower.js';
 import { migratePostgres, quoteIdentifier } from './postgres-migrations.js';
 import { postgresSql as sql } from './postgres-statements.js';
 import { PostgresWriteQueue, type QueuedWrite } from './postgres-write-queue.js';
@@ -53,9 +54,6 @@ const types = {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
-/** The channel appends notify on, with `schema:runId` as the payload. */
-const eventsChannel = 'baton_events';
-
 /**
  * The journal in PostgreSQL, shared by every process and machine that points at it. The tables
  * are SQLite's, so the same row codec reads both. Writes are group-committed in the order they
@@ -74,9 +72,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly where: string;
   private readonly queue: PostgresWriteQueue;
-  private readonly followers = new Map<string, Set<() => void>>();
-  /** The connection that LISTENs while anyone follows a run; released when the last one stops. */
-  private listening: Promise<pg.PoolClient> | undefined;
+  private readonly follower: PostgresEventFollower;
 
   private constructor(pool: pg.Pool, schema: string, where: string) {
     this.pool = pool;
@@ -86,6 +82,7 @@ export class PostgresStore implements Store {
       () => pool.connect(),
       (error) => this.failure(error, 'write to the journal'),
     );
+    this.follower = new PostgresEventFollower(() => pool.connect(), schema);
   }
 
   /** Connects, migrates the schema, and returns the store. */
@@ -259,49 +256,9 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** LISTENs on one pooled connection while any run is followed, so other processes' appends wake readers. */
+  /** Wakes `onWake` when any process appends events to the run (LISTEN/NOTIFY). */
   followEvents(runId: string, onWake: () => void): () => void {
-    let wakes = this.followers.get(runId);
-    if (!wakes) {
-      wakes = new Set();
-      this.followers.set(runId, wakes);
-    }
-    wakes.add(onWake);
-    if (!this.listening) {
-      this.listening = this.listen();
-      // A follower that cannot LISTEN still reads the journal on its own schedule.
-      this.listening.catch(() => {
-        this.listening = undefined;
-      });
-    }
-    return () => {
-      wakes.delete(onWake);
-      if (wakes.size === 0) this.followers.delete(runId);
-      if (this.followers.size === 0) void this.unlisten();
-    };
-  }
-
-  private async listen(): Promise<pg.PoolClient> {
-    const client = await this.pool.connect();
-    client.on('error', () => {
-      this.listening = undefined;
-    });
-    client.on('notification', (message) => {
-      if (message.channel !== eventsChannel || !message.payload?.startsWith(`${this.schema}:`)) return;
-      const runId = message.payload.slice(this.schema.length + 1);
-      for (const wake of this.followers.get(runId) ?? []) wake();
-    });
-    await client.query(`LISTEN ${eventsChannel}`);
-    return client;
-  }
-
-  private async unlisten(): Promise<void> {
-    const listening = this.listening;
-    this.listening = undefined;
-    const client = await listening?.catch(() => undefined);
-    if (!client) return;
-    await client.query(`UNLISTEN ${eventsChannel}`).catch(() => {});
-    client.release();
+    return this.follower.follow(runId, onWake);
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
@@ -410,8 +367,7 @@ export class PostgresStore implements Store {
 
   /** Waits for the writes in flight, then closes the pool. */
   async close(): Promise<void> {
-    this.followers.clear();
-    await this.unlisten();
+    await this.follower.close();
     await this.queue.idle();
     await this.pool.end();
   }
