@@ -110,6 +110,11 @@ export interface EngineOptions {
    * dropped first, and it re-reads the journal from where it was. Default 10,000.
    */
   eventBufferSize?: number;
+  /**
+   * Put the messages sent to each model and its answer on the `model-call` event (`content`), so
+   * a tracer can record them. Default false: prompts often hold personal data.
+   */
+  captureModelContent?: boolean;
 }
 
 /** A running engine: one per process, shared by every run so limits hold across them. */
@@ -265,6 +270,7 @@ export function createEngine(options: EngineOptions): Engine {
     eventBufferSize: options.eventBufferSize ?? 10_000,
     cancelGraceMs: options.cancelGraceMs ?? 5_000,
     onListenerError: options.onListenerError ?? warnListenerError,
+    captureModelContent: options.captureModelContent === true,
     expressionLimits: { ...defaultExpressionLimits, ...options.expressionLimits },
     inputLimits: { ...defaultInputLimits, ...options.inputLimits },
   };
