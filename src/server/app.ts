@@ -210,6 +210,12 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     async close() {
       catalog.close();
       await sweeper.stop();
+      // Runs about to end get a moment to journal it and release their lease; the rest are resumed later.
+      const settling = [...engine.services.active.values()].map((run) => run.ended);
+      await Promise.race([
+        Promise.all(settling),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
       await deps.webhooks?.close();
     },
   };

@@ -69,9 +69,24 @@ export class Sweeper {
     for (const run of await store.listRuns({ status: 'running', limit: 1000 })) {
       if (engine.services.active.has(run.id) || run.createdAt > now - (this.options.graceMs ?? 10_000))
         continue;
+      // A run whose process died in a retry wait is resumed once the wait is over, not before.
+      if ((await this.retryDueAt(run.id)) > now) continue;
       await resume(run.id);
     }
     return resumed;
+  }
+
+  /** When the run's pending retry is due: its last `attempt-retry` not followed by the attempt it announced. */
+  private async retryDueAt(runId: string): Promise<number> {
+    const { store } = this.options;
+    const last = await store.lastEventSeq(runId);
+    const events = await store.readEvents(runId, { after: Math.max(0, last - 200) });
+    let due = 0;
+    for (const event of events) {
+      if (event.type === 'attempt-retry') due = event.time + event.delayMs;
+      else if (event.type === 'step-start' || event.type === 'run-start') due = 0;
+    }
+    return due;
   }
 
   private async earliestDeadline(runId: string): Promise<number> {

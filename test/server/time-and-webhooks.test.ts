@@ -110,6 +110,37 @@ describe('the server owns time', () => {
     expect((await fixture.store.getRun('run_orphan'))?.output).toMatchObject({ shout: 'HELLO, IO' });
     expect((await fixture.store.getRun('run_held'))?.status).toBe('running');
   });
+
+  it('resumes a run whose process died in a retry wait only once the wait is due', async () => {
+    const clock = movableClock();
+    const fixture = await testServer({ engine: { clock } });
+    fixtures.push(fixture);
+    const greet = fixture.server.catalog.get('greet')?.loaded;
+    if (!greet) throw new Error('greet did not load');
+    const now = clock.now();
+    await fixture.store.createRun(
+      runFixture({
+        id: 'run_waiting_retry',
+        workflowName: 'greet',
+        workflowHash: hashWorkflow(greet.workflow),
+        definition: greet.workflow,
+        input: { name: 'Jo' },
+        status: 'running',
+        createdAt: now - 120_000,
+      }),
+    );
+    const base = { runId: 'run_waiting_retry', time: now - 1_000 };
+    await fixture.store.appendEvents('run_waiting_retry', [
+      { ...base, seq: 1, type: 'run-start', workflow: 'greet', resumed: false },
+      { ...base, seq: 2, type: 'step-start', path: 'hello', stepId: 'hello', kind: 'transform', attempt: 1 },
+      { ...base, seq: 3, type: 'attempt-retry', path: 'hello', attempt: 1, delayMs: 60_000 },
+    ]);
+    await fixture.store.claimRun?.('run_waiting_retry', 'dead-process', now - 500, now - 30_500);
+    expect(await fixture.server.sweeper.sweep()).toEqual([]);
+    clock.advance(60_000);
+    expect(await fixture.server.sweeper.sweep()).toEqual(['run_waiting_retry']);
+    await until(async () => (await fixture.store.getRun('run_waiting_retry'))?.status === 'succeeded');
+  });
 });
 
 interface Received {
