@@ -22,6 +22,7 @@ export interface SweeperOptions {
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<string[]> | undefined;
+  private readonly reported = new Set<string>();
 
   constructor(private readonly options: SweeperOptions) {}
 
@@ -58,8 +59,13 @@ export class Sweeper {
         resumed.push(runId);
       } catch (error) {
         // Another process holds the run (or started it meanwhile): it is not ours to continue.
-        if (!BatonError.is(error, 'STORE_CONFLICT') && !BatonError.is(error, 'LEASE_LOST'))
-          (this.options.onError ?? console.error)(error);
+        if (BatonError.is(error, 'STORE_CONFLICT') || BatonError.is(error, 'LEASE_LOST')) return;
+        // A run that cannot continue here (its functions are missing) fails the same way each
+        // pass: say so once.
+        const said = `${runId}:${BatonError.is(error) ? error.code : String(error)}`;
+        if (this.reported.has(said)) return;
+        this.reported.add(said);
+        (this.options.onError ?? console.error)(error);
       }
     };
     for (const run of await store.listRuns({ status: 'waiting', limit: 1000 })) {
