@@ -91,6 +91,12 @@ export {
   type RunOptionsFor,
 } from './runner/engine.js';
 export { defaultInputLimits, type InputLimits } from './runner/input-limits.js';
+export {
+  type ModelFallbackRecord,
+  type ModelRecovery,
+  type ModelRetryRecord,
+  modelRecoveriesOf,
+} from './runner/model-recoveries.js';
 export { keepZodSchema, showableSchema, type UnshowableSchema } from './runner/output-schema.js';
 export type { Question } from './runner/pause.js';
 export type { ReplayOptions } from './runner/replay-run.js';

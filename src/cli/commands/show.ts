@@ -5,6 +5,8 @@ import {
   deserializeError,
   isUnpriced,
   listWaiting,
+  type ModelRecovery,
+  modelRecoveriesOf,
   type RunRecord,
   type StepRecord,
   type Store,
@@ -27,6 +29,7 @@ import {
   formatValue,
   formatValueLine,
 } from '../render/format.js';
+import { describeRecoveries, summarizeRecoveries } from '../render/model-recoveries.js';
 import { stepTree } from '../render/step-tree.js';
 import { renderTable } from '../render/table.js';
 
@@ -71,25 +74,31 @@ export function createShowCommand(): Command {
           });
         }
         const attempts = await opened.store.listAttempts(run.id, step.path);
-        const turns =
-          step.kind === 'agent'
-            ? agentTurns(run.id, step.path, await opened.store.listSubCalls(run.id, step.path))
-            : undefined;
-        if (output.json) output.data({ step, attempts, ...(turns ? { turns } : {}) });
-        else {
-          printStep(output, step, attempts, turns);
+        const calls = await opened.store.listSubCalls(run.id, step.path);
+        const turns = step.kind === 'agent' ? agentTurns(run.id, step.path, calls) : undefined;
+        const recoveries = modelRecoveriesOf(calls);
+        if (output.json) {
+          output.data({ step, attempts, ...(turns ? { turns } : {}), ...recoveryFields(recoveries) });
+        } else {
+          printStep(output, step, attempts, turns, recoveries);
           await printQuestions(output, opened.store, run.id, [step]);
         }
         return ExitCode.ok;
       }
       const waiting = run.status === 'waiting' ? await listWaiting(opened.store, run.id) : [];
+      const recoveries = new Map<string, ModelRecovery[]>();
+      for (const step of steps) {
+        const found = modelRecoveriesOf(await opened.store.listSubCalls(run.id, step.path));
+        if (found.length > 0) recoveries.set(step.path, found);
+      }
       if (output.json) {
         const { definition: _definition, ...summary } = run;
         const models = buildRunReport(run, steps).models;
-        output.data({ run: summary, steps, models, ...(waiting.length ? { waiting } : {}) });
+        const listed = steps.map((step) => ({ ...step, ...recoveryFields(recoveries.get(step.path) ?? []) }));
+        output.data({ run: summary, steps: listed, models, ...(waiting.length ? { waiting } : {}) });
         return ExitCode.ok;
       }
-      printRun(output, run, steps);
+      printRun(output, run, steps, recoveries);
       printWaiting(output, run.id, waiting);
       await printQuestions(output, opened.store, run.id, steps);
       return ExitCode.ok;
@@ -118,7 +127,22 @@ async function findRun(
   );
 }
 
-function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void {
+/** A step's model retries and fallbacks as `--json` gives them (nothing when there were none). */
+function recoveryFields(recoveries: ModelRecovery[]) {
+  const retries = recoveries.filter((entry) => entry.type === 'retry');
+  const fallbacks = recoveries.filter((entry) => entry.type === 'fallback');
+  return {
+    ...(retries.length ? { modelRetries: retries } : {}),
+    ...(fallbacks.length ? { modelFallbacks: fallbacks } : {}),
+  };
+}
+
+function printRun(
+  output: CliOutput,
+  run: RunRecord,
+  steps: StepRecord[],
+  recoveries: ReadonlyMap<string, ModelRecovery[]>,
+): void {
   const took = run.endedAt === undefined ? 'not ended' : formatDuration(run.endedAt - run.createdAt);
   const report = buildRunReport(run, steps);
   output.line(`Run ${run.id} · workflow ${run.workflowName} · ${run.status}`);
@@ -159,6 +183,7 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
       record?.model,
       record?.cached ? 'cached' : undefined,
       record?.note,
+      record && summarizeRecoveries(recoveries.get(record.path) ?? []),
       record?.error && record.status === 'failed' ? record.error.code : undefined,
     ]
       .filter(Boolean)
@@ -241,6 +266,7 @@ function printStep(
   step: StepRecord,
   attempts: AttemptRecord[],
   turns: TracedTurn[] | undefined,
+  recoveries: ModelRecovery[],
 ): void {
   const took =
     step.endedAt === undefined || step.startedAt === undefined ? undefined : step.endedAt - step.startedAt;
@@ -268,6 +294,10 @@ function printStep(
     output.line(
       `  attempt ${attempt.attempt}: ${state}${attempt.error ? ` · ${attempt.error.code}: ${attempt.error.message}` : ''}`,
     );
+  }
+  if (recoveries.length > 0) {
+    output.line('Model retries and fallbacks:');
+    for (const line of describeRecoveries(recoveries)) output.line(`  ${line}`);
   }
   output.line('');
   output.line('Input:');
