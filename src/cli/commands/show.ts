@@ -32,6 +32,7 @@ import {
 import { describeRecoveries, summarizeRecoveries } from '../render/model-recoveries.js';
 import { stepTree } from '../render/step-tree.js';
 import { renderTable } from '../render/table.js';
+import { waitingLines } from '../render/waiting-list.js';
 
 interface ShowCommandOptions extends CommonOptions {
   step?: string;
@@ -212,24 +213,15 @@ function printRun(
 }
 
 function printWaiting(output: CliOutput, runId: string, waiting: WaitingItem[]): void {
-  if (!waiting.some((item) => item.kind !== 'question')) return;
+  // Questions are listed with their answers under "Questions".
+  const lines = waitingLines(
+    runId,
+    waiting.filter((item) => item.kind !== 'question'),
+  );
+  if (lines.length === 0) return;
   output.line('');
   output.line('Waiting for a person:');
-  for (const item of waiting) {
-    // Questions are listed with their answers under "Questions".
-    if (item.kind === 'question') continue;
-    if (item.kind === 'approval') {
-      output.line(
-        `  ${item.path}: baton approve ${runId} ${item.path}  |  baton reject ${runId} ${item.path} --reason "..."`,
-      );
-      continue;
-    }
-    output.line(
-      `  ${item.path} call ${item.call}: ${item.tool} ${abbreviate(item.args)}${item.instructions ? ` (${item.instructions})` : ''}`,
-    );
-    output.line(`    baton approve ${runId} ${item.path} --call ${item.call} [--edit args.json]`);
-    output.line(`    baton reject ${runId} ${item.path} --call ${item.call} --reason "..."`);
-  }
+  for (const line of lines) output.line(line);
 }
 
 function abbreviate(value: unknown, width = 100): string {
@@ -238,11 +230,11 @@ function abbreviate(value: unknown, width = 100): string {
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
-/** The questions code steps asked (`ctx.interrupt`), each with its answer, who gave it and when. */
+/** The questions code steps and agents' tools asked (`ctx.interrupt`), each with its answer, who gave it and when. */
 async function printQuestions(output: CliOutput, store: Store, runId: string, steps: StepRecord[]) {
   const lines: string[] = [];
   for (const step of steps) {
-    if (step.kind !== 'transform' && step.kind !== 'tool') continue;
+    if (step.kind !== 'transform' && step.kind !== 'tool' && step.kind !== 'agent') continue;
     const calls = await store.listSubCalls(runId, step.path);
     for (const asked of calls.filter((call) => call.kind === 'interrupt')) {
       const prompt = (asked.request as { prompt?: string } | undefined)?.prompt ?? '';
