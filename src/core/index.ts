@@ -16,10 +16,15 @@ export {
 export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { defaultExpressionLimits, type ExpressionLimits } from './expressions/expression-limits.js';
-export { renderMapping, renderTemplate } from './expressions/render-template.js';
+export {
+  renderMapping,
+  renderTemplate,
+  templateExpressions,
+  templateText,
+} from './expressions/render-template.js';
 export { computedReferences } from './expressions/step-references.js';
 export { fromModels, type ModelsByName } from './from-models.js';
-export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
+export { type CompiledGraph, compileGraph, type GraphNode, startOrder } from './ir/compile-graph.js';
 export {
   type ApprovalRef,
   type ApprovalsOf,
@@ -65,7 +70,7 @@ export type {
 export { leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { type Backoff, backoffDelay } from './runner/backoff.js';
-export { defaultOutputTokens } from './runner/budget.js';
+export { defaultOutputTokens, expectedInputTokens, expectedOutputTokens } from './runner/budget.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export type {
   CodeContext,
