@@ -88,7 +88,7 @@ export async function executeToolCall(
 ): Promise<JournaledResult> {
   try {
     const code = createCodeContext(context, toolCallContextBase(sequence));
-    return { output: await invokeTool(context, call.toolName, input, sequence, code) };
+    return { output: await invokeTool(context, call.toolName, input, sequence, code, call.toolCallId) };
   } catch (thrown) {
     // A call cut short by cancellation, or waiting for an answer (`ctx.interrupt`), has no
     // result: it is not journaled, so a resume runs it again.
