@@ -214,9 +214,9 @@ export async function runStep(
       return { outcome: 'succeeded', output };
     } catch (thrown) {
       await started.catch(() => {});
-      await journalRecoveries();
       deadline?.clear();
       for (const gate of gates) gate.release();
+      await journalRecoveries();
       const error = frame.signal.aborted
         ? cancelled(run, frame, path)
         : toBatonError(thrown, 'STEP_FAILED', path);
