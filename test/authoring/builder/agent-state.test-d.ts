@@ -108,6 +108,23 @@ describe('agent state types', () => {
     });
   });
 
+  it('takes a state without a schema, its status then any text', () => {
+    start().agent('loose', {
+      tools: ['lookup'],
+      maxIterations: 3,
+      state: {
+        initial: { status: 'NEW' },
+        terminal: { DONE: 'succeed' },
+        on: { lookup: { status: 'DONE' } },
+      },
+      system: ({ state }) => {
+        expectTypeOf(state.status).toEqualTypeOf<string>();
+        return state.status;
+      },
+      prompt: 'Help',
+    });
+  });
+
   it('keeps the answer types of an agent without state', () => {
     start()
       .agent('plain', { tools: [], maxIterations: 2, prompt: 'Hi' })
