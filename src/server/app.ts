@@ -98,7 +98,7 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     store: options.store,
     catalog,
     control,
-    webhooks: options.webhooks ? new WebhookSender(engine, options.webhooks) : undefined,
+    webhooks: options.webhooks ? new WebhookSender(engine, options.webhooks, options.store) : undefined,
     version: options.version ?? '0.0.0',
     idempotency: new Map(),
   };
@@ -106,6 +106,7 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     engine,
     store: options.store,
     control,
+    ...(deps.webhooks ? { onPass: () => deps.webhooks?.poll() ?? Promise.resolve() } : {}),
     ...(options.sweepIntervalMs ? { intervalMs: options.sweepIntervalMs } : {}),
   });
   if (options.sweepIntervalMs !== false) sweeper.start();

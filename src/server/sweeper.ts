@@ -11,6 +11,8 @@ export interface SweeperOptions {
   graceMs?: number;
   now?: () => number;
   onError?: (error: unknown) => void;
+  /** Also run on each pass (the webhooks look at the journal for runs of other processes). */
+  onPass?: () => Promise<void>;
 }
 
 /**
@@ -79,6 +81,7 @@ export class Sweeper {
       if ((await this.retryDueAt(run.id)) > now) continue;
       await resume(run.id);
     }
+    await this.options.onPass?.().catch(this.options.onError ?? console.error);
     return resumed;
   }
 
