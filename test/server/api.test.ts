@@ -154,6 +154,7 @@ describe('HTTP API without tokens (loopback)', () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error.problems[0].path).toBe('total');
+    expect(bad.body.error.hint).toContain('Change the edit');
     expect(await fixture.store.listSubCalls(body.runId, 'check')).toHaveLength(1);
     const good = await call(fixture.server, 'POST', `/api/runs/${body.runId}/approvals/check/approve`, {
       body: { edit: { total: 10 }, comment: 'rounded' },
