@@ -10,7 +10,7 @@ import {
   type Store,
   type WaitingItem,
 } from '../../core/index.js';
-import { buildRunReport } from '../../observe/run-report.js';
+import { runReportOf } from '../../observe/run-report.js';
 import { requireRun } from '../cli-engine.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
@@ -85,7 +85,7 @@ export function createShowCommand(): Command {
       const waiting = run.status === 'waiting' ? await listWaiting(opened.store, run.id) : [];
       if (output.json) {
         const { definition: _definition, ...summary } = run;
-        const models = buildRunReport(run, steps).models;
+        const models = runReportOf(run, steps).models;
         output.data({ run: summary, steps, models, ...(waiting.length ? { waiting } : {}) });
         return ExitCode.ok;
       }
@@ -120,7 +120,7 @@ async function findRun(
 
 function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void {
   const took = run.endedAt === undefined ? 'not ended' : formatDuration(run.endedAt - run.createdAt);
-  const report = buildRunReport(run, steps);
+  const report = runReportOf(run, steps);
   output.line(`Run ${run.id} · workflow ${run.workflowName} · ${run.status}`);
   output.line(
     `started ${formatTime(run.createdAt)} · took ${took} · ${formatUsage(run.usage)} · ${formatCostOf(run.costUsd, report.unpriced)}`,

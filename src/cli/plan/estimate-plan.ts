@@ -1,10 +1,10 @@
 import {
   compileGraph,
   computedReferences,
+  costOf,
   defaultOutputTokens,
   inputReferences,
   type ModelPricing,
-  priceOf,
   type Step,
   type Workflow,
 } from '../../core/index.js';
@@ -150,7 +150,7 @@ function estimateStep(
       ...(modelId === undefined ? {} : { modelId }),
       modelCalls: calls,
       ...usage,
-      costUsd: pricing ? priceOf(pricing, usage) : undefined,
+      costUsd: pricing ? costOf(pricing, usage) : undefined,
       durationMs: calls * (modelStartMs + output * msPerOutputToken),
     };
   };

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   type AttemptRecord,
   BatonError,
@@ -32,6 +32,7 @@ import {
   toSubCallRecord,
 } from '../shared/journal-rows.js';
 import { type GetBlob, type PutBlob, storeValue } from '../shared/stored-value.js';
+import { openDatabase } from './sqlite-driver.js';
 import { storeFailure } from './sqlite-errors.js';
 import { type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
 import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
@@ -40,7 +41,17 @@ import { listRunsQuery, sqlStatements } from './sqlite-statements.js';
 export interface SqliteStoreOptions {
   /** How long a write waits for another process holding the database before it fails. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * When a commit reaches the disk. `'normal'` (the default): a commit survives the process
+   * crashing or being killed, but a power loss or an operating-system crash may undo the last
+   * commits (never corrupt the file); the log is synced at checkpoints. `'full'`: each commit is
+   * synced before its write resolves, so it also survives a power loss, at the cost of one fsync
+   * per commit.
+   */
+  synchronous?: 'normal' | 'full';
 }
+
+const synchronousModes = ['normal', 'full'] as const;
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -77,17 +88,28 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = resolve(path);
     const timeout = options.busyTimeoutMs ?? 5000;
+    const synchronous = options.synchronous ?? 'normal';
+    if (!synchronousModes.includes(synchronous)) {
+      throw new BatonError(
+        'INPUT_INVALID',
+        `SqliteStore option synchronous must be 'normal' or 'full', not ${JSON.stringify(synchronous)}.`,
+        {
+          hint: "Leave it out for 'normal', or give 'full' for commits that survive a power loss.",
+          details: { synchronous },
+        },
+      );
+    }
     try {
       mkdirSync(dirname(this.path), { recursive: true });
       assertJournalFile(this.path, timeout);
-      this.database = new Database(this.path, { timeout });
+      this.database = openDatabase(this.path, { timeout });
     } catch (error) {
       throw storeFailure(error, 'open', this.path);
     }
     try {
       enableWriteAheadLog(this.database, timeout);
       // With WAL, NORMAL loses no committed transaction when the process dies, only on power loss.
-      this.database.pragma('synchronous = NORMAL');
+      this.database.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       // Checkpoints are where WAL mode syncs to disk; a 16 MiB log makes them four times rarer.
       this.database.pragma('wal_autocheckpoint = 4000');
       migrateJournal(this.database, this.path);
@@ -332,6 +354,7 @@ export function defaultSqlitePath(directory: string = process.cwd()): string {
  * ```ts
  * const engine = createEngine({ store: createSqliteStore() });
  * const other = createSqliteStore({ path: '/var/lib/baton/runs.db', busyTimeoutMs: 10_000 });
+ * const powerSafe = createSqliteStore({ synchronous: 'full' });
  * ```
  */
 export function createSqliteStore(options: SqliteStoreOptions & { path?: string } = {}): SqliteStore {
