@@ -158,8 +158,18 @@ export async function runStep(
           : handler.execute(step, context);
       // On a cancel the step's signal aborts and the step gets a grace period to settle: what it
       // returns in time is journaled, so a resume does not redo work whose effects have landed.
-      const aborted = frame.aborted.catch((reason: unknown) => settleWithin(run, work, reason));
-      const outcome = await Promise.race(deadline ? [work, aborted, deadline.expired] : [work, aborted]);
+      let cancel: (reason: unknown) => void = () => {};
+      const aborted = new Promise<StepOutcome>((resolve) => {
+        cancel = (reason) => resolve(settleWithin(run, work, reason));
+      });
+      frame.cancellers.add(cancel);
+      if (frame.signal.aborted) cancel(frame.signal.reason);
+      let outcome: StepOutcome;
+      try {
+        outcome = await Promise.race(deadline ? [work, aborted, deadline.expired] : [work, aborted]);
+      } finally {
+        frame.cancellers.delete(cancel);
+      }
       if (outcome.waiting) {
         await started;
         deadline?.clear();
