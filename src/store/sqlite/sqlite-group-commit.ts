@@ -16,6 +16,31 @@ export interface PendingWrite {
   fence?: [runId: string, epoch: number];
 }
 
+/** How many leading parameters of each upsert are its row's key: a later upsert of a key replaces all of the row. */
+const rowKeyWidth: Partial<Record<QueuedStatement, number>> = {
+  upsertStep: 2,
+  upsertAttempt: 3,
+  upsertCache: 1,
+};
+
+/**
+ * The rows of a batch, each key's last upsert only, in the order the keys first came: a quick
+ * step's start and end (its record and its attempt) commit together, and the start rows would
+ * only be overwritten in the same transaction.
+ */
+export function lastOfEachRow(writes: readonly PendingWrite[]): Iterable<PendingWrite['rows'][number]> {
+  const rows = new Map<unknown, PendingWrite['rows'][number]>();
+  for (const write of writes) {
+    for (const row of write.rows) {
+      const width = rowKeyWidth[row[0]];
+      // A statement that is not a full upsert keeps every row: the row itself is its key.
+      const key = width === undefined ? row : `${row[0]}\u0000${row[1].slice(0, width).join('\u0000')}`;
+      rows.set(key, row);
+    }
+  }
+  return rows.values();
+}
+
 interface Waiting extends PendingWrite {
   action: string;
   resolve(): void;

@@ -34,7 +34,7 @@ import {
 import { type GetBlob, type PutBlob, storeValue } from '../shared/stored-value.js';
 import { openDatabase } from './sqlite-driver.js';
 import { storeFailure } from './sqlite-errors.js';
-import { type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
+import { lastOfEachRow, type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
 import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
 import { listRunsQuery, sqlStatements } from './sqlite-statements.js';
 
@@ -129,11 +129,16 @@ export class SqliteStore implements Store {
       if (epoch !== fence) throw leaseLost(runId, fence, epoch);
     };
     const commitWrites = this.database.transaction((writes: readonly PendingWrite[]) => {
+      const fences = new Set<string>();
       for (const write of writes) {
-        if (write.fence) this.checkFence(...write.fence);
+        if (write.fence && !fences.has(`${write.fence[0]}\u0000${write.fence[1]}`)) {
+          this.checkFence(...write.fence);
+          fences.add(`${write.fence[0]}\u0000${write.fence[1]}`);
+        }
         for (const [hash, body] of write.blobs) insertBlob.run(hash, body);
-        for (const [statement, parameters] of write.rows) this.statements[statement].run(...parameters);
       }
+      for (const [statement, parameters] of lastOfEachRow(writes))
+        this.statements[statement].run(...parameters);
     });
     // IMMEDIATE takes the write lock first, so a writer waits (busy timeout) instead of failing.
     this.writes = new WriteQueue(commitWrites.immediate, (error, action) =>
