@@ -86,7 +86,7 @@ describe('SqliteStore group commit', () => {
 });
 
 describe('lastOfEachRow', () => {
-  it('keeps the last upsert of each row, in the order the rows first came', () => {
+  it('keeps the last upsert of each row, in the order of the writes', () => {
     const rows = [
       ...lastOfEachRow([
         {
@@ -109,9 +109,9 @@ describe('lastOfEachRow', () => {
       ]),
     ];
     expect(rows).toEqual([
+      ['upsertStep', ['run_1', 'b', 'running']],
       ['upsertStep', ['run_1', 'a', 'succeeded']],
       ['upsertAttempt', ['run_1', 'a', 1, 'succeeded']],
-      ['upsertStep', ['run_1', 'b', 'running']],
       ['upsertAttempt', ['run_1', 'a', 2, 'running']],
       ['upsertCache', ['key', 'value']],
     ]);

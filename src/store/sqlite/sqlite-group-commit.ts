@@ -24,21 +24,28 @@ const rowKeyWidth: Partial<Record<QueuedStatement, number>> = {
 };
 
 /**
- * The rows of a batch, each key's last upsert only, in the order the keys first came: a quick
- * step's start and end (its record and its attempt) commit together, and the start rows would
- * only be overwritten in the same transaction.
+ * The rows of a batch worth running: for each key, its last upsert only. A quick step's start and
+ * end (its record and its attempt) commit together, and the start rows would only be overwritten
+ * in the same transaction. Rows of any other statement are all kept.
  */
-export function lastOfEachRow(writes: readonly PendingWrite[]): Iterable<PendingWrite['rows'][number]> {
-  const rows = new Map<unknown, PendingWrite['rows'][number]>();
+export function lastOfEachRow(writes: readonly PendingWrite[]): Set<PendingWrite['rows'][number]> {
+  const last = new Map<string, PendingWrite['rows'][number]>();
+  const kept = new Set<PendingWrite['rows'][number]>();
   for (const write of writes) {
     for (const row of write.rows) {
       const width = rowKeyWidth[row[0]];
-      // A statement that is not a full upsert keeps every row: the row itself is its key.
-      const key = width === undefined ? row : `${row[0]}\u0000${row[1].slice(0, width).join('\u0000')}`;
-      rows.set(key, row);
+      if (width === undefined) {
+        kept.add(row);
+        continue;
+      }
+      const key = `${row[0]}\u0000${row[1].slice(0, width).join('\u0000')}`;
+      const replaced = last.get(key);
+      if (replaced) kept.delete(replaced);
+      last.set(key, row);
+      kept.add(row);
     }
   }
-  return rows.values();
+  return kept;
 }
 
 interface Waiting extends PendingWrite {
