@@ -69,7 +69,11 @@ export async function runStep(
   for (;;) {
     record.attempt++;
     const attempt = record.attempt;
-    for (const gate of gates) await gate.acquire(frame.signal);
+    for (const gate of gates) {
+      // A free slot is taken without a promise: awaiting nothing would still cost a turn.
+      const waiting = gate.acquire(frame.signal);
+      if (waiting) await waiting;
+    }
     // A process that may have lost the run (it stalled past its lease) starts nothing before it
     // has renewed the lease; one that lost it starts nothing at all.
     // Cancelled before it began: nothing ran, so nothing is journaled.
