@@ -113,8 +113,22 @@ const rules: Array<{ part: string; internal: string[]; npm: string[] }> = [
   },
   { part: 'tools/', internal: ['core/'], npm: ['@modelcontextprotocol/sdk', 'zod', 'node:'] },
   { part: 'authoring/', internal: ['core/', 'authoring/'], npm: ['yaml', 'zod', 'node:'] },
-  // Events and the journal only: the tracing API is the user's, so its package is a peer.
-  { part: 'observe/', internal: ['core/'], npm: ['@opentelemetry/api'] },
+  {
+    // The tracing API is the user's, so its package is a peer; the OTLP SDK and exporters are
+    // imported dynamically, only when an endpoint is configured.
+    part: 'observe/',
+    internal: ['core/'],
+    npm: [
+      '@opentelemetry/api',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-trace',
+      '@opentelemetry/sdk-metrics',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/exporter-trace-otlp-proto',
+      '@opentelemetry/exporter-metrics-otlp-http',
+      '@opentelemetry/exporter-metrics-otlp-proto',
+    ],
+  },
   // The composition root wires the default adapters; the entries list the public names.
   { part: 'baton.ts', internal: ['core/', 'store/sqlite/', 'models/'], npm: [] },
   {
