@@ -41,7 +41,14 @@ export { WorkflowSchema } from './core/ir/workflow.js';
 export { type ModelFailure, markModelFailure, modelFailureOf } from './core/model-failure.js';
 export { systemClock } from './core/ports/clock.js';
 export type { ResolveHooks } from './core/ports/model-resolver.js';
-export { type CacheEntry, type Fence, leaseLost, type RunPatch } from './core/ports/store.js';
+export {
+  type CacheEntry,
+  type EventRange,
+  eventOutOfOrder,
+  type Fence,
+  leaseLost,
+  type RunPatch,
+} from './core/ports/store.js';
 export { type Backoff, backoffDelay } from './core/runner/backoff.js';
 export { costOf, defaultOutputTokens } from './core/runner/budget.js';
 export { diffValues } from './core/runner/decide-approval.js';

@@ -25,7 +25,17 @@ export {
   type SerializedError,
   type SourceLocation,
 } from './core/errors.js';
-export type { BatonEvent, BatonEventType, EventListener } from './core/events.js';
+export {
+  type BatonEvent,
+  type BatonEventType,
+  type EventListener,
+  isLiveEvent,
+  type JournaledEvent,
+  type LiveEvent,
+  type StepDeltaEvent,
+  type StreamEvent,
+  type StreamResetEvent,
+} from './core/events.js';
 export type { ExpressionLimits } from './core/expressions/expression-limits.js';
 export type { ModelsByName } from './core/from-models.js';
 export {
@@ -92,12 +102,14 @@ export {
   type EngineOptions,
   type RejectDecision,
   type ResumeOptions,
+  type RunHandle,
   type RunOptionsFor,
 } from './core/runner/engine.js';
 export type { InputLimits } from './core/runner/input-limits.js';
 export type { Question } from './core/runner/pause.js';
 export type { ReplayOptions } from './core/runner/replay-run.js';
 export type { RunOptions, RunResult } from './core/runner/run-workflow.js';
+export type { EventStreamOptions } from './core/runner/stream-events.js';
 export type { AgentEvent, StateValue } from './core/steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './core/steps/agent-step.js';
 export type { ApprovalDecision, ApprovalOutcome, ApprovalRequest } from './core/steps/approval-step.js';

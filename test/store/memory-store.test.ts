@@ -46,7 +46,13 @@ describe('MemoryStore maxEndedRuns', () => {
     await store.updateRun('run_waiting', { status: 'waiting' });
     await runWithRecords(store, 'run_done');
     await store.updateRun('run_done', { status: 'failed', endedAt: 1_700_000_009_000 });
-    expect((await store.listRuns()).map((run) => run.id).sort()).toEqual(['run_running', 'run_waiting']);
+    // The run that just ended may still journal its last events: it goes at the next change.
+    await runWithRecords(store, 'run_next');
+    expect((await store.listRuns()).map((run) => run.id).sort()).toEqual([
+      'run_next',
+      'run_running',
+      'run_waiting',
+    ]);
   });
 
   it('counts a resumed run as ended again only when it ends again', async () => {
@@ -82,6 +88,18 @@ describe('MemoryStore maxEndedRuns', () => {
     const second = await engine.run(definition);
     expect(await store.getRun(first.runId)).toBeUndefined();
     expect(await store.getRun(second.runId)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('keeps no events of a run it dropped', async () => {
+    const store = new MemoryStore({ maxEndedRuns: 1 });
+    for (const id of ['run_a', 'run_b']) {
+      await runWithRecords(store, id);
+      await store.updateRun(id, ended);
+    }
+    const runEnd = { type: 'run-end', runId: 'run_a', status: 'succeeded', time: 1, seq: 1 };
+    await store.appendEvents('run_a', [runEnd as Parameters<MemoryStore['appendEvents']>[1][number]]);
+    expect(await store.readEvents('run_a')).toEqual([]);
+    expect(await store.lastEventSeq('run_a')).toBe(0);
   });
 
   it('refuses a negative limit', () => {

@@ -2,7 +2,10 @@ import {
   type AttemptRecord,
   BatonError,
   type CacheEntry,
+  type EventRange,
+  eventOutOfOrder,
   type Fence,
+  type JournaledEvent,
   leaseLost,
   type RunFilter,
   type RunPatch,
@@ -42,6 +45,7 @@ export class MemoryStore implements Store {
   private readonly leases = new Map<string, { owner: string; until: number; epoch: number }>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly sources = new Map<string, string>();
+  private readonly events = new Map<string, JournaledEvent[]>();
   /** Ended runs, the one that ended longest ago first (a Set keeps insertion order). */
   private readonly ended = new Set<string>();
   private readonly maxEndedRuns: number;
@@ -97,6 +101,8 @@ export class MemoryStore implements Store {
     if (endedStatuses.has(status)) this.ended.add(runId);
     for (const oldest of this.ended) {
       if (this.ended.size <= this.maxEndedRuns) break;
+      // The run that just ended still journals its last events: it goes at the next change.
+      if (oldest === runId) break;
       this.evict(oldest);
     }
   }
@@ -109,6 +115,7 @@ export class MemoryStore implements Store {
     this.attempts.delete(runId);
     this.subCalls.delete(runId);
     this.leases.delete(runId);
+    this.events.delete(runId);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -177,6 +184,34 @@ export class MemoryStore implements Store {
 
   async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
     return (this.subCalls.get(runId)?.get(path) ?? []).map((call) => ({ ...call }));
+  }
+
+  async appendEvents(runId: string, events: readonly JournaledEvent[], fence?: Fence): Promise<void> {
+    this.checkFence(runId, fence);
+    // The last events of a run dropped as ended (maxEndedRuns) must not bring back a journal of it.
+    if (!this.runs.has(runId)) return;
+    let journal = this.events.get(runId);
+    if (!journal) {
+      journal = [];
+      this.events.set(runId, journal);
+    }
+    const last = journal.at(-1)?.seq ?? 0;
+    for (const [index, event] of events.entries()) {
+      if (event.seq !== last + index + 1) throw eventOutOfOrder(runId, event.seq, last + index);
+    }
+    for (const event of events) journal.push({ ...event });
+  }
+
+  async readEvents(runId: string, range: EventRange = {}): Promise<JournaledEvent[]> {
+    const journal = this.events.get(runId) ?? [];
+    // Seqs are 1, 2, 3...: the event after `after` is at index `after`.
+    const start = Math.max(0, range.after ?? 0);
+    const end = range.limit === undefined ? journal.length : start + range.limit;
+    return journal.slice(start, end).map((event) => ({ ...event }));
+  }
+
+  async lastEventSeq(runId: string): Promise<number> {
+    return this.events.get(runId)?.at(-1)?.seq ?? 0;
   }
 
   async claimRun(runId: string, owner: string, until: number, now: number): Promise<number | undefined> {
