@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/core/index.js';
+import type { JournaledEvent, Store } from '../../src/core/index.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/index.js';
 import { describeStoreContract } from '../../src/testing/store-contract.js';
+import { runFixture } from '../../src/testing/store-fixtures.js';
 
 describeStoreContract({
   name: 'SqliteStore',
@@ -45,5 +46,43 @@ describe('SqliteStore synchronous', () => {
     expect(() => new SqliteStore(join(directory, 'off.db'), { synchronous: 'off' as 'full' })).toThrow(
       expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('synchronous') }),
     );
+  });
+});
+
+describe('SqliteStore events from two connections', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'baton-sqlite-events-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('follows events another connection appended, and refuses a seq taken or a gap', async () => {
+    const path = join(directory, 'events.db');
+    const first = new SqliteStore(path);
+    const second = new SqliteStore(path);
+    try {
+      await first.createRun(runFixture());
+      const event = (seq: number) =>
+        ({
+          type: 'step-start',
+          runId: 'run_1',
+          path: 'a',
+          stepId: 'a',
+          kind: 'transform',
+          attempt: 1,
+          time: seq,
+          seq,
+        }) as JournaledEvent;
+      await first.appendEvents('run_1', [event(1), event(2)]);
+      await second.appendEvents('run_1', [event(3)]);
+      await expect(first.appendEvents('run_1', [event(3)])).rejects.toMatchObject({
+        code: expect.any(String),
+      });
+      await first.appendEvents('run_1', [event(4)]);
+      await expect(first.appendEvents('run_1', [event(6)])).rejects.toMatchObject({
+        code: expect.any(String),
+      });
+      expect((await second.readEvents('run_1')).map((read) => read.seq)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 });

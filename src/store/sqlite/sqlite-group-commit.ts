@@ -14,8 +14,20 @@ export interface PendingWrite {
   blobs: Array<[hash: string, body: string]>;
   /** The run and lease epoch the write is made under, checked in the transaction that commits it. */
   fence?: [runId: string, epoch: number];
-  /** Throws to refuse the write, checked in the transaction that commits it (after the fence). */
-  check?: () => void;
+  /**
+   * Throws to refuse the write, checked in the transaction that commits it (after the fence).
+   * `batch` lives for that transaction: what one check learns (a run's last event seq) the next
+   * check reads from it instead of querying again.
+   */
+  check?: (batch: BatchState) => void;
+}
+
+/** What the checks of one transaction learn, kept by the store once the transaction commits. */
+export interface BatchState {
+  /** The last event seq of each run the batch appended events to. */
+  lastEventSeqs: Map<string, number>;
+  /** Runs whose last appended event ended an execution (`run-end`): nothing to remember of them. */
+  endedRuns: Set<string>;
 }
 
 /** How many leading parameters of each upsert are its row's key: a later upsert of a key replaces all of the row. */

@@ -37,7 +37,7 @@ import {
 import { type GetBlob, type PutBlob, storeValue } from '../shared/stored-value.js';
 import { openDatabase } from './sqlite-driver.js';
 import { storeFailure } from './sqlite-errors.js';
-import { lastOfEachRow, type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
+import { type BatchState, lastOfEachRow, type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
 import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
 import { listRunsQuery, sqlStatements } from './sqlite-statements.js';
 
@@ -87,6 +87,8 @@ export class SqliteStore implements Store {
   private readonly insertSubCallOnce: (call: SubCallRecord) => SubCallRecord | undefined;
   /** Throws `LEASE_LOST` unless the run's lease has epoch `fence`; call inside a transaction. */
   private readonly checkFence: (runId: string, fence: Fence | undefined) => void;
+  /** The last event seq committed by this store, by run (the runs it journaled events of while open). */
+  private readonly lastEventSeqs = new Map<string, number>();
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = resolve(path);
@@ -131,7 +133,7 @@ export class SqliteStore implements Store {
       const epoch = readEpoch.get(runId) as number | undefined;
       if (epoch !== fence) throw leaseLost(runId, fence, epoch);
     };
-    const commitWrites = this.database.transaction((writes: readonly PendingWrite[]) => {
+    const commitWrites = this.database.transaction((writes: readonly PendingWrite[], batch: BatchState) => {
       const fences = new Set<string>();
       const kept = lastOfEachRow(writes);
       for (const write of writes) {
@@ -139,14 +141,23 @@ export class SqliteStore implements Store {
           this.checkFence(...write.fence);
           fences.add(`${write.fence[0]}\u0000${write.fence[1]}`);
         }
-        write.check?.();
+        write.check?.(batch);
         for (const [hash, body] of write.blobs) insertBlob.run(hash, body);
         for (const row of write.rows) if (kept.has(row)) this.statements[row[0]].run(...row[1]);
       }
     });
     // IMMEDIATE takes the write lock first, so a writer waits (busy timeout) instead of failing.
-    this.writes = new WriteQueue(commitWrites.immediate, (error, action) =>
-      storeFailure(error, action, this.path),
+    this.writes = new WriteQueue(
+      (writes) => {
+        // The last event seqs the batch's checks learn are kept once committed: a run's next
+        // events need no query for its last seq. A process that took the run over fails the
+        // fence before this is read, and a seq taken twice fails the primary key.
+        const batch: BatchState = { lastEventSeqs: new Map(), endedRuns: new Set() };
+        commitWrites.immediate(writes, batch);
+        for (const [runId, seq] of batch.lastEventSeqs) this.lastEventSeqs.set(runId, seq);
+        for (const runId of batch.endedRuns) this.lastEventSeqs.delete(runId);
+      },
+      (error, action) => storeFailure(error, action, this.path),
     );
     this.createRunOnce = this.database.transaction((run: RunRecord) => {
       insertRun.run(...runParameters(run, this.putBlob));
@@ -255,12 +266,19 @@ export class SqliteStore implements Store {
           [runId, event.seq, event.type, JSON.stringify(event)],
         ]),
       fence === undefined ? undefined : [runId, fence],
-      () => {
-        const last = lastSeq.get(runId) as number;
+      (batch) => {
+        const follows = (last: number) => events.every((event, index) => event.seq === last + index + 1);
+        let last = batch.lastEventSeqs.get(runId) ?? this.lastEventSeqs.get(runId);
+        // What this store remembers may be behind another writer of the file: the database decides.
+        if (last === undefined || !follows(last)) last = lastSeq.get(runId) as number;
         const outOfOrder = events.findIndex((event, index) => event.seq !== last + index + 1);
         if (outOfOrder >= 0) {
           throw eventOutOfOrder(runId, events[outOfOrder]?.seq ?? 0, last + outOfOrder);
         }
+        // These rows are inserted next, in the same transaction.
+        batch.lastEventSeqs.set(runId, last + events.length);
+        if (events.at(-1)?.type === 'run-end') batch.endedRuns.add(runId);
+        else batch.endedRuns.delete(runId);
       },
     );
   }
