@@ -196,8 +196,9 @@ export class MemoryStore implements Store {
       this.events.set(runId, journal);
     }
     const last = journal.at(-1)?.seq ?? 0;
-    for (const [index, event] of events.entries()) {
-      if (event.seq !== last + index + 1) throw eventOutOfOrder(runId, event.seq, last + index);
+    for (let index = 0; index < events.length; index++) {
+      const seq = events[index]?.seq;
+      if (seq !== last + index + 1) throw eventOutOfOrder(runId, seq ?? 0, last + index);
     }
     for (const event of events) journal.push({ ...event });
   }

@@ -52,7 +52,8 @@ export function lastOfEachRow(writes: readonly PendingWrite[]): Set<PendingWrite
         kept.add(row);
         continue;
       }
-      const key = `${row[0]}\u0000${row[1].slice(0, width).join('\u0000')}`;
+      let key: string = row[0];
+      for (let index = 0; index < width; index++) key += `\u0000${row[1][index]}`;
       const replaced = last.get(key);
       if (replaced) kept.delete(replaced);
       last.set(key, row);
