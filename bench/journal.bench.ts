@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowDefinition } from '../src/core/index.js';
-import { createSqliteStore, type SqliteStoreOptions } from '../src/store/sqlite/index.js';
+import type { SqliteStoreOptions } from '../src/store/sqlite/index.js';
 import { chain, fanOut } from './dag-workloads.js';
-import { load, perUnit, spread, timeRun } from './measure.js';
+import { baton, load, perUnit, spread, timeRun } from './measure.js';
 
 const steps = 2000;
 
@@ -19,7 +19,7 @@ export default async function journalBench(): Promise<void> {
   let bytes = 0;
   const onSqlite = async (definition: WorkflowDefinition, options: SqliteStoreOptions) => {
     const path = join(directory, `run-${files++}.db`);
-    const store = createSqliteStore({ path, ...options });
+    const store = baton.createSqliteStore({ path, ...options });
     const elapsed = await timeRun(definition, store);
     await store.close();
     bytes = statSync(path).size;
