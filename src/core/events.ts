@@ -154,8 +154,38 @@ export type BatonEvent =
       time: number;
     };
 
+/**
+ * Events for live watchers only, never journaled: the streaming text of a model call, coalesced
+ * to at most one `step-delta` per step path per ~50 ms (and one at the end of each call), and
+ * `stream-reset` when a retry or a fallback starts an answer over after text was streamed.
+ */
+export type LiveEvent =
+  | {
+      type: 'step-delta';
+      runId: string;
+      path: string;
+      attempt: number;
+      time: number;
+      delta: {
+        kind: 'text' | 'reasoning' | 'tool-call';
+        text: string;
+        toolName?: string;
+        toolCallId?: string;
+      };
+    }
+  | {
+      type: 'stream-reset';
+      runId: string;
+      path: string;
+      attempt: number;
+      time: number;
+      reason: 'retry' | 'fallback';
+    };
+
 export type BatonEventType = BatonEvent['type'];
 export type EventListener = (event: BatonEvent) => void;
+/** Receives a run's live-only events (`RunOptions.onLiveEvent`). */
+export type LiveEventListener = (event: LiveEvent) => void;
 
 /** Bytes of a value as JSON: the "output size" of reports. */
 export function sizeOf(value: unknown): number {

@@ -13,7 +13,14 @@ export {
   serializeError,
   toBatonError,
 } from './errors.js';
-export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
+export {
+  type BatonEvent,
+  type BatonEventType,
+  type EventListener,
+  type LiveEvent,
+  type LiveEventListener,
+  sizeOf,
+} from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { defaultExpressionLimits, type ExpressionLimits } from './expressions/expression-limits.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';

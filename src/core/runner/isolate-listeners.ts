@@ -1,23 +1,22 @@
-import type { EventListener } from '../events.js';
+import type { BatonEvent, EventListener } from '../events.js';
 import type { EngineServices } from './run-state.js';
 
-const reported = new WeakSet<EventListener>();
+const reported = new WeakSet<object>();
 
 /**
- * The run's `emit`: calls the engine's listeners and the run's own `onEvent` for each event. A
+ * The run's `emit` (and `emitLive`): calls the engine's listeners and the run's own `onEvent` for each event. A
  * listener that throws (or returns a rejected promise) is reported once through
  * `onListenerError` and otherwise ignored: watching a run never changes how it ends.
  */
-export function isolateListeners(
+export function isolateListeners<E = BatonEvent>(
   services: EngineServices,
-  onEvent: EventListener | undefined,
-): EventListener {
-  const listeners = [...services.listeners, ...(onEvent ? [onEvent] : [])];
-  const report = (error: unknown, listener: EventListener) => {
+  listeners: ReadonlyArray<(event: E) => void>,
+): (event: E) => void {
+  const report = (error: unknown, listener: (event: E) => void) => {
     if (reported.has(listener)) return;
     reported.add(listener);
     try {
-      services.onListenerError(error, listener);
+      services.onListenerError(error, listener as EventListener);
     } catch {
       // The reporter itself failed: there is nowhere left to report to.
     }

@@ -1,4 +1,4 @@
-import type { EventListener } from '../events.js';
+import type { EventListener, LiveEventListener } from '../events.js';
 import type { ExpressionScope } from '../expressions/evaluate-expression.js';
 import type { ExpressionLimits } from '../expressions/expression-limits.js';
 import type { TemplateContext } from '../expressions/render-template.js';
@@ -63,6 +63,8 @@ export interface RunState {
   /** Instances that ended in an earlier process, by path: their outputs are reused, not recomputed. */
   replay: ReadonlyMap<string, StepRecord>;
   emit: EventListener;
+  /** Live-only events (token deltas): to `onLiveEvent`, never journaled. */
+  emitLive: LiveEventListener;
   /** This process's lease on the run: `confirm()` before starting an attempt. */
   lease: RunLease;
   /** The run's journal writes, fenced with its lease epoch. */

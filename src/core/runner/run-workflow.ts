@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
-import type { EventListener } from '../events.js';
+import type { EventListener, LiveEventListener } from '../events.js';
 import { renderMapping } from '../expressions/render-template.js';
 import { assertValidWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
@@ -24,6 +24,8 @@ export interface RunOptions {
   /** Cancels the run; steps in flight are aborted and the run can be resumed later. */
   signal?: AbortSignal;
   onEvent?: EventListener;
+  /** Receives the live-only events (`step-delta`, `stream-reset`): streaming model output. */
+  onLiveEvent?: LiveEventListener;
   budget?: Budget;
   runId?: string;
   parentRunId?: string;
@@ -173,7 +175,11 @@ async function executeRun(
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
-  const emit = isolateListeners(services, options.onEvent);
+  const emit = isolateListeners(services, [
+    ...services.listeners,
+    ...(options.onEvent ? [options.onEvent] : []),
+  ]);
+  const emitLive = isolateListeners(services, options.onLiveEvent ? [options.onLiveEvent] : []);
   const run: RunState = {
     id: record.id,
     definition,
@@ -181,6 +187,7 @@ async function executeRun(
     signal: controller.signal,
     replay,
     emit,
+    emitLive,
     lease,
     journal: {
       writeStep: (step, attempt) => services.store.writeStep(step, attempt, fence),
