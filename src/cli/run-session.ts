@@ -1,10 +1,16 @@
-import { BatonError, type BatonEvent, type EventListener, type RunResult, type Step } from '../core/index.js';
+import {
+  BatonError,
+  type BatonEvent,
+  type EventListener,
+  type LiveEventListener,
+  type RunResult,
+  type Step,
+} from '../core/index.js';
 import { type ExitCode, exitCodeForRun } from './exit-codes.js';
 import type { CliOutput } from './output.js';
 import { EventLog } from './render/event-log.js';
 import { LiveView } from './render/live-view.js';
-import type { RunRenderer } from './render/run-renderer.js';
-import { silentRenderer } from './render/run-renderer.js';
+import { jsonLinesRenderer, type RunRenderer } from './render/run-renderer.js';
 import { printRunSummary } from './render/run-summary.js';
 import { styleFor } from './render/style.js';
 
@@ -16,13 +22,18 @@ export interface RunSessionOptions {
   steps: readonly Step[];
   /** Print each step's output when it ends (in the plain log, also on a terminal). */
   showOutputs?: boolean;
-  /** Starts (or continues) the run with the session's signal and event listener. */
-  start(options: { signal: AbortSignal; onEvent: EventListener }): Promise<RunResult>;
+  /** Starts (or continues) the run with the session's signal and event listeners. */
+  start(options: {
+    signal: AbortSignal;
+    onEvent: EventListener;
+    onLiveEvent: LiveEventListener;
+  }): Promise<RunResult>;
 }
 
 /**
- * Runs a workflow in the foreground: a live view on a terminal, one line per event otherwise,
- * nothing but the result with `--json`. The first Ctrl-C cancels the run and waits for it to be
+ * Runs a workflow in the foreground: a live view on a terminal (with the text of running model
+ * calls), one line per event otherwise, and with `--json` every event as a JSON line, the
+ * result document last. The first Ctrl-C cancels the run and waits for it to be
  * journaled as cancelled; a second one quits at once.
  *
  * @example
@@ -36,7 +47,7 @@ export async function runSession(
   const { output } = options;
   const style = styleFor(output.isTTY && !output.json);
   const renderer: RunRenderer = output.json
-    ? silentRenderer
+    ? jsonLinesRenderer(output)
     : output.isTTY && !options.showOutputs
       ? new LiveView(output, style, options.workflowName, options.steps)
       : new EventLog(output, options.showOutputs);
@@ -56,7 +67,8 @@ export async function runSession(
     renderer.onEvent(event);
   };
   try {
-    const result = await options.start({ signal: controller.signal, onEvent });
+    const onLiveEvent: LiveEventListener = (event) => renderer.onLiveEvent?.(event);
+    const result = await options.start({ signal: controller.signal, onEvent, onLiveEvent });
     renderer.stop();
     printRunSummary(output, style, result);
     return { exitCode: exitCodeForRun(result.status, result.error?.code), result };

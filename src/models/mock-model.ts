@@ -17,6 +17,8 @@ export interface MockModelOptions {
   name?: string;
   /** Milliseconds before answering (a stream: before its first part). */
   latencyMs?: number;
+  /** Milliseconds between two streamed words, so a stream shows as it would from a provider. */
+  chunkDelayMs?: number;
   clock?: Clock;
   /**
    * Faults for the first calls, one per call, then answers: `429` or `429:2` (with Retry-After in
@@ -59,6 +61,7 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
   const name = options.name || 'default';
   const clock = options.clock ?? systemClock;
   const latencyMs = options.latencyMs ?? 0;
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
   const faults = (options.failures ?? []).map(parseMockFault);
   let calls = 0;
 
@@ -137,7 +140,7 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
       if (latencyMs > 0) await clock.sleep(latencyMs, call.abortSignal);
       await stageFault(call.abortSignal);
       // Word by word, as a real model streams.
-      return { stream: streamOfParts(streamPartsOf(answer(call))) };
+      return { stream: streamOfParts(streamPartsOf(answer(call)), chunkDelayMs, clock, call.abortSignal) };
     },
   };
 }

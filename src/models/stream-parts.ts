@@ -3,6 +3,7 @@ import type {
   LanguageModelV4GenerateResult,
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider';
+import { type Clock, systemClock } from '../core/index.js';
 
 /** Splits text into streamed chunks: a word with the spaces around it, so the chunks join back. */
 export function wordChunks(text: string): string[] {
@@ -60,16 +61,25 @@ export function resultOfStreamParts(
   return undefined;
 }
 
-/** A stream that sends `parts` one by one as the reader asks for them. */
+/**
+ * A stream that sends `parts` one by one as the reader asks for them, waiting `chunkDelayMs`
+ * before each text or reasoning delta; the signal aborts the wait.
+ */
 export function streamOfParts(
   parts: readonly LanguageModelV4StreamPart[],
+  chunkDelayMs = 0,
+  clock: Clock = systemClock,
+  signal?: AbortSignal,
 ): ReadableStream<LanguageModelV4StreamPart> {
   const queue = [...parts];
   return new ReadableStream({
-    pull(controller) {
+    async pull(controller) {
       const part = queue.shift();
-      if (part) controller.enqueue(part);
-      else controller.close();
+      if (!part) return controller.close();
+      if (chunkDelayMs > 0 && (part.type === 'text-delta' || part.type === 'reasoning-delta')) {
+        await clock.sleep(chunkDelayMs, signal);
+      }
+      controller.enqueue(part);
     },
   });
 }
