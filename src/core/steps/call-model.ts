@@ -294,14 +294,16 @@ async function streamTurn(
     live.flush();
   }
   if (failure) throw failure.error;
-  const [finishReason, rawFinishReason, usage, toolCalls, messages, text] = await Promise.all([
-    result.finishReason,
-    result.rawFinishReason,
-    result.usage,
-    result.toolCalls,
-    result.responseMessages,
-    result.text,
-  ]);
+  const [finishReason, rawFinishReason, usage, toolCalls, responseMessages, response, text] =
+    await Promise.all([
+      result.finishReason,
+      result.rawFinishReason,
+      result.usage,
+      result.toolCalls,
+      result.responseMessages,
+      result.response,
+      result.text,
+    ]);
   // `output` rejects when the model answered with tool calls only.
   const output: unknown = call.schema && finishReason !== 'tool-calls' ? await result.output : undefined;
   return {
@@ -314,7 +316,9 @@ async function streamTurn(
     })),
     // Tool messages the SDK adds for calls it could not parse are dropped: the caller answers
     // every tool call itself, so the conversation has exactly one result per call.
-    messages: messages.filter((message) => message.role === 'assistant'),
+    messages: responseMessages.filter((message) => message.role === 'assistant'),
+    responseMessages,
+    response,
     usage,
     finishReason,
     rawFinishReason,
