@@ -105,10 +105,11 @@ export async function callModel(
 }
 
 /**
- * One model call through the AI SDK: checks the run's budget with an estimate first, tries each
- * model of a fallback chain in order, adds usage and cost to the step and the run, emits
- * `model-call`, and turns provider errors into BatonErrors whose retryability comes from the
- * provider's own error. Tool calls are returned, never executed.
+ * One model call through the AI SDK, streamed: checks the run's budget with an estimate first,
+ * tries each model of a fallback chain in order, sends the answer to live watchers as it arrives
+ * (`step-delta`, and `stream-reset` before a fallback that follows streamed text), adds usage and
+ * cost to the step and the run, emits `model-call`, and turns provider errors into BatonErrors
+ * whose retryability comes from the provider's own error. Tool calls are returned, never executed.
  */
 export async function generateTurn(
   context: StepContext,
