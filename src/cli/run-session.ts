@@ -1,11 +1,4 @@
-import {
-  BatonError,
-  type BatonEvent,
-  type EventListener,
-  type LiveEventListener,
-  type RunResult,
-  type Step,
-} from '../core/index.js';
+import { BatonError, type BatonEvent, type EventListener, type RunResult, type Step } from '../core/index.js';
 import { type ExitCode, exitCodeForRun } from './exit-codes.js';
 import type { CliOutput } from './output.js';
 import { EventLog } from './render/event-log.js';
@@ -22,12 +15,8 @@ export interface RunSessionOptions {
   steps: readonly Step[];
   /** Print each step's output when it ends (in the plain log, also on a terminal). */
   showOutputs?: boolean;
-  /** Starts (or continues) the run with the session's signal and event listeners. */
-  start(options: {
-    signal: AbortSignal;
-    onEvent: EventListener;
-    onLiveEvent: LiveEventListener;
-  }): Promise<RunResult>;
+  /** Starts (or continues) the run with the session's signal and event listener. */
+  start(options: { signal: AbortSignal; onEvent: EventListener }): Promise<RunResult>;
 }
 
 /**
@@ -67,8 +56,7 @@ export async function runSession(
     renderer.onEvent(event);
   };
   try {
-    const onLiveEvent: LiveEventListener = (event) => renderer.onLiveEvent?.(event);
-    const result = await options.start({ signal: controller.signal, onEvent, onLiveEvent });
+    const result = await options.start({ signal: controller.signal, onEvent });
     renderer.stop();
     printRunSummary(output, style, result);
     return { exitCode: exitCodeForRun(result.status, result.error?.code), result };

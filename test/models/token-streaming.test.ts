@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BatonEvent, createEngine, type LiveEvent, type Step } from '../../src/core/index.js';
+import {
+  type BatonEvent,
+  createEngine,
+  isLiveEvent,
+  type LiveEvent,
+  type Step,
+} from '../../src/core/index.js';
 import { createModelRegistry, RateLimiterPool } from '../../src/models/index.js';
 import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { define } from '../core/fixtures.js';
@@ -35,7 +41,10 @@ async function runAgainst(script: string[] | FixtureHandler, step: Partial<Step>
   const engine = createEngine({ store, models });
   const events: BatonEvent[] = [];
   const live: LiveEvent[] = [];
-  engine.subscribe((event) => events.push(event));
+  engine.subscribe((event) => {
+    if (isLiveEvent(event)) live.push(event);
+    else events.push(event);
+  });
   const ask = {
     id: 'ask',
     kind: 'llm',
@@ -43,10 +52,7 @@ async function runAgainst(script: string[] | FixtureHandler, step: Partial<Step>
     prompt: 'Tell a story',
     ...step,
   } as Step;
-  const result = await engine.run(define({ steps: [ask] }), {
-    onLiveEvent: (event) => live.push(event),
-    ...(signal ? { signal } : {}),
-  });
+  const result = await engine.run(define({ steps: [ask] }), signal ? { signal } : {});
   const deltas = live.filter((event): event is Delta => event.type === 'step-delta');
   return { result, events, live, deltas, store };
 }

@@ -1,4 +1,4 @@
-import type { BatonEvent, LiveEvent, Step } from '../../core/index.js';
+import { type BatonEvent, isLiveEvent, type Step } from '../../core/index.js';
 import type { CliOutput } from '../output.js';
 import {
   escapeControl,
@@ -57,12 +57,8 @@ export class LiveView implements RunRenderer {
 
   onEvent(event: BatonEvent): void {
     this.board.apply(event);
-    if (!this.stopped) this.draw();
-  }
-
-  /** Streamed text shows at the next frame: deltas come often, and a frame every 100 ms is enough. */
-  onLiveEvent(event: LiveEvent): void {
-    this.board.applyLive(event);
+    // Streamed text shows at the next frame: deltas come often, and a frame every 100 ms is enough.
+    if (!this.stopped && !isLiveEvent(event)) this.draw();
   }
 
   /** Draws the last frame and gives the cursor back; later output goes below the view. */

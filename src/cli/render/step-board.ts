@@ -150,13 +150,17 @@ export class StepBoard {
         }
         break;
       }
+      case 'step-delta':
+      case 'stream-reset':
+        this.applyStream(event);
+        break;
       default:
         break;
     }
   }
 
   /** Adds the streamed text of a running step; a reset clears it. */
-  applyLive(event: LiveEvent): void {
+  private applyStream(event: LiveEvent): void {
     const row = this.rowFor(event.path, undefined);
     if (event.type === 'stream-reset') {
       delete row.stream;

@@ -1,22 +1,23 @@
-import type { BatonEvent, EventListener } from '../events.js';
+import type { EventListener } from '../events.js';
 import type { EngineServices } from './run-state.js';
 
-const reported = new WeakSet<object>();
+const reported = new WeakSet<EventListener>();
 
 /**
- * The run's `emit` (and `emitLive`): calls the engine's listeners and the run's own `onEvent` for each event. A
+ * The run's `emit`: calls the engine's listeners and the run's own `onEvent` for each event. A
  * listener that throws (or returns a rejected promise) is reported once through
  * `onListenerError` and otherwise ignored: watching a run never changes how it ends.
  */
-export function isolateListeners<E = BatonEvent>(
+export function isolateListeners(
   services: EngineServices,
-  listeners: ReadonlyArray<(event: E) => void>,
-): (event: E) => void {
-  const report = (error: unknown, listener: (event: E) => void) => {
+  onEvent: EventListener | undefined,
+): EventListener {
+  const listeners = [...services.listeners, ...(onEvent ? [onEvent] : [])];
+  const report = (error: unknown, listener: EventListener) => {
     if (reported.has(listener)) return;
     reported.add(listener);
     try {
-      services.onListenerError(error, listener as EventListener);
+      services.onListenerError(error, listener);
     } catch {
       // The reporter itself failed: there is nowhere left to report to.
     }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
-import type { EventListener, LiveEventListener } from '../events.js';
+import type { EventListener } from '../events.js';
 import { renderMapping } from '../expressions/render-template.js';
 import { assertValidWorkflow } from '../ir/validate-workflow.js';
 import type { Workflow, WorkflowDefinition } from '../ir/workflow.js';
@@ -9,9 +9,9 @@ import { canonicalJson } from './canonical-json.js';
 import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
 import { checkInputLimits } from './input-limits.js';
-import { isolateListeners } from './isolate-listeners.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
+import { openRunFeed, type RunFeed } from './run-events.js';
 import { type RunLease, takeLease } from './run-lease.js';
 import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
 
@@ -24,13 +24,16 @@ export interface RunOptions {
   /** Cancels the run; steps in flight are aborted and the run can be resumed later. */
   signal?: AbortSignal;
   onEvent?: EventListener;
-  /** Receives the live-only events (`step-delta`, `stream-reset`): streaming model output. */
-  onLiveEvent?: LiveEventListener;
   budget?: Budget;
   runId?: string;
   parentRunId?: string;
   /** An answer to a waiting question, brought by `engine.answer`. */
   answer?: PendingAnswer;
+  /**
+   * Called once the run holds its lease, with the seq its first event will have: a handle's
+   * `events` starts there. @internal
+   */
+  onStarted?: (firstSeq: number) => void;
 }
 
 interface RunResultBase {
@@ -58,16 +61,6 @@ export type RunResult<OUTPUT = unknown> =
     });
 
 const validated = new WeakSet<Workflow>();
-
-/** Starts a new run of a workflow definition and resolves when it ends. */
-export async function runWorkflow(
-  services: EngineServices,
-  definition: WorkflowDefinition,
-  options: RunOptions = {},
-): Promise<RunResult> {
-  const record = await createRunRecord(services, definition, options);
-  return continueRun(services, record.id, options, async () => ({ definition, record, replay: new Map() }));
-}
 
 /** Validates the definition and the input, and journals a new run. */
 export async function createRunRecord(
@@ -148,10 +141,14 @@ export async function continueRun(
         }
       },
     );
+    let feed: RunFeed | undefined;
     try {
       const prepared = await prepare(lease);
-      return await executeRun(services, prepared, options, controller, lease);
+      feed = await openRunFeed(services, runId, lease.fence, options.onEvent);
+      options.onStarted?.(feed.seq + 1);
+      return await executeRun(services, prepared, options, controller, lease, feed);
     } finally {
+      feed?.end();
       await lease.release();
     }
   } finally {
@@ -166,6 +163,7 @@ async function executeRun(
   options: RunOptions,
   controller: AbortController,
   lease: RunLease,
+  feed: RunFeed,
 ): Promise<RunResult> {
   const fence = lease.fence;
   // A run continued after a crash, a cancel or a failure is running again, without its old error.
@@ -175,11 +173,7 @@ async function executeRun(
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
-  const emit = isolateListeners(services, [
-    ...services.listeners,
-    ...(options.onEvent ? [options.onEvent] : []),
-  ]);
-  const emitLive = isolateListeners(services, options.onLiveEvent ? [options.onLiveEvent] : []);
+  const emit = feed.emit;
   const run: RunState = {
     id: record.id,
     definition,
@@ -187,7 +181,6 @@ async function executeRun(
     signal: controller.signal,
     replay,
     emit,
-    emitLive,
     lease,
     journal: {
       writeStep: (step, attempt) => services.store.writeStep(step, attempt, fence),
@@ -289,6 +282,8 @@ async function executeRun(
     ...(run.unpriced ? { unpriced: true } : {}),
     ...(error ? { error } : {}),
   });
+  // The run-end is in the journal before the result is: a reader that saw the result finds it there.
+  await feed.close();
   return result;
 }
 

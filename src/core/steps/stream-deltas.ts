@@ -78,7 +78,7 @@ export class DeltaStream {
     this.state.lastSent = performance.now();
     this.state.attempt = this.context.attempt;
     const { run, path, attempt } = this.context;
-    run.emitLive({ type: 'step-delta', runId: run.id, path, attempt, time: run.services.clock.now(), delta });
+    run.emit({ type: 'step-delta', runId: run.id, path, attempt, time: run.services.clock.now(), delta });
   }
 }
 
@@ -91,7 +91,7 @@ export function resetStream(context: StepContext, reason: 'retry' | 'fallback'):
   if (state.attempt === undefined) return;
   state.attempt = undefined;
   const { run, path, attempt } = context;
-  run.emitLive({
+  run.emit({
     type: 'stream-reset',
     runId: run.id,
     path,

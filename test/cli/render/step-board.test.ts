@@ -28,10 +28,10 @@ describe('StepBoard', () => {
   it('keeps the streamed text of a running step, starts over on a reset and drops it at the end', () => {
     const board = new StepBoard([{ id: 'ask', kind: 'llm', prompt: 'x' }]);
     board.apply(start('ask'));
-    board.applyLive(delta('Hello '));
-    board.applyLive(delta('world'));
+    board.apply(delta('Hello '));
+    board.apply(delta('world'));
     expect(board.rows[0]?.stream).toBe('Hello world');
-    board.applyLive({
+    board.apply({
       type: 'stream-reset',
       runId: 'r',
       path: 'ask',
@@ -40,11 +40,11 @@ describe('StepBoard', () => {
       reason: 'fallback',
     });
     expect(board.rows[0]?.stream).toBeUndefined();
-    board.applyLive(delta('{"city":', { kind: 'tool-call', toolName: 'weather', toolCallId: 'c1' }));
-    board.applyLive(delta('"Paris"}', { kind: 'tool-call', toolName: 'weather', toolCallId: 'c1' }));
-    board.applyLive(delta('Mild.'));
+    board.apply(delta('{"city":', { kind: 'tool-call', toolName: 'weather', toolCallId: 'c1' }));
+    board.apply(delta('"Paris"}', { kind: 'tool-call', toolName: 'weather', toolCallId: 'c1' }));
+    board.apply(delta('Mild.'));
     expect(board.rows[0]?.stream).toBe('\n→ weather {"city":"Paris"}\nMild.');
-    board.applyLive(delta('x'.repeat(1_000)));
+    board.apply(delta('x'.repeat(1_000)));
     expect(board.rows[0]?.stream?.length).toBeLessThanOrEqual(400);
     board.apply({
       type: 'step-end',

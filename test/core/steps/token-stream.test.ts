@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { LiveEvent, RunOptions, Step, WorkflowDefinition } from '../../../src/core/index.js';
+import {
+  isLiveEvent,
+  type LiveEvent,
+  type RunOptions,
+  type Step,
+  type WorkflowDefinition,
+} from '../../../src/core/index.js';
 import { deltaIntervalMs } from '../../../src/core/steps/stream-deltas.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { createScriptedModel, type ScriptedModel } from '../../../src/testing/index.js';
@@ -17,7 +23,9 @@ async function runLive(
   const live: Array<LiveEvent & { at: number }> = [];
   const result = await engine.run(definition, {
     ...options,
-    onLiveEvent: (event) => live.push({ ...event, at: performance.now() }),
+    onEvent: (event) => {
+      if (isLiveEvent(event)) live.push({ ...event, at: performance.now() });
+    },
   });
   const deltas = live.filter((event): event is Delta & { at: number } => event.type === 'step-delta');
   return { result, live, deltas, text: deltas.map((event) => event.delta.text).join('') };
@@ -140,7 +148,8 @@ describe('streamed model answers', () => {
     const live: LiveEvent[] = [];
     const running = engine.run(define({ steps: [ask()] }), {
       signal: controller.signal,
-      onLiveEvent: (event) => {
+      onEvent: (event) => {
+        if (!isLiveEvent(event)) return;
         live.push(event);
         if (live.length === 2) controller.abort();
       },
