@@ -141,6 +141,29 @@ describe('streamed model answers', () => {
     );
   });
 
+  it('carries the deltas in the events of a run handle, between the start and end of the step, never journaled', async () => {
+    const answer = words(30);
+    const { engine, store } = setup({ model: createScriptedModel([{ text: answer, chunkDelayMs: 10 }]) });
+    const handle = await engine.start(define({ steps: [ask()] }), {});
+    const seen: string[] = [];
+    let text = '';
+    for await (const event of handle.events) {
+      seen.push(event.type);
+      if (event.type === 'step-delta') {
+        expect('seq' in event).toBe(false);
+        text += event.delta.text;
+      }
+    }
+    expect((await handle.result).output).toEqual({ ask: answer });
+    expect(text).toBe(answer);
+    const deltas = seen.flatMap((type, index) => (type === 'step-delta' ? [index] : []));
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(Math.min(...deltas)).toBeGreaterThan(seen.indexOf('step-start'));
+    expect(Math.max(...deltas)).toBeLessThan(seen.indexOf('step-end'));
+    const journaled = await store.readEvents(handle.runId);
+    expect(journaled.map((event) => event.type)).toEqual(seen.filter((type) => type !== 'step-delta'));
+  });
+
   it('aborts a streaming call when the run is cancelled, keeping no partial answer', async () => {
     const model = createScriptedModel([{ text: words(200), chunkDelayMs: 20 }]);
     const { engine, store } = setup({ model });
