@@ -61,7 +61,7 @@ describe('baton run on a terminal', () => {
     expect(growing.length).toBeGreaterThan(2);
     expect(new Set(growing).size).toBeGreaterThan(2);
     // The text from its start, or its newest end once the line is wider than the terminal.
-    expect(growing.every((line) => /│ (Mock answer|…)/.test(line))).toBe(true);
+    expect(growing.every((line) => /│ (Mock|…)/.test(line))).toBe(true);
     // Once the step ended, its row shows no text in flight.
     expect(streamLine(frames.at(-1) ?? '')).toBeUndefined();
     expect(frames.at(-1)).toMatch(/"draft": "Mock answer [0-9a-f]+ from mock:writer/);
