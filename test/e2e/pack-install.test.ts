@@ -124,7 +124,11 @@ describe('the packed package, installed into a new app', () => {
     expect(refused.stderr).toMatch(/--mock/);
     const result = inApp('npx', ['baton', 'run', 'greet.yaml', '--input', 'name=ada', '--mock', '--json']);
     expect(result.status, result.stderr).toBe(0);
-    const output = JSON.parse(result.stdout) as { status: string; output: { shout: string } };
+    // The result is the last of the run's JSON lines.
+    const output = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as {
+      status: string;
+      output: { shout: string };
+    };
     expect(output).toMatchObject({ status: 'succeeded', output: { shout: 'ADA' } });
   });
 
