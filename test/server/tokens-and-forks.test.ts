@@ -80,6 +80,31 @@ steps:
     prompt: 'Write about {{ steps.outline }}'
 `;
 
+describe('token deltas', () => {
+  it('streams a running step’s deltas over SSE without ids, between journaled events with ids', async () => {
+    const fixture = await testServer({
+      engine: { models: { fast: createMockModel({ name: 'fast', latencyMs: 400 }) } },
+    });
+    fixtures.push(fixture);
+    writeFileSync(join(fixture.folder, 'draft.yaml'), draftYaml);
+    await fixture.server.catalog.reload();
+    const { body } = await call(fixture.server, 'POST', '/api/workflows/draft/runs', {
+      body: { input: { topic: 'owls' } },
+    });
+    const text = String((await call(fixture.server, 'GET', `/api/runs/${body.runId}/events`)).body);
+    const blocks = text.split('\n\n').filter((block) => block.startsWith('event:'));
+    const deltas = blocks.filter((block) => block.startsWith('event: step-delta'));
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(deltas.every((block) => !/^id: /m.test(block))).toBe(true);
+    expect(
+      blocks
+        .filter((block) => !block.startsWith('event: step-delta'))
+        .every((block) => /^id: \d+$/m.test(block)),
+    ).toBe(true);
+    expect(blocks.at(-1)).toMatch(/^event: run-end/);
+  });
+});
+
 describe('forks', () => {
   it('replays from a step with its prompt and model overridden, reusing the steps upstream', async () => {
     const fixture = await testServer({
