@@ -55,6 +55,12 @@ const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
   { folder: 'store/shared/', internal: ['core/'], npm: ['node:'] },
   { folder: 'store/sqlite/', internal: ['core/', 'store/shared/'], npm: ['better-sqlite3', 'node:'] },
   { folder: 'store/postgres/', internal: ['core/', 'store/shared/'], npm: ['pg', 'node:'] },
+  // Workers run the engine's own step execution and commit through the PostgreSQL journal.
+  {
+    folder: 'distributed/',
+    internal: ['core/', 'store/shared/', 'store/postgres/', 'distributed/'],
+    npm: ['pg', 'graphile-worker', 'node:'],
+  },
   {
     folder: 'models/',
     internal: ['core/'],

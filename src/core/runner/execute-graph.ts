@@ -77,6 +77,8 @@ export function executeGraph(
         if (skip !== undefined) {
           await recordSkip(run, step, path, skip);
           outcome = 'skipped';
+        } else if (prefix === '' && run.runsHere?.(path) === false) {
+          outcome = { outcome: 'waiting', waiting: { paths: [] } };
         } else {
           outcome = await runStep(run, step, path, frameFor(frame, outcomes, node), runGraph);
         }

@@ -107,6 +107,30 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'distributed workers',
+    sql: `
+      CREATE TABLE run_queues (run_id TEXT PRIMARY KEY, queue TEXT NOT NULL);
+      CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        queue_worker_ids TEXT NOT NULL,
+        workflows TEXT NOT NULL,
+        queues TEXT NOT NULL,
+        concurrency INTEGER NOT NULL,
+        started_at BIGINT NOT NULL,
+        seen_at BIGINT NOT NULL,
+        stats TEXT NOT NULL
+      );
+      CREATE TABLE limiter_holds (
+        key TEXT NOT NULL,
+        id TEXT NOT NULL,
+        amount DOUBLE PRECISION NOT NULL,
+        until BIGINT NOT NULL,
+        PRIMARY KEY (key, id)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands; a database at a higher one is refused. */

@@ -65,7 +65,8 @@ type Queryable = pg.Pool | pg.PoolClient;
  */
 export class PostgresStore implements Store {
   readonly schema: string;
-  private readonly pool: pg.Pool;
+  /** @internal The distributed workers run their commits on the store's pool. */
+  readonly pool: pg.Pool;
   private readonly where: string;
   private readonly queue: PostgresWriteQueue;
 
@@ -198,12 +199,25 @@ export class PostgresStore implements Store {
   }
 
   writeStep(step: StepRecord, attempt?: AttemptRecord, fence?: Fence): Promise<void> {
+    return this.writeStepUnder(step.runId, fence, step, attempt);
+  }
+
+  /**
+   * @internal A step write fenced by the lease named `lease` (a distributed worker leases one
+   * step instance, not the whole run).
+   */
+  writeStepUnder(
+    lease: string,
+    fence: Fence | undefined,
+    step: StepRecord,
+    attempt?: AttemptRecord,
+  ): Promise<void> {
     const blobs: Array<[string, string]> = [];
     const rows: NonNullable<QueuedWrite['rows']> = [
       ['steps', stepParameters(step, (hash, body) => blobs.push([hash, body]))],
     ];
     if (attempt) rows.push(['attempts', attemptParameters(attempt)]);
-    return this.queue.write({ runId: step.runId, fence, blobs, rows });
+    return this.queue.write({ runId: lease, fence, blobs, rows });
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
@@ -227,10 +241,15 @@ export class PostgresStore implements Store {
   }
 
   writeSubCall(call: SubCallRecord, fence?: Fence): Promise<void> {
+    return this.writeSubCallUnder(call.runId, fence, call);
+  }
+
+  /** @internal A sub-call write fenced by the lease named `lease`, like {@link writeStepUnder}. */
+  writeSubCallUnder(lease: string, fence: Fence | undefined, call: SubCallRecord): Promise<void> {
     const blobs: Array<[string, string]> = [];
     const values = subCallParameters(call, (hash, body) => blobs.push([hash, body]));
     return this.queue.write({
-      runId: call.runId,
+      runId: lease,
       fence,
       blobs,
       rows: [['sub_calls', values]],
@@ -316,12 +335,13 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  /** Reads see every write made before them. */
-  private async settled(): Promise<void> {
+  /** Reads see every write made before them. @internal */
+  async settled(): Promise<void> {
     await this.queue.idle();
   }
 
-  private async inTransaction<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** @internal */
+  async inTransaction<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.attempt(action, async () => {
       const client = await this.pool.connect();
       try {
@@ -346,7 +366,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  private failure(error: unknown, action: string): BatonError {
+  /** @internal An error of the database as a BatonError naming what was being done. */
+  failure(error: unknown, action: string): BatonError {
     if (BatonError.is(error)) return error;
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
@@ -375,7 +396,8 @@ export class PostgresStore implements Store {
    * A blob reader for rows: the bodies their queries joined, and every blob those bodies refer
    * to, fetched level by level (a body can point at further blobs).
    */
-  private async blobsFor(client: Queryable, rows: readonly object[]): Promise<GetBlob> {
+  /** @internal */
+  async blobsFor(client: Queryable, rows: readonly object[]): Promise<GetBlob> {
     const bodies = new Map<string, string>();
     let wanted = new Set<string>();
     const scan = (text: string | null | undefined) => {

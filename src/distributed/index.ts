@@ -1,0 +1,15 @@
+/**
+ * Distributed execution on PostgreSQL and graphile-worker: `baton/worker`. Workers run the step
+ * attempts of runs that any process starts, decides, cancels or resumes.
+ * @module
+ */
+export type { CommitResult } from './commit-step.js';
+export {
+  createDistributedRuns,
+  type Decision,
+  type DistributedRuns,
+  type DistributedRunsOptions,
+  type StartOptions,
+} from './distributed-runs.js';
+export { defaultQueue, type StepJob, taskOf } from './step-queue.js';
+export { type BatonWorker, createWorker, type WorkerHealth, type WorkerOptions } from './worker.js';

@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { Logger, type Runner, run as runQueue, type Task, type WorkerEvents } from 'graphile-worker';
+import type pg from 'pg';
+import {
+  BatonError,
+  createEngine,
+  type EngineOptions,
+  type EventListener,
+  hashWorkflow,
+  type RunRecord,
+  type WorkflowDefinition,
+} from '../core/index.js';
+import { quoteIdentifier } from '../store/postgres/postgres-migrations.js';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { DistributedContext } from './commit-step.js';
+import { runStepJob } from './run-step-job.js';
+import { defaultQueue, runChannel, type StepJob, taskOf } from './step-queue.js';
+
+export interface WorkerOptions extends Omit<EngineOptions, 'store' | 'workflows' | 'owner'> {
+  /** The journal (`createPostgresStore`); the queue lives in the same database. */
+  store: PostgresStore;
+  /** The database the queue connects to: the store's connection string. */
+  connectionString: string;
+  /**
+   * The workflows (name and version) this worker runs. The queue hands it only the steps of runs
+   * pinned to one of these versions; steps of other versions wait for a worker that has them.
+   */
+  workflows: readonly WorkflowDefinition[];
+  /** Step attempts run at once. Default 4. */
+  concurrency?: number;
+  /** The queues taken from (`baton run --queue`). Default `['default']`. */
+  queues?: readonly string[];
+  /** The graphile-worker schema. Default `graphile_worker`. */
+  queueSchema?: string;
+  /** How often the queue is polled for jobs that became due (new jobs arrive by NOTIFY). Default 1000 ms. */
+  pollIntervalMs?: number;
+  /**
+   * How long a running attempt may take to finish after `stop()` before it is aborted and handed
+   * back to the queue. Default 5000 ms.
+   */
+  shutdownGraceMs?: number;
+  /** This worker's name in leases and health. Default `host:pid:random`. */
+  id?: string;
+  onEvent?: EventListener;
+}
+
+/** What `baton worker` reports, and `health()` returns. */
+export interface WorkerHealth {
+  id: string;
+  state: 'running' | 'stopping' | 'stopped';
+  startedAt: number;
+  concurrency: number;
+  queues: string[];
+  workflows: Array<{ name: string; hash: string }>;
+  /** Attempts running now. */
+  running: number;
+  /** Jobs committed, skipped as duplicates or superseded, put back, refused (lease lost), failed. */
+  committed: number;
+  skipped: number;
+  deferred: number;
+  refused: number;
+  failed: number;
+}
+
+export interface BatonWorker {
+  readonly id: string;
+  health(): WorkerHealth;
+  /** Stops taking jobs, lets running attempts finish (or hands them back after the grace), and leaves. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a worker: it takes step jobs of the workflows it has from the queue, runs each attempt
+ * with the engine, and commits it with the jobs of the steps it made ready. It also keeps a
+ * heartbeat, hands the jobs of workers that stopped heartbeating back to the queue, and follows
+ * cancels and ends of runs by LISTEN/NOTIFY.
+ *
+ * @example
+ * ```ts
+ * const store = await createPostgresStore({ connectionString });
+ * const worker = await createWorker({ store, connectionString, workflows: [definition], models });
+ * process.on('SIGTERM', () => void worker.stop());
+ * ```
+ */
+export async function createWorker(options: WorkerOptions): Promise<BatonWorker> {
+  const { store } = options;
+  const id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const leaseMs = options.leaseMs ?? 15_000;
+  const queueSchema = options.queueSchema ?? 'graphile_worker';
+  const queues = [...(options.queues ?? [defaultQueue])];
+  const concurrency = options.concurrency ?? 4;
+  const byHash = new Map(
+    options.workflows.map((definition) => [hashWorkflow(definition.workflow), definition]),
+  );
+  const engine = createEngine({
+    ...options,
+    workflows: Object.fromEntries(
+      options.workflows.map((definition) => [definition.workflow.name, definition]),
+    ),
+    owner: id,
+    leaseMs,
+  });
+  const context: DistributedContext = {
+    store,
+    services: engine.services,
+    queueSchema,
+    definitionOf: (run: RunRecord) =>
+      byHash.get(run.workflowHash) ?? { workflow: run.definition, functions: {} },
+  };
+  const health: WorkerHealth = {
+    id,
+    state: 'running',
+    startedAt: Date.now(),
+    concurrency,
+    queues,
+    workflows: [...byHash].map(([hash, definition]) => ({ name: definition.workflow.name, hash })),
+    running: 0,
+    committed: 0,
+    skipped: 0,
+    deferred: 0,
+    refused: 0,
+    failed: 0,
+  };
+  // The attempts running here by run, so a cancel reaches them.
+  const active = new Map<string, Set<AbortController>>();
+  const taskList: Record<string, Task> = {};
+  for (const queue of queues) {
+    for (const hash of byHash.keys()) {
+      taskList[taskOf(queue, hash)] = async (payload, helpers) => {
+        const job = payload as StepJob;
+        const controller = new AbortController();
+        const stopping = () => controller.abort(new Error('The worker is stopping.'));
+        helpers.abortSignal.addEventListener('abort', stopping, { once: true });
+        const running = active.get(job.run) ?? new Set();
+        running.add(controller);
+        active.set(job.run, running);
+        health.running++;
+        try {
+          const outcome = await runStepJob(job, {
+            context,
+            queue: { schema: queueSchema, queue, workflowHash: hash },
+            signal: controller.signal,
+            onEvent: options.onEvent,
+          });
+          health[outcome.kind]++;
+        } catch (error) {
+          health.failed++;
+          // The queue retries the job later; the journal decides again what it still has to do.
+          throw error;
+        } finally {
+          health.running--;
+          running.delete(controller);
+          if (running.size === 0) active.delete(job.run);
+          helpers.abortSignal.removeEventListener('abort', stopping);
+        }
+      };
+    }
+  }
+  const queueIds = new Set<string>();
+  const events: WorkerEvents = new EventEmitter();
+  events.on('worker:create', ({ worker }) => queueIds.add(worker.workerId));
+  const listener = await follow(store, (runId) => {
+    for (const controller of active.get(runId) ?? []) {
+      controller.abort(
+        new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled or ended in another process.`, {
+          hint: `Resume it with \`baton resume ${runId}\`.`,
+        }),
+      );
+    }
+  });
+  let runner: Runner;
+  try {
+    runner = await runQueue({
+      connectionString: options.connectionString,
+      schema: queueSchema,
+      concurrency,
+      taskList,
+      events,
+      noHandleSignals: true,
+      pollInterval: options.pollIntervalMs ?? 1000,
+      gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 5000,
+      maxPoolSize: concurrency + 2,
+      logger: quietLogger,
+    });
+  } catch (error) {
+    listener.release();
+    throw error;
+  }
+  const beat = async () => {
+    await store.pool.query(
+      `INSERT INTO workers (id, queue_worker_ids, workflows, queues, concurrency, started_at, seen_at, stats)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (id) DO UPDATE SET queue_worker_ids = excluded.queue_worker_ids, seen_at = excluded.seen_at,
+         stats = excluded.stats`,
+      [
+        id,
+        JSON.stringify([...queueIds]),
+        JSON.stringify(health.workflows),
+        JSON.stringify(queues),
+        concurrency,
+        health.startedAt,
+        Date.now(),
+        JSON.stringify(health),
+      ],
+    );
+    await reclaimJobs(store.pool, queueSchema, leaseMs);
+  };
+  await beat();
+  let beating: Promise<void> | undefined;
+  const heartbeat = setInterval(
+    () => {
+      // A beat the database could not take is tried at the next one.
+      beating ??= beat()
+        .catch(() => {})
+        .finally(() => {
+          beating = undefined;
+        });
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
+  let stopped: Promise<void> | undefined;
+  return {
+    id,
+    health: () => ({ ...health }),
+    stop() {
+      stopped ??= (async () => {
+        health.state = 'stopping';
+        await runner.stop();
+        clearInterval(heartbeat);
+        await beating;
+        listener.release();
+        await store.pool.query('DELETE FROM workers WHERE id = $1', [id]).catch(() => {});
+        health.state = 'stopped';
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * Hands back the jobs of workers that stopped: graphile-worker keeps a job locked for hours after
+ * its worker died, so a job locked longer than a lease by a worker without a recent heartbeat is
+ * unlocked and delivered again (its step's lease has run out by then, so the next attempt takes
+ * over and the dead worker's late writes are refused).
+ */
+async function reclaimJobs(pool: pg.Pool, queueSchema: string, leaseMs: number): Promise<void> {
+  const schema = quoteIdentifier(queueSchema);
+  const { rows } = await pool.query<{ locked_by: string }>(
+    `SELECT DISTINCT j.locked_by FROM ${schema}.jobs j
+     WHERE j.locked_by IS NOT NULL AND j.task_identifier LIKE 'baton:%'
+       AND j.locked_at < now() - $1 * interval '1 millisecond'
+       AND NOT EXISTS (
+         SELECT 1 FROM workers w WHERE w.seen_at > $2 AND w.queue_worker_ids::jsonb ? j.locked_by)`,
+    [leaseMs, Date.now() - leaseMs],
+  );
+  if (rows.length === 0) return;
+  await pool.query(`SELECT ${schema}.force_unlock_workers($1::text[])`, [rows.map((row) => row.locked_by)]);
+  await pool.query('DELETE FROM workers WHERE seen_at < $1', [Date.now() - 10 * leaseMs]);
+}
+
+/** LISTENs for runs that were cancelled or ended, on a connection of its own. */
+async function follow(store: PostgresStore, onRun: (runId: string) => void): Promise<pg.PoolClient> {
+  const client = await store.pool.connect();
+  client.on('notification', (message) => {
+    if (message.payload) onRun(message.payload);
+  });
+  await client.query(`LISTEN ${quoteIdentifier(runChannel(store.schema))}`);
+  return client;
+}
+
+// The queue's own messages (polling, job errors) are not the worker's output; job errors are counted in health.
+const quietLogger = new Logger(() => () => {});
