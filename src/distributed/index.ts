@@ -11,5 +11,6 @@ export {
   type DistributedRunsOptions,
   type StartOptions,
 } from './distributed-runs.js';
+export type { JobOutcome } from './run-step-job.js';
 export { defaultQueue, type StepJob, taskOf } from './step-queue.js';
 export { type BatonWorker, createWorker, type WorkerHealth, type WorkerOptions } from './worker.js';

@@ -15,7 +15,7 @@ import {
 import { quoteIdentifier } from '../store/postgres/postgres-migrations.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { DistributedContext } from './commit-step.js';
-import { runStepJob } from './run-step-job.js';
+import { type JobOutcome, runStepJob } from './run-step-job.js';
 import { defaultQueue, runChannel, type StepJob, taskOf } from './step-queue.js';
 
 export interface WorkerOptions extends Omit<EngineOptions, 'store' | 'workflows' | 'owner'> {
@@ -44,6 +44,8 @@ export interface WorkerOptions extends Omit<EngineOptions, 'store' | 'workflows'
   /** This worker's name in leases and health. Default `host:pid:random`. */
   id?: string;
   onEvent?: EventListener;
+  /** Told what became of each job: committed, skipped as a duplicate, put back, or refused. */
+  onJob?: (job: StepJob, outcome: JobOutcome) => void;
 }
 
 /** What `baton worker` reports, and `health()` returns. */
@@ -145,6 +147,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
             onEvent: options.onEvent,
           });
           health[outcome.kind]++;
+          options.onJob?.(job, outcome);
         } catch (error) {
           health.failed++;
           // The queue retries the job later; the journal decides again what it still has to do.
