@@ -10,9 +10,11 @@ import {
 } from '../core/index.js';
 import { decideWaiting } from '../core/runner/decide-tool-call.js';
 import { createRunRecord } from '../core/runner/run-workflow.js';
+import { quoteIdentifier } from '../store/postgres/postgres-migrations.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import { type CommitResult, commitStep, type DistributedContext } from './commit-step.js';
-import { defaultQueue, runChannel } from './step-queue.js';
+import { defaultQueue, parseTask, runChannel } from './step-queue.js';
+import type { WorkerHealth } from './worker.js';
 
 export interface DistributedRunsOptions extends Omit<EngineOptions, 'store' | 'workflows'> {
   store: PostgresStore;
@@ -49,6 +51,26 @@ export interface DistributedRuns {
   settled(runId: string, options?: { signal?: AbortSignal; pollMs?: number }): Promise<RunRecord>;
   /** Whether the run was started for workers (rather than run in one process). */
   isDistributed(runId: string): Promise<boolean>;
+  /** The workers seen lately and the step jobs queued, each saying whether a live worker can run it. */
+  overview(): Promise<Overview>;
+}
+
+export interface Overview {
+  workers: Array<WorkerHealth & { seenAt: number; live: boolean }>;
+  jobs: QueuedJob[];
+}
+
+export interface QueuedJob {
+  run: string;
+  path: string;
+  attempt: number;
+  queue: string;
+  workflowHash: string;
+  runAt: number;
+  /** The queue's worker running it now, if one is. */
+  lockedBy?: string;
+  /** Whether a live worker takes this queue and has this workflow version; a job no one can run waits. */
+  runnable: boolean;
 }
 
 /**
@@ -133,6 +155,47 @@ export async function createDistributedRuns(options: DistributedRunsOptions): Pr
         settleOptions.signal?.throwIfAborted();
         await new Promise((resolve) => setTimeout(resolve, settleOptions.pollMs ?? 100));
       }
+    },
+    async overview() {
+      const now = Date.now();
+      const seen = await store.pool.query<{ stats: string; seen_at: number }>(
+        'SELECT stats, seen_at FROM workers ORDER BY started_at',
+      );
+      const workers = seen.rows.map((row) => {
+        const health = JSON.parse(row.stats) as WorkerHealth;
+        return { ...health, seenAt: row.seen_at, live: row.seen_at > now - health.leaseMs };
+      });
+      const { rows } = await store.pool.query<{
+        task_identifier: string;
+        key: string | null;
+        run_at: Date;
+        locked_by: string | null;
+      }>(
+        `SELECT task_identifier, key, run_at, locked_by FROM ${quoteIdentifier(queueSchema)}.jobs
+         WHERE task_identifier LIKE 'baton:%' ORDER BY run_at, id`,
+      );
+      const jobs: QueuedJob[] = [];
+      for (const row of rows) {
+        const task = parseTask(row.task_identifier);
+        const key = row.key && /^(.+):([^:]+):(\d+)$/.exec(row.key);
+        if (!task || !key) continue;
+        const runnable = workers.some(
+          (worker) =>
+            worker.live &&
+            worker.queues.includes(task.queue) &&
+            worker.workflows.some((workflow) => workflow.hash === task.workflowHash),
+        );
+        jobs.push({
+          run: key[1] as string,
+          path: key[2] as string,
+          attempt: Number(key[3]),
+          ...task,
+          runAt: row.run_at.getTime(),
+          ...(row.locked_by ? { lockedBy: row.locked_by } : {}),
+          runnable,
+        });
+      }
+      return { workers, jobs };
     },
     async isDistributed(runId) {
       const { rowCount } = await store.pool.query('SELECT 1 FROM run_queues WHERE run_id = $1', [runId]);

@@ -9,6 +9,8 @@ export {
   type Decision,
   type DistributedRuns,
   type DistributedRunsOptions,
+  type Overview,
+  type QueuedJob,
   type StartOptions,
 } from './distributed-runs.js';
 export type { JobOutcome } from './run-step-job.js';

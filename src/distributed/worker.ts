@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Logger, type Runner, run as runQueue, type Task, type WorkerEvents } from 'graphile-worker';
-import type pg from 'pg';
+import pg from 'pg';
 import {
   BatonError,
   createEngine,
@@ -53,6 +53,8 @@ export interface WorkerHealth {
   id: string;
   state: 'running' | 'stopping' | 'stopped';
   startedAt: number;
+  /** A worker not seen for this long is taken for stopped: its jobs go back to the queue. */
+  leaseMs: number;
   concurrency: number;
   queues: string[];
   workflows: Array<{ name: string; hash: string }>;
@@ -115,6 +117,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
     id,
     state: 'running',
     startedAt: Date.now(),
+    leaseMs,
     concurrency,
     queues,
     workflows: [...byHash].map(([hash, definition]) => ({ name: definition.workflow.name, hash })),
@@ -164,7 +167,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
   const queueIds = new Set<string>();
   const events: WorkerEvents = new EventEmitter();
   events.on('worker:create', ({ worker }) => queueIds.add(worker.workerId));
-  const listener = await follow(store, (runId) => {
+  const listener = await follow(options.connectionString, store.schema, (runId) => {
     for (const controller of active.get(runId) ?? []) {
       controller.abort(
         new BatonError('RUN_CANCELLED', `Run ${runId} was cancelled or ended in another process.`, {
@@ -188,7 +191,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       logger: quietLogger,
     });
   } catch (error) {
-    listener.release();
+    await listener.end();
     throw error;
   }
   const beat = async () => {
@@ -233,7 +236,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         await runner.stop();
         clearInterval(heartbeat);
         await beating;
-        listener.release();
+        await listener.end().catch(() => {});
         await store.pool.query('DELETE FROM workers WHERE id = $1', [id]).catch(() => {});
         health.state = 'stopped';
       })();
@@ -263,13 +266,20 @@ async function reclaimJobs(pool: pg.Pool, queueSchema: string, leaseMs: number):
   await pool.query('DELETE FROM workers WHERE seen_at < $1', [Date.now() - 10 * leaseMs]);
 }
 
-/** LISTENs for runs that were cancelled or ended, on a connection of its own. */
-async function follow(store: PostgresStore, onRun: (runId: string) => void): Promise<pg.PoolClient> {
-  const client = await store.pool.connect();
+/** LISTENs for runs that were cancelled or ended, on a connection of its own (not one of the store's pool). */
+async function follow(
+  connectionString: string,
+  schema: string,
+  onRun: (runId: string) => void,
+): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString });
+  // A lost connection only slows cancels down to the lease renewal's check; it must not crash the worker.
+  client.on('error', () => {});
   client.on('notification', (message) => {
     if (message.payload) onRun(message.payload);
   });
-  await client.query(`LISTEN ${quoteIdentifier(runChannel(store.schema))}`);
+  await client.connect();
+  await client.query(`LISTEN ${quoteIdentifier(runChannel(schema))}`);
   return client;
 }
 
