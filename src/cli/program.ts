@@ -13,6 +13,8 @@ import { createRunCommand } from './commands/run.js';
 import { createRunsCommand } from './commands/runs.js';
 import { createShowCommand } from './commands/show.js';
 import { createValidateCommand } from './commands/validate.js';
+import { createWorkerCommand } from './commands/worker.js';
+import { createWorkersCommand } from './commands/workers.js';
 
 /**
  * The `baton` program: every subcommand with its options and `--help`.
@@ -45,6 +47,8 @@ export function createProgram(): Command {
     createAnswerCommand(),
     createModelsCommand(),
     createEvalCommand(),
+    createWorkerCommand(),
+    createWorkersCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;

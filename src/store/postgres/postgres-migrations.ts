@@ -144,8 +144,9 @@ export const postgresSchemaVersion: number = postgresMigrations.at(-1)?.version 
 export async function migratePostgres(client: PoolClient, schema: string, where: string): Promise<void> {
   await client.query('BEGIN');
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    // The lock first: CREATE SCHEMA IF NOT EXISTS is not safe against a process creating it at once.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`baton:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
     );
