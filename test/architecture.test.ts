@@ -58,7 +58,7 @@ const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
   // Workers run the engine's own step execution and commit through the PostgreSQL journal.
   {
     folder: 'distributed/',
-    internal: ['core/', 'store/shared/', 'store/postgres/', 'distributed/'],
+    internal: ['core/', 'models/', 'store/shared/', 'store/postgres/', 'distributed/'],
     npm: ['pg', 'graphile-worker', 'node:'],
   },
   {

@@ -75,12 +75,26 @@ const noLease: RunState['lease'] = {
  * has not ended left to its job, under a lock on the run row so two steps ending at once cannot
  * both miss the step that needs them both.
  */
-export function commitStep(context: DistributedContext, commit: Commit): Promise<CommitResult> {
+export async function commitStep(context: DistributedContext, commit: Commit): Promise<CommitResult> {
+  // All or nothing, so a transaction the database chose as a deadlock's victim is simply made again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await commitOnce(context, commit);
+    } catch (error) {
+      const code = BatonError.is(error) ? error.details?.postgresCode : undefined;
+      if (attempt >= 5 || (code !== '40P01' && code !== '40001')) throw error;
+    }
+  }
+}
+
+function commitOnce(context: DistributedContext, commit: Commit): Promise<CommitResult> {
   const { store } = context;
   return store.inTransaction('commit a step', async (client) => {
     if (commit.lease) {
+      // FOR UPDATE, not SHARE: the lease is released at the end of this transaction, and upgrading
+      // a share lock that a fenced write of the journal also holds would deadlock with it.
       const { rows } = await client.query<{ epoch: number }>(
-        'SELECT epoch FROM leases WHERE run_id = $1 FOR SHARE',
+        'SELECT epoch FROM leases WHERE run_id = $1 FOR UPDATE',
         [commit.lease.key],
       );
       if (rows[0]?.epoch !== commit.lease.fence) {

@@ -14,5 +14,11 @@ export {
   type StartOptions,
 } from './distributed-runs.js';
 export type { JobOutcome } from './run-step-job.js';
+export {
+  postgresRateBudget,
+  SharedConcurrencyGate,
+  type SharedLimitsOptions,
+  sharedRateLimiters,
+} from './shared-limits.js';
 export { defaultQueue, type StepJob, taskOf } from './step-queue.js';
 export { type BatonWorker, createWorker, type WorkerHealth, type WorkerOptions } from './worker.js';

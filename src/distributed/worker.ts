@@ -5,6 +5,7 @@ import { Logger, type Runner, run as runQueue, type Task, type WorkerEvents } fr
 import pg from 'pg';
 import {
   BatonError,
+  type ConcurrencyGate,
   createEngine,
   type EngineOptions,
   type EventListener,
@@ -13,9 +14,11 @@ import {
   type WorkflowDefinition,
 } from '../core/index.js';
 import { quoteIdentifier } from '../store/postgres/postgres-migrations.js';
+import { postgresSql } from '../store/postgres/postgres-statements.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { DistributedContext } from './commit-step.js';
 import { type JobOutcome, runStepJob } from './run-step-job.js';
+import { postgresRateBudget, SharedConcurrencyGate } from './shared-limits.js';
 import { defaultQueue, runChannel, type StepJob, taskOf } from './step-queue.js';
 
 export interface WorkerOptions extends Omit<EngineOptions, 'store' | 'workflows' | 'owner'> {
@@ -34,6 +37,8 @@ export interface WorkerOptions extends Omit<EngineOptions, 'store' | 'workflows'
   queues?: readonly string[];
   /** The graphile-worker schema. Default `graphile_worker`. */
   queueSchema?: string;
+  /** Connections of the queue's own pool. Default 4. */
+  queueConnections?: number;
   /** How often the queue is polled for jobs that became due (new jobs arrive by NOTIFY). Default 1000 ms. */
   pollIntervalMs?: number;
   /**
@@ -44,6 +49,11 @@ export interface WorkerOptions extends Omit<EngineOptions, 'store' | 'workflows'
   /** This worker's name in leases and health. Default `host:pid:random`. */
   id?: string;
   onEvent?: EventListener;
+  /**
+   * Hold the workflows' named `limits` across all workers of the journal (a slot in the database
+   * per step). Default true; false keeps each worker to its own count.
+   */
+  sharedLimits?: boolean;
   /** Told what became of each job: committed, skipped as a duplicate, put back, or refused. */
   onJob?: (job: StepJob, outcome: JobOutcome) => void;
 }
@@ -106,6 +116,21 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
     owner: id,
     leaseMs,
   });
+  if (options.sharedLimits !== false) {
+    const budget = postgresRateBudget(store, options.clock ? { clock: options.clock } : {});
+    const gates = new Map<string, ConcurrencyGate>();
+    engine.services.namedGate = (name, limit) => {
+      const configured =
+        (options.limits && Object.hasOwn(options.limits, name) ? options.limits[name] : undefined) ?? limit;
+      if (configured === undefined) return undefined;
+      let gate = gates.get(name);
+      if (!gate) {
+        gate = new SharedConcurrencyGate(configured, name, budget, options.clock);
+        gates.set(name, gate);
+      }
+      return gate;
+    };
+  }
   const context: DistributedContext = {
     store,
     services: engine.services,
@@ -130,11 +155,21 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
   };
   // The attempts running here by run, so a cancel reaches them.
   const active = new Map<string, Set<AbortController>>();
+  const runningHere = new Set<string>();
   const taskList: Record<string, Task> = {};
   for (const queue of queues) {
     for (const hash of byHash.keys()) {
       taskList[taskOf(queue, hash)] = async (payload, helpers) => {
         const job = payload as StepJob;
+        // A second delivery of an attempt this worker is running: the step's lease is ours
+        // already, so only this check tells it apart from a take-over.
+        const stepKey = `${job.run}#${job.path}#${job.attempt}`;
+        if (runningHere.has(stepKey)) {
+          health.skipped++;
+          options.onJob?.(job, { kind: 'skipped', reason: 'running in this worker' });
+          return;
+        }
+        runningHere.add(stepKey);
         const controller = new AbortController();
         const stopping = () => controller.abort(new Error('The worker is stopping.'));
         helpers.abortSignal.addEventListener('abort', stopping, { once: true });
@@ -156,6 +191,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
           // The queue retries the job later; the journal decides again what it still has to do.
           throw error;
         } finally {
+          runningHere.delete(stepKey);
           health.running--;
           running.delete(controller);
           if (running.size === 0) active.delete(job.run);
@@ -176,6 +212,13 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       );
     }
   });
+  // Step leases are renewed on that connection too, for the same reason: a renewal waiting for a
+  // busy pool could let the lease of a live step run out.
+  engine.services.store = Object.assign(Object.create(store) as PostgresStore, {
+    claimRun: async (key: string, owner: string, until: number, now: number) =>
+      (await listener.query<{ epoch: number }>(postgresSql.claimLease, [key, owner, until, now])).rows[0]
+        ?.epoch,
+  });
   let runner: Runner;
   try {
     runner = await runQueue({
@@ -187,15 +230,18 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1000,
       gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 5000,
-      maxPoolSize: concurrency + 2,
+      // Fetching, completing and the LISTEN for new jobs; the steps' own writes use the store's pool.
+      maxPoolSize: options.queueConnections ?? 4,
       logger: quietLogger,
     });
   } catch (error) {
     await listener.end();
     throw error;
   }
+  // On the LISTEN connection, not the store's pool: a pool busy with steps must not make this
+  // worker look dead to the others (they would hand its running jobs to someone else).
   const beat = async () => {
-    await store.pool.query(
+    await listener.query(
       `INSERT INTO workers (id, queue_worker_ids, workflows, queues, concurrency, started_at, seen_at, stats)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE SET queue_worker_ids = excluded.queue_worker_ids, seen_at = excluded.seen_at,
@@ -211,7 +257,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         JSON.stringify(health),
       ],
     );
-    await reclaimJobs(store.pool, queueSchema, leaseMs);
+    await reclaimJobs(listener, queueSchema, leaseMs);
   };
   await beat();
   let beating: Promise<void> | undefined;
@@ -251,9 +297,9 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
  * unlocked and delivered again (its step's lease has run out by then, so the next attempt takes
  * over and the dead worker's late writes are refused).
  */
-async function reclaimJobs(pool: pg.Pool, queueSchema: string, leaseMs: number): Promise<void> {
+async function reclaimJobs(client: pg.ClientBase, queueSchema: string, leaseMs: number): Promise<void> {
   const schema = quoteIdentifier(queueSchema);
-  const { rows } = await pool.query<{ locked_by: string }>(
+  const { rows } = await client.query<{ locked_by: string }>(
     `SELECT DISTINCT j.locked_by FROM ${schema}.jobs j
      WHERE j.locked_by IS NOT NULL AND j.task_identifier LIKE 'baton:%'
        AND j.locked_at < now() - $1 * interval '1 millisecond'
@@ -262,17 +308,20 @@ async function reclaimJobs(pool: pg.Pool, queueSchema: string, leaseMs: number):
     [leaseMs, Date.now() - leaseMs],
   );
   if (rows.length === 0) return;
-  await pool.query(`SELECT ${schema}.force_unlock_workers($1::text[])`, [rows.map((row) => row.locked_by)]);
-  await pool.query('DELETE FROM workers WHERE seen_at < $1', [Date.now() - 10 * leaseMs]);
+  await client.query(`SELECT ${schema}.force_unlock_workers($1::text[])`, [rows.map((row) => row.locked_by)]);
+  await client.query('DELETE FROM workers WHERE seen_at < $1', [Date.now() - 10 * leaseMs]);
 }
 
-/** LISTENs for runs that were cancelled or ended, on a connection of its own (not one of the store's pool). */
+/**
+ * LISTENs for runs that were cancelled or ended, on a connection of its own (not one of the
+ * store's pool), which also carries the heartbeat.
+ */
 async function follow(
   connectionString: string,
   schema: string,
   onRun: (runId: string) => void,
 ): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString });
+  const client = new pg.Client({ connectionString, options: `-c search_path=${quoteIdentifier(schema)}` });
   // A lost connection only slows cancels down to the lease renewal's check; it must not crash the worker.
   client.on('error', () => {});
   client.on('notification', (message) => {

@@ -78,7 +78,9 @@ export function executeGraph(
           await recordSkip(run, step, path, skip);
           outcome = 'skipped';
         } else if (prefix === '' && run.runsHere?.(path) === false) {
-          outcome = { outcome: 'waiting', waiting: { paths: [] } };
+          // Awaited like every other outcome: a launch that ended synchronously would count the
+          // graph idle before its siblings were launched.
+          outcome = await Promise.resolve<Outcome>({ outcome: 'waiting', waiting: { paths: [] } });
         } else {
           outcome = await runStep(run, step, path, frameFor(frame, outcomes, node), runGraph);
         }
