@@ -212,11 +212,18 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       );
     }
   });
-  // Step leases are renewed on that connection too, for the same reason: a renewal waiting for a
-  // busy pool could let the lease of a live step run out.
+  // Heartbeats and step lease renewals go through connections of their own: waiting for a pool
+  // busy with steps could make this worker look dead to the others, or let a live step's lease
+  // run out.
+  const liveness = new pg.Pool({
+    connectionString: options.connectionString,
+    max: 2,
+    options: `-c search_path=${quoteIdentifier(store.schema)}`,
+  });
+  liveness.on('error', () => {});
   engine.services.store = Object.assign(Object.create(store) as PostgresStore, {
     claimRun: async (key: string, owner: string, until: number, now: number) =>
-      (await listener.query<{ epoch: number }>(postgresSql.claimLease, [key, owner, until, now])).rows[0]
+      (await liveness.query<{ epoch: number }>(postgresSql.claimLease, [key, owner, until, now])).rows[0]
         ?.epoch,
   });
   let runner: Runner;
@@ -236,12 +243,11 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
     });
   } catch (error) {
     await listener.end();
+    await liveness.end();
     throw error;
   }
-  // On the LISTEN connection, not the store's pool: a pool busy with steps must not make this
-  // worker look dead to the others (they would hand its running jobs to someone else).
   const beat = async () => {
-    await listener.query(
+    await liveness.query(
       `INSERT INTO workers (id, queue_worker_ids, workflows, queues, concurrency, started_at, seen_at, stats)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE SET queue_worker_ids = excluded.queue_worker_ids, seen_at = excluded.seen_at,
@@ -257,7 +263,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         JSON.stringify(health),
       ],
     );
-    await reclaimJobs(listener, queueSchema, leaseMs);
+    await reclaimJobs(liveness, queueSchema, leaseMs);
   };
   await beat();
   let beating: Promise<void> | undefined;
@@ -283,6 +289,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         clearInterval(heartbeat);
         await beating;
         await listener.end().catch(() => {});
+        await liveness.end().catch(() => {});
         await store.pool.query('DELETE FROM workers WHERE id = $1', [id]).catch(() => {});
         health.state = 'stopped';
       })();
@@ -297,7 +304,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
  * unlocked and delivered again (its step's lease has run out by then, so the next attempt takes
  * over and the dead worker's late writes are refused).
  */
-async function reclaimJobs(client: pg.ClientBase, queueSchema: string, leaseMs: number): Promise<void> {
+async function reclaimJobs(client: pg.Pool, queueSchema: string, leaseMs: number): Promise<void> {
   const schema = quoteIdentifier(queueSchema);
   const { rows } = await client.query<{ locked_by: string }>(
     `SELECT DISTINCT j.locked_by FROM ${schema}.jobs j
@@ -312,16 +319,13 @@ async function reclaimJobs(client: pg.ClientBase, queueSchema: string, leaseMs: 
   await client.query('DELETE FROM workers WHERE seen_at < $1', [Date.now() - 10 * leaseMs]);
 }
 
-/**
- * LISTENs for runs that were cancelled or ended, on a connection of its own (not one of the
- * store's pool), which also carries the heartbeat.
- */
+/** LISTENs for runs that were cancelled or ended, on a connection of its own. */
 async function follow(
   connectionString: string,
   schema: string,
   onRun: (runId: string) => void,
 ): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString, options: `-c search_path=${quoteIdentifier(schema)}` });
+  const client = new pg.Client({ connectionString });
   // A lost connection only slows cancels down to the lease renewal's check; it must not crash the worker.
   client.on('error', () => {});
   client.on('notification', (message) => {
