@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createAnswerCommand } from './commands/answer.js';
 import { createApproveCommand } from './commands/approve.js';
@@ -15,6 +14,7 @@ import { createShowCommand } from './commands/show.js';
 import { createValidateCommand } from './commands/validate.js';
 import { createWorkerCommand } from './commands/worker.js';
 import { createWorkersCommand } from './commands/workers.js';
+import { packageVersion } from './package-version.js';
 
 /**
  * The `baton` program: every subcommand with its options and `--help`.
@@ -52,12 +52,4 @@ export function createProgram(): Command {
   ];
   for (const command of commands) program.addCommand(command);
   return program;
-}
-
-// The package root is two levels up from both src/cli and dist/cli.
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
 }

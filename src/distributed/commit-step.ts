@@ -2,17 +2,21 @@ import type pg from 'pg';
 import {
   type AttemptRecord,
   BatonError,
+  type BatonEvent,
+  isLiveEvent,
   leaseLost,
   type RunRecord,
   type RunStatus,
   type StepRecord,
   serializeError,
   toBatonError,
+  type Usage,
   type WorkflowDefinition,
 } from '../core/index.js';
 import { reusable } from '../core/runner/resume-run.js';
 import type { EngineServices, GraphResult, RunState } from '../core/runner/run-state.js';
 import { runOutput } from '../core/runner/run-workflow.js';
+import { eventsChannel } from '../store/postgres/postgres-event-follower.js';
 import { batchUpsertSql, postgresSql as sql } from '../store/postgres/postgres-statements.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
@@ -54,6 +58,8 @@ export interface Commit {
   resume?: boolean;
   /** A decision or a resume: a waiting or cancelled run is running again. */
   reopen?: boolean;
+  /** The attempt's events, journaled here with the run's next seqs (the commit orders a run's writers). */
+  events?: readonly BatonEvent[];
 }
 
 export interface CommitResult {
@@ -113,6 +119,7 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
       });
     }
     await writeSteps(client, commit.writes);
+    const events = [...(commit.events ?? [])];
     let status = head.status;
     if (commit.reopen && status !== 'succeeded') {
       await client.query('UPDATE runs SET status = $2, ended_at = NULL, error = NULL WHERE id = $1', [
@@ -131,6 +138,7 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
     };
     // A cancelled or ended run keeps its step's record and takes nothing more.
     if (status !== 'running' && status !== 'waiting') {
+      await appendEvents(client, store.schema, commit.runId, events);
       await release();
       return { status, dispatched: [] };
     }
@@ -144,7 +152,21 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
       commit.runId,
       next.dispatch,
     );
-    await updateRun(client, commit.runId, next, steps, context.services.clock.now());
+    const now = context.services.clock.now();
+    const usage = await updateRun(client, commit.runId, next, steps, now);
+    events.push(...next.events);
+    if (next.status !== 'running' && next.status !== 'waiting') {
+      events.push({
+        type: 'run-end',
+        runId: commit.runId,
+        status: next.status,
+        time: now,
+        durationMs: now - record.createdAt,
+        ...usage,
+        ...(next.error ? { error: next.error } : {}),
+      });
+    }
+    await appendEvents(client, store.schema, commit.runId, events);
     await release();
     if (next.status !== 'running' && next.status !== 'waiting') {
       await client.query('SELECT pg_notify($1, $2)', [runChannel(store.schema), commit.runId]);
@@ -155,6 +177,8 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
 
 interface Next {
   status: RunStatus;
+  /** What the frontier's pass told (skips). */
+  events: BatonEvent[];
   output?: unknown;
   error?: ReturnType<typeof serializeError>;
   skips: StepWrite[];
@@ -174,6 +198,7 @@ async function frontier(
   for (const step of steps) if (!commit.resume || reusable(step)) replay.set(step.path, step);
   const deferred: string[] = [];
   const skips: StepWrite[] = [];
+  const events: BatonEvent[] = [];
   const controller = new AbortController();
   const pass = await runGraphPass({
     record,
@@ -181,7 +206,7 @@ async function frontier(
     services,
     replay,
     signal: controller.signal,
-    emit: () => {},
+    emit: keepJournaled(events),
     lease: noLease,
     journal: {
       writeStep: async (step, attempt) => {
@@ -204,11 +229,11 @@ async function frontier(
   } catch (thrown) {
     const failure = toBatonError(thrown, 'STEP_FAILED');
     const status = failure.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
-    return { status, error: serializeError(failure), skips, dispatch: [...commit.dispatch] };
+    return { status, error: serializeError(failure), skips, events, dispatch: [...commit.dispatch] };
   }
   if (!graph.waiting) {
     const output = await runOutput(services, definition, scope, graph.outputs, controller.signal);
-    return { status: 'succeeded', output, skips, dispatch: [...commit.dispatch] };
+    return { status: 'succeeded', output, skips, events, dispatch: [...commit.dispatch] };
   }
   const byPath = new Map(steps.map((step) => [step.path, step]));
   const dispatch = [...commit.dispatch];
@@ -224,7 +249,7 @@ async function frontier(
   const onPeople =
     deferred.every((path) => byPath.get(path)?.status === 'waiting') &&
     dispatch.every((entry) => (entry.runAt ?? now) > now);
-  return { status: onPeople ? 'waiting' : 'running', skips, dispatch };
+  return { status: onPeople ? 'waiting' : 'running', skips, events, dispatch };
 }
 
 async function writeSteps(client: pg.PoolClient, writes: readonly StepWrite[]): Promise<void> {
@@ -246,7 +271,7 @@ async function updateRun(
   next: Next,
   steps: readonly StepRecord[],
   now: number,
-): Promise<void> {
+): Promise<{ usage: Usage; costUsd: number }> {
   const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let costUsd = 0;
   for (const step of steps) {
@@ -275,6 +300,37 @@ async function updateRun(
       costUsd,
     ],
   );
+  return { usage, costUsd };
+}
+
+/**
+ * An emit that keeps the events to journal: not the live-only deltas, and not the `step-end` a
+ * pass repeats for every step it reuses from the journal.
+ */
+export function keepJournaled(into: BatonEvent[]): (event: BatonEvent) => void {
+  return (event) => {
+    if (isLiveEvent(event) || (event.type === 'step-end' && event.replayed)) return;
+    into.push(event);
+  };
+}
+
+/** Journals a run's events with the seqs after its last, and wakes its followers in other processes. */
+export async function appendEvents(
+  client: pg.PoolClient,
+  schema: string,
+  runId: string,
+  events: readonly BatonEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const { rows } = await client.query<{ seq: number }>(sql.selectLastEventSeq, [runId]);
+  const last = rows[0]?.seq ?? 0;
+  const numbered = events.map((event, index) => ({ ...event, seq: last + index + 1 }));
+  await client.query(sql.insertEvents, [
+    runId,
+    JSON.stringify(numbered.map((event) => [event.seq, event.type, JSON.stringify(event)])),
+    last,
+  ]);
+  await client.query(sql.notifyEvents, [eventsChannel, `${schema}:${runId}`]);
 }
 
 async function readRun(store: PostgresStore, client: pg.PoolClient, runId: string): Promise<RunRecord> {

@@ -110,7 +110,18 @@ export async function createDistributedRuns(options: DistributedRunsOptions): Pr
         record.id,
         startOptions.queue ?? defaultQueue,
       ]);
-      await commitStep(context, { runId: record.id, writes: [], dispatch: [] });
+      const started = {
+        type: 'run-start',
+        runId: record.id,
+        workflow: record.workflowName,
+        time: record.createdAt,
+      };
+      await commitStep(context, {
+        runId: record.id,
+        writes: [],
+        dispatch: [],
+        events: [{ ...started, type: 'run-start', resumed: false }],
+      });
       return { runId: record.id };
     },
     async decide(runId, path, decision) {

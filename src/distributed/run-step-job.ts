@@ -1,8 +1,14 @@
-import { BatonError, type EventListener, type StepRecord } from '../core/index.js';
+import { BatonError, type BatonEvent, type EventListener, type StepRecord } from '../core/index.js';
 import { isolateListeners } from '../core/runner/isolate-listeners.js';
 import { reusable } from '../core/runner/resume-run.js';
 import { type RunLease, takeLease } from '../core/runner/run-lease.js';
-import { type CommitResult, commitStep, type DistributedContext, type StepWrite } from './commit-step.js';
+import {
+  type CommitResult,
+  commitStep,
+  type DistributedContext,
+  keepJournaled,
+  type StepWrite,
+} from './commit-step.js';
 import { runGraphPass } from './graph-pass.js';
 import { addStepJobs, type Dispatch, type StepJob, stepLeaseKey } from './step-queue.js';
 
@@ -100,11 +106,12 @@ async function runLeased(
   const fence = lease.fence as number;
   if (verdict === 'take-over' && journaled && last) {
     // The process that ran it stopped: its attempt was interrupted, and this one follows it.
-    await store.writeStepUnder(leaseKey, fence, journaled, {
-      ...last,
-      status: 'interrupted',
-      endedAt: services.clock.now(),
-    });
+    await store.writeStep(
+      journaled,
+      { ...last, status: 'interrupted', endedAt: services.clock.now() },
+      fence,
+      leaseKey,
+    );
   }
   const definition = context.definitionOf(record);
   const replay = new Map<string, StepRecord>();
@@ -115,13 +122,20 @@ async function runLeased(
     else replay.set(step.path, { ...step, status: 'running' });
   }
   const held: StepWrite[] = [];
+  // The attempt's events are journaled by its commit, which gives them the run's next seqs.
+  const events: BatonEvent[] = [];
+  const keep = keepJournaled(events);
+  const listeners = isolateListeners(services, options.onEvent);
   const pass = await runGraphPass({
     record,
     definition,
     services,
     replay,
     signal: controller.signal,
-    emit: isolateListeners(services, options.onEvent),
+    emit: (event) => {
+      listeners(event);
+      keep(event);
+    },
     lease,
     journal: {
       writeStep: (step, attempt) => {
@@ -131,9 +145,9 @@ async function runLeased(
         }
         // Other top-level steps only get skip records here; the commit computes those again.
         if (step.path !== job.path && !inside(step.path)) return Promise.resolve();
-        return store.writeStepUnder(leaseKey, fence, step, attempt);
+        return store.writeStep(step, attempt, fence, leaseKey);
       },
-      writeSubCall: (call) => store.writeSubCallUnder(leaseKey, fence, call),
+      writeSubCall: (call) => store.writeSubCall(call, fence, leaseKey),
     },
     runsHere: (path) => {
       if (path === job.path) return true;
@@ -169,6 +183,7 @@ async function runLeased(
       writes: held,
       lease: { key: leaseKey, fence, owner: services.owner },
       dispatch,
+      events,
     });
     return { kind: 'committed', result };
   } catch (error) {

@@ -75,6 +75,15 @@ describe('distributed execution on graphile-worker', () => {
     expect(paths).toEqual([...new Set(paths)]);
     expect(paths).toHaveLength(12);
     expect(new Set(mine.map((entry) => entry.worker)).size).toBe(2);
+    // The workers' events are journaled with gap-free seqs, from run-start to run-end.
+    const events = await store.readEvents(runId);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events[0]?.type).toBe('run-start');
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+    const stepEnds = events.filter((event) => event.type === 'step-end').map((event) => event.path);
+    expect(new Set(stepEnds)).toEqual(
+      new Set([...paths, 'seed', 'each', 'review', 'last', 'chain1', 'chain2', 'join']),
+    );
   });
 
   it('fails the run with the step that failed', async () => {

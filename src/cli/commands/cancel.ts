@@ -31,7 +31,7 @@ export function createCancelCommand(): Command {
       const distributed = await distributedFor(options.db, run.id);
       const outcome = distributed
         ? await distributed.runs.cancel(run.id).finally(() => distributed.close())
-        : await engineFor(opened).cancel(run.id);
+        : await (await engineFor(opened)).cancel(run.id);
       if (distributed) output.note('Workers running its steps stop them within a second.');
       if (!distributed && outcome === 'marked' && run.status === 'running') {
         output.note('The process running it stops at its next lease renewal (within about 10 s).');

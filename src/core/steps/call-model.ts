@@ -7,7 +7,7 @@ import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
 import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk } from './ai-sdk.js';
-import { fromModelError } from './model-error.js';
+import { fromModelError, recoveryOf } from './model-error.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 import { checkTruncation } from './truncation.js';
 
@@ -127,17 +127,21 @@ export async function generateTurn(
     const resolved = resolver.resolve(chain[index], path, {
       onRetry: (retry) => {
         const statusCode = (retry.error as { statusCode?: unknown } | null)?.statusCode;
-        run.emit({
-          type: 'model-retry',
+        const error = fromModelError(retry.error, path, retry.model, run.services.clock.now());
+        const event = {
+          type: 'model-retry' as const,
           runId: run.id,
           path,
           model: retry.model,
           retry: retry.retry,
           ...(typeof statusCode === 'number' ? { statusCode } : {}),
           delayMs: retry.delayMs,
+          ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
           time: run.services.clock.now(),
-          error: serializeError(fromModelError(retry.error, path, retry.model, run.services.clock.now())),
-        });
+          error: serializeError(error),
+        };
+        run.emit(event);
+        context.noteModelRecovery(recoveryOf(event));
       },
     });
     const estimate = estimateCall({
@@ -159,6 +163,7 @@ export async function generateTurn(
         usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
         costUsd: 0,
         cached: true,
+        ...requestOf(call),
       });
       return {
         ...(cached.value as Omit<ModelTurn, 'usage' | 'costUsd'>),
@@ -200,6 +205,12 @@ export async function generateTurn(
         ...(unpriced ? { unpriced: true } : {}),
         cached: false,
         finishReason: result.finishReason,
+        ...requestOf(call),
+        responseModel: result.response.modelId,
+        responseId: result.response.id,
+        ...(run.services.captureModelContent
+          ? { content: { ...system(call), input: call.messages, output: result.responseMessages } }
+          : {}),
       });
       // `output` is a getter that throws when the model answered with tool calls only.
       const output: unknown = call.schema && result.finishReason !== 'tool-calls' ? result.output : undefined;
@@ -236,16 +247,17 @@ export async function generateTurn(
       const error = fromModelError(thrown, path, resolved.id, run.services.clock.now());
       const next = chain[index + 1];
       if (index + 1 >= chain.length || context.signal.aborted) throw error;
-      const time = run.services.clock.now();
-      run.emit({
-        type: 'model-fallback',
+      const event = {
+        type: 'model-fallback' as const,
         runId: run.id,
         path,
         from: resolved.id,
         to: String(next),
-        time,
+        time: run.services.clock.now(),
         error: serializeError(error),
-      });
+      };
+      run.emit(event);
+      context.noteModelRecovery(recoveryOf(event));
     }
   }
 }
@@ -296,6 +308,22 @@ function modelCallKey(resolved: ResolvedModel, call: ModelCall): string {
 function rawJsonOutput(ai: Awaited<ReturnType<typeof loadAiSdk>>, schema: JsonSchema) {
   const object = ai.Output.object({ schema: ai.jsonSchema(schema as JSONSchema7) });
   return { ...object, parseCompleteOutput: async ({ text }: { text: string }): Promise<unknown> => text };
+}
+
+/** The sampling parameters a call set, for the `model-call` event. */
+function requestOf(call: ModelCall): { request?: { temperature?: number; maxOutputTokens?: number } } {
+  const { temperature, maxOutputTokens } = call;
+  if (temperature === undefined && maxOutputTokens === undefined) return {};
+  return {
+    request: {
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+    },
+  };
+}
+
+function system(call: ModelCall): { system?: string } {
+  return call.system !== undefined ? { system: call.system } : {};
 }
 
 function charactersOf(call: ModelCall): number {
