@@ -92,14 +92,16 @@ async function runLeased(
 ): Promise<JobOutcome> {
   const { context } = options;
   const { store, services } = context;
-  const record = await store.getRun(job.run);
+  const [record, steps, attempts] = await Promise.all([
+    store.getRun(job.run),
+    store.listSteps(job.run),
+    store.listAttempts(job.run, job.path),
+  ]);
   if (!record) return { kind: 'skipped', reason: 'no such run' };
   if (record.status !== 'running' && record.status !== 'waiting') {
     return { kind: 'skipped', reason: `run ${record.status}` };
   }
-  const steps = await store.listSteps(job.run);
   const journaled = steps.find((step) => step.path === job.path);
-  const attempts = await store.listAttempts(job.run, job.path);
   const last = attempts.at(-1);
   const verdict = compareAttempt(job, journaled, last?.status);
   if (verdict !== 'run' && verdict !== 'take-over') return { kind: 'skipped', reason: verdict };

@@ -183,3 +183,32 @@ describe('time without a process', () => {
     expect(ended).toMatchObject({ status: 'succeeded', output: { only: 'two' } });
   });
 });
+
+describe('workflow limits across workers', () => {
+  it('runs at most `limits.name` steps under that name at once, on all workers together', async () => {
+    let running = 0;
+    let most = 0;
+    const slow = async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      running--;
+      return 'done';
+    };
+    const steps: Step[] = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({
+      id,
+      kind: 'transform',
+      value: { function: 'slow' },
+      limit: 'vendor',
+    }));
+    const definition: WorkflowDefinition = {
+      workflow: { name: 'limited', steps, limits: { vendor: 2 } },
+      functions: { slow },
+    };
+    // Three workers, each of which alone would run all six at once.
+    for (let index = 0; index < 3; index++) await startWorker(definition);
+    const { runId } = await runs.start(definition);
+    expect((await runs.settled(runId)).status).toBe('succeeded');
+    expect(most).toBe(2);
+  });
+});
