@@ -69,9 +69,13 @@ export function createWorkerCommand(): Command {
     const definitions = await Promise.all(
       files.map((file) => loadWorkflowFile(file, moduleOptions(options))),
     );
-    const models = await modelsForRun(options);
     const opened = await openDistributed(options.db, definitions);
-    const { createWorker } = await import('../../distributed/index.js');
+    const { createWorker, sharedRateLimiters } = await import('../../distributed/index.js');
+    // Provider rate limits hold across every worker of the journal.
+    const models = await modelsForRun(options, sharedRateLimiters(opened.store)).catch(async (error) => {
+      await opened.close();
+      throw error;
+    });
     try {
       const worker = await createWorker({
         store: opened.store,
