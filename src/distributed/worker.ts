@@ -217,7 +217,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
   // run out.
   const liveness = new pg.Pool({
     connectionString: options.connectionString,
-    max: 2,
+    max: 1,
     options: `-c search_path=${quoteIdentifier(store.schema)}`,
   });
   liveness.on('error', () => {});

@@ -20,13 +20,14 @@ const definition = createDistributedWorkflow(
   },
   (path) => 20 + ((path.length * 7919) % 60),
 );
-const store = await PostgresStore.open({ connectionString: url, schema, maxConnections: 6 });
+const store = await PostgresStore.open({ connectionString: url, schema, maxConnections: 3 });
 const worker = await createWorker({
   store,
   connectionString: url,
   queueSchema,
   workflows: [definition],
   concurrency: 4,
+  queueConnections: 2,
   pollIntervalMs: 200,
   leaseMs: Number(leaseMs),
   shutdownGraceMs: 2000,

@@ -17,7 +17,7 @@ import { createDistributedWorkflow, queueSchemaFor } from './distributed-fixture
  * worker is SIGKILLed and restarted, or frozen with SIGSTOP past its lease and let go, every
  * 0.5-2 s. `BATON_CHAOS_RUNS=200` runs the full size; CI runs fewer to fit in about two minutes.
  */
-const runCount = Number(process.env.BATON_CHAOS_RUNS ?? 100);
+const runCount = Number(process.env.BATON_CHAOS_RUNS ?? 60);
 const leaseMs = 1500;
 const seed = Number(process.env.BATON_CHAOS_SEED ?? Date.now() % 100_000);
 

@@ -39,6 +39,7 @@ async function startWorker(
     queueSchema,
     workflows: [definition],
     pollIntervalMs: 100,
+    queueConnections: 2,
     leaseMs: 1500,
     random: () => 0.5,
     ...(onJob ? { onJob } : {}),

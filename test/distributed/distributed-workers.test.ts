@@ -34,6 +34,7 @@ beforeAll(async () => {
         workflows: [definition],
         concurrency: 3,
         pollIntervalMs: 100,
+        queueConnections: 2,
         leaseMs: 2000,
       }),
     );
