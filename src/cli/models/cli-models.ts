@@ -6,7 +6,7 @@ import {
   loadModelConfig,
   type ModelConfig,
   parseModelName,
-  priceOfModel,
+  pricingOf,
   type RateLimiterPool,
 } from '../../models/index.js';
 
@@ -99,7 +99,7 @@ export async function createCliModels(options: {
     configFile: file,
     defaultModel,
     usesMock,
-    pricing: (id) => priceOfModel(id, merged.pricing ? { overrides: merged.pricing } : {}),
+    pricing: (id) => pricingOf(id, merged.pricing ? { overrides: merged.pricing } : {}),
     idOf,
     undefinedAliases: (names) => names.filter((name) => !known(name) && name !== 'default'),
     checkReachable: (name) => ping(resolver, name),
