@@ -127,14 +127,16 @@ async function replay({ response: recorded }: Fixture, response: ServerResponse)
 
 /**
  * An OpenAI-style server that answers 429 (with `retry-after-ms`) to any request beyond `limit`
- * in the last `windowMs`, as it counts them on arrival; `arrivals` holds the accepted ones' times.
+ * in the last `windowMs`, as it counts them on arrival, and answers the others (streamed when the
+ * request asks for a stream); `arrivals` holds the accepted ones' times.
  */
 export async function startRateLimitedServer(limit: number, windowMs: number) {
   const answer = loadFixture('openai/chat-text');
+  const streamed = loadFixture('openai/chat-stream');
   const window: number[] = [];
   const arrivals: number[] = [];
   const stats = { accepted: 0, rejected: 0 };
-  const server = await startFixtureServer((): Fixture => {
+  const server = await startFixtureServer((request): Fixture => {
     const now = performance.now();
     while (window.length > 0 && (window[0] ?? 0) <= now - windowMs) window.shift();
     if (window.length >= limit) {
@@ -157,7 +159,7 @@ export async function startRateLimitedServer(limit: number, windowMs: number) {
     window.push(now);
     arrivals.push(now);
     stats.accepted++;
-    return answer;
+    return (request.body as { stream?: boolean } | undefined)?.stream ? streamed : answer;
   });
   return { url: server.url, stats, arrivals, close: () => server.close() };
 }
