@@ -13,6 +13,8 @@ import { createRunsCommand } from './commands/runs.js';
 import { createServeCommand } from './commands/serve.js';
 import { createShowCommand } from './commands/show.js';
 import { createValidateCommand } from './commands/validate.js';
+import { createWorkerCommand } from './commands/worker.js';
+import { createWorkersCommand } from './commands/workers.js';
 import { packageVersion } from './package-version.js';
 
 /**
@@ -47,6 +49,8 @@ export function createProgram(): Command {
     createModelsCommand(),
     createEvalCommand(),
     createServeCommand(),
+    createWorkerCommand(),
+    createWorkersCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;
