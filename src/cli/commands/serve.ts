@@ -23,6 +23,8 @@ interface ServeCommandOptions extends CommonOptions, ModelOptions, ModuleRootOpt
   tokensFile?: string;
   cors?: string[];
   bodyLimit?: number;
+  /** False with `--no-sweep`. */
+  sweep?: boolean;
 }
 
 // The Studio is built into dist/ui; this file is dist/cli/commands/serve.js once built.
@@ -61,6 +63,10 @@ export function createServeCommand(): Command {
             (value: string, previous: string[] = []) => [...previous, value],
           )
           .option(
+            '--no-sweep',
+            'leave due approvals and abandoned runs alone (workers own time: docs/deploy.md)',
+          )
+          .option(
             '--body-limit <bytes>',
             'the largest request body accepted (default 1 MiB)',
             parsePositiveInteger,
@@ -97,6 +103,7 @@ export function createServeCommand(): Command {
         ...(options.cors ? { corsOrigins: options.cors } : {}),
         ...(options.bodyLimit ? { bodyLimitBytes: options.bodyLimit } : {}),
         ...(options.watch ? { watch: true } : {}),
+        ...(options.sweep === false ? { sweepIntervalMs: false as const } : {}),
         version: packageVersion(),
       });
       // Runs the server executes are exported like the CLI's when OTEL_EXPORTER_OTLP_* is set.
