@@ -69,7 +69,9 @@ describe('baton serve', () => {
   it('takes tokens from BATON_SERVER_TOKENS', async () => {
     const cwd = makeWorkspace({ 'flows/greet.yaml': greetYaml });
     workspaces.push(cwd);
-    const { url } = await serve(cwd, ['--no-sweep'], { BATON_SERVER_TOKENS: 'ana:approver:ana-secret-token-123' });
+    const { url } = await serve(cwd, ['--no-sweep'], {
+      BATON_SERVER_TOKENS: 'ana:approver:ana-secret-token-123',
+    });
     expect((await fetch(`${url}/api/me`)).status).toBe(401);
     const me = await fetch(`${url}/api/me`, { headers: { authorization: 'Bearer ana-secret-token-123' } });
     expect(await me.json()).toEqual({ name: 'ana', role: 'approver' });
