@@ -1,0 +1,118 @@
+import '@xyflow/react/dist/style.css';
+import { type Edge, Handle, type Node, type NodeProps, Position, ReactFlow } from '@xyflow/react';
+import { useMemo } from 'react';
+import type { StepStatus, WorkflowGraph } from '../api-types.ts';
+import { layoutGraph } from './graph-layout.ts';
+
+type StepData = {
+  label: string;
+  kind: string;
+  model?: string;
+  status?: StepStatus | 'pending';
+  critical: boolean;
+  selected: boolean;
+  group: boolean;
+};
+
+function StepNode({ data }: NodeProps<Node<StepData>>) {
+  const classes = [
+    data.group ? 'group-node' : 'step-node',
+    `kind-${data.kind}`,
+    `status-${data.status ?? 'none'}`,
+    data.critical ? 'critical' : '',
+    data.selected ? 'selected' : '',
+  ];
+  return (
+    <div className={classes.join(' ')} data-step={data.label} data-status={data.status ?? ''}>
+      <Handle type="target" position={Position.Top} isConnectable={false} />
+      <div className="node-title">
+        <span className="node-kind">{data.kind}</span>
+        <span className="node-label">{data.label}</span>
+      </div>
+      {data.model && <div className="node-model">{data.model}</div>}
+      {data.status && !data.group && <div className="node-status">{data.status}</div>}
+      <Handle type="source" position={Position.Bottom} isConnectable={false} />
+    </div>
+  );
+}
+
+const nodeTypes = { step: StepNode };
+
+export interface WorkflowGraphViewProps {
+  graph: WorkflowGraph;
+  /** Status per graph node id (step id), for a run. */
+  statuses?: Map<string, StepStatus | 'pending'>;
+  /** Node ids on the critical path. */
+  critical?: Set<string>;
+  selected?: string | undefined;
+  onSelect?: (id: string) => void;
+}
+
+/** A workflow's steps as a graph: kinds and models on the nodes, maps, loops and branches as groups. */
+export function WorkflowGraphView(props: WorkflowGraphViewProps) {
+  const placed = useMemo(() => layoutGraph(props.graph), [props.graph]);
+  const nodes = useMemo<Node<StepData>[]>(() => {
+    const byId = new Map(props.graph.nodes.map((node) => [node.id, node]));
+    return placed.nodes.map((box) => {
+      const source = byId.get(box.id);
+      const data: StepData = {
+        label: source?.label ?? box.id,
+        kind: source?.kind ?? 'step',
+        critical: props.critical?.has(box.id) ?? false,
+        selected: props.selected === box.id,
+        group: box.group,
+      };
+      if (source?.model) data.model = source.model;
+      const status = props.statuses?.get(box.id);
+      if (status) data.status = status;
+      const node: Node<StepData> = {
+        id: box.id,
+        type: 'step',
+        position: { x: box.x, y: box.y },
+        data,
+        width: box.width,
+        height: box.height,
+        style: { width: box.width, height: box.height },
+        draggable: false,
+        connectable: false,
+      };
+      if (source?.parent && byId.has(source.parent)) node.parentId = source.parent;
+      if (box.group) node.zIndex = -1;
+      return node;
+    });
+  }, [placed, props.graph, props.statuses, props.critical, props.selected]);
+  const edges = useMemo<Edge[]>(
+    () =>
+      props.graph.edges.map((edge) => {
+        const critical = (props.critical?.has(edge.from) && props.critical?.has(edge.to)) ?? false;
+        const result: Edge = {
+          id: `${edge.from}->${edge.to}`,
+          source: edge.from,
+          target: edge.to,
+          className: critical ? 'critical-edge' : '',
+          animated: props.statuses?.get(edge.to) === 'running',
+        };
+        if (edge.label) result.label = edge.label;
+        return result;
+      }),
+    [props.graph, props.critical, props.statuses],
+  );
+  const height = Math.min(640, Math.max(220, placed.height + 60));
+  return (
+    <div className="graph" style={{ height }}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        fitView
+        fitViewOptions={{ padding: 0.15 }}
+        minZoom={0.2}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={props.onSelect !== undefined}
+        onNodeClick={(_, node) => props.onSelect?.(node.id)}
+        proOptions={{ hideAttribution: true }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,276 @@
+import { useState } from 'react';
+import { encodeStepPath, failureOf, post } from '../api.ts';
+import type { RunDetail, StepDetail, StepRecord } from '../api-types.ts';
+import { JsonBlock, StatusBadge } from '../components/readable-value.tsx';
+import { findStepDefinition } from '../definition.ts';
+import { formatCost, formatDuration, formatJson, formatTime, formatTokens } from '../format.ts';
+import { navigate } from '../router.tsx';
+import { useFetch } from '../use-fetch.ts';
+
+/**
+ * One step instance: its input and output, the prompt it was given, the text it streams while it
+ * runs, its attempts with their errors and hints, its model and tool calls, tokens and cost; and,
+ * for a finished run, the form that forks the run from this step.
+ */
+export function StepPanel(props: {
+  run: RunDetail;
+  step: StepRecord;
+  streaming: string | undefined;
+  canFork: boolean;
+  onClose: () => void;
+}) {
+  const { run, step } = props;
+  // Asked again whenever the step changes state, so the output appears when it ends.
+  const detail = useFetch<StepDetail>(
+    `/api/runs/${encodeURIComponent(run.id)}/steps/${encodeStepPath(step.path)}?v=${step.status}-${step.attempt}`,
+  );
+  const record = detail.data?.step ?? step;
+  const definition = findStepDefinition(run.definition.steps, step.stepId);
+  const [forking, setForking] = useState(false);
+  return (
+    <aside className="step-panel" aria-label={`Step ${step.path}`}>
+      <div className="step-panel-header">
+        <h2>{step.path}</h2>
+        <StatusBadge status={step.status} />
+        <button type="button" className="link-button" onClick={props.onClose} aria-label="Close step">
+          ✕
+        </button>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Kind</dt>
+          <dd>{record.kind}</dd>
+        </div>
+        {record.model && (
+          <div>
+            <dt>Model</dt>
+            <dd>{record.model}</dd>
+          </div>
+        )}
+        <div>
+          <dt>Attempt</dt>
+          <dd>{record.attempt}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>
+            {formatDuration(
+              record.startedAt !== undefined && record.endedAt !== undefined
+                ? record.endedAt - record.startedAt
+                : undefined,
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Tokens</dt>
+          <dd>{formatTokens(record.usage)}</dd>
+        </div>
+        <div>
+          <dt>Cost</dt>
+          <dd>{formatCost(record.costUsd)}</dd>
+        </div>
+      </dl>
+      {record.note && <p className="note">{record.note}</p>}
+      {props.canFork && !forking && (
+        <button type="button" onClick={() => setForking(true)}>
+          Fork from this step…
+        </button>
+      )}
+      {forking && (
+        <ForkForm
+          run={run}
+          step={record}
+          definitionModel={definition?.model}
+          definitionPrompt={definition?.prompt}
+          onCancel={() => setForking(false)}
+        />
+      )}
+      {(step.status === 'running' || props.streaming) && (
+        <section>
+          <h3>Streaming</h3>
+          <pre className="streaming" aria-live="polite" data-streaming={step.path}>
+            {props.streaming ?? ''}
+            {step.status === 'running' && <span className="cursor">▍</span>}
+          </pre>
+        </section>
+      )}
+      {record.error && (
+        <div className="error-box">
+          <strong>{record.error.code}</strong> {record.error.message}
+          {record.error.hint && <div className="hint">{record.error.hint}</div>}
+        </div>
+      )}
+      <section>
+        <h3>Input</h3>
+        {record.input === undefined ? (
+          <p className="muted">—</p>
+        ) : (
+          <JsonBlock value={record.input} label="step input" />
+        )}
+      </section>
+      <section>
+        <h3>Output</h3>
+        {record.output === undefined ? (
+          <p className="muted">—</p>
+        ) : (
+          <JsonBlock value={record.output} label="step output" />
+        )}
+      </section>
+      {definition && (definition.prompt !== undefined || definition.system !== undefined) && (
+        <section>
+          <h3>Prompt</h3>
+          {definition.system !== undefined && <JsonBlock value={definition.system} label="system prompt" />}
+          <JsonBlock value={definition.prompt} label="prompt template" />
+        </section>
+      )}
+      <section>
+        <h3>Attempts</h3>
+        {(detail.data?.attempts ?? []).length === 0 && <p className="muted">—</p>}
+        <ol className="attempts">
+          {(detail.data?.attempts ?? []).map((attempt) => (
+            <li key={attempt.attempt}>
+              <StatusBadge status={attempt.status} /> attempt {attempt.attempt},{' '}
+              {formatTime(attempt.startedAt)},{' '}
+              {formatDuration(
+                attempt.endedAt === undefined ? undefined : attempt.endedAt - attempt.startedAt,
+              )}
+              {attempt.error && (
+                <div className="error-box">
+                  <strong>{attempt.error.code}</strong> {attempt.error.message}
+                  {attempt.error.hint && <div className="hint">{attempt.error.hint}</div>}
+                </div>
+              )}
+            </li>
+          ))}
+        </ol>
+      </section>
+      <section>
+        <h3>Model and tool calls</h3>
+        {(detail.data?.calls ?? []).length === 0 && <p className="muted">—</p>}
+        {(detail.data?.calls ?? []).map((call) => (
+          <details key={call.sequence} className="call">
+            <summary>
+              #{call.sequence} {call.kind}
+              {call.name ? ` · ${call.name}` : ''}{' '}
+              <span className="muted small">{formatTime(call.createdAt)}</span>
+            </summary>
+            {call.request !== undefined && (
+              <>
+                <h4>Request (prompt and messages)</h4>
+                <JsonBlock value={call.request} />
+              </>
+            )}
+            {call.response !== undefined && (
+              <>
+                <h4>Response</h4>
+                <JsonBlock value={call.response} />
+              </>
+            )}
+          </details>
+        ))}
+      </section>
+    </aside>
+  );
+}
+
+/**
+ * Starts a fork of the run from this step with a new input, prompt or model; the fork reuses the
+ * journaled outputs of everything upstream. Only what was changed is sent as an override.
+ */
+function ForkForm(props: {
+  run: RunDetail;
+  step: StepRecord;
+  definitionModel: string | string[] | undefined;
+  definitionPrompt: unknown;
+  onCancel: () => void;
+}) {
+  const initialModel =
+    props.step.model ??
+    (Array.isArray(props.definitionModel) ? props.definitionModel[0] : props.definitionModel) ??
+    '';
+  const initialPrompt = typeof props.definitionPrompt === 'string' ? props.definitionPrompt : '';
+  const initialInput = props.step.input === undefined ? '' : formatJson(props.step.input);
+  const [model, setModel] = useState(initialModel);
+  const [prompt, setPrompt] = useState(initialPrompt);
+  const [input, setInput] = useState(initialInput);
+  const [error, setError] = useState<string>();
+  const submit = async () => {
+    const override: { model?: string; prompt?: string; input?: unknown } = {};
+    if (model !== initialModel && model.trim()) override.model = model.trim();
+    if (prompt !== initialPrompt) override.prompt = prompt;
+    if (input !== initialInput) {
+      try {
+        override.input = JSON.parse(input);
+      } catch {
+        override.input = input;
+      }
+    }
+    try {
+      const { runId } = await post<{ runId: string }>(
+        `/api/runs/${encodeURIComponent(props.run.id)}/replay`,
+        {
+          from: props.step.path,
+          overrides: { [props.step.path]: override },
+        },
+      );
+      navigate(`/diff/${encodeURIComponent(props.run.id)}/${encodeURIComponent(runId)}`);
+    } catch (reason) {
+      const failure = failureOf(reason);
+      setError(
+        failure
+          ? [
+              failure.message,
+              ...failure.problems.map((problem) => `${String(problem.path)}: ${problem.message}`),
+            ].join('\n')
+          : String(reason),
+      );
+    }
+  };
+  return (
+    <form
+      className="fork-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <h3>Fork from {props.step.path}</h3>
+      <p className="muted small">
+        Steps upstream keep their outputs; this step and those after it run again.
+      </p>
+      <label>
+        Model
+        <input name="fork.model" value={model} onChange={(event) => setModel(event.target.value)} />
+      </label>
+      {initialPrompt !== '' && (
+        <label>
+          Prompt
+          <textarea
+            name="fork.prompt"
+            rows={5}
+            value={prompt}
+            onChange={(event) => setPrompt(event.target.value)}
+          />
+        </label>
+      )}
+      <label>
+        Step input (JSON)
+        <textarea
+          name="fork.input"
+          rows={5}
+          value={input}
+          onChange={(event) => setInput(event.target.value)}
+        />
+      </label>
+      {error && (
+        <pre className="error" role="alert">
+          {error}
+        </pre>
+      )}
+      <button type="submit">Start fork</button>
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </form>
+  );
+}
