@@ -36,6 +36,15 @@ export async function ensureBuilt(): Promise<void> {
             stdio: 'pipe',
           },
         );
+        // The Studio ships in the package too (`dist/ui`), as `npm run build` makes it.
+        execFileSync(
+          process.execPath,
+          [join(root, 'node_modules/vite/bin/vite.js'), 'build', 'ui', '--logLevel', 'warn'],
+          {
+            cwd: root,
+            stdio: 'pipe',
+          },
+        );
         writeFileSync(buildStamp, new Date().toISOString());
       }
     } finally {

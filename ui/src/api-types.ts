@@ -169,13 +169,15 @@ export interface StepDetail {
 }
 
 export interface WebhookDelivery {
-  id?: string;
-  url?: string;
-  event?: string;
-  status?: string | number;
-  attempts?: number;
-  createdAt?: number;
-  [key: string]: unknown;
+  id: string;
+  event: 'approval-requested' | 'run-ended' | 'run-failed';
+  url: string;
+  runId: string;
+  attempt: number;
+  status: 'delivered' | 'failed' | 'retrying';
+  statusCode?: number;
+  error?: string;
+  time: number;
 }
 
 /** One event of `GET /api/runs/:id/events`: journaled ones carry `seq`, live deltas do not. */

@@ -74,7 +74,7 @@ export async function followEvents(url: string, options: FollowOptions): Promise
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers };
       if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-      const response = await fetchImpl(url, { headers, signal: options.signal, cache: 'no-store' });
+      const response = await fetchImpl(url, { headers, signal: options.signal });
       if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
       options.onConnection?.(true);
       const parse = createEventParser((event) => {

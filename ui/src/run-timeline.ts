@@ -132,8 +132,15 @@ function applyEvent(timeline: RunTimeline, event: RunEvent): void {
 
 /** `review[3]/check#2` → `check`: the step id is the last segment without its index. */
 export function stepIdOf(path: string): string {
-  const last = path.split('/').at(-1) ?? path;
-  return last.replace(/[[#].*$/, '');
+  return nodeIdOf(path).split('/').at(-1) ?? path;
+}
+
+/** `review[3]/check#2` → `review/check`: the graph node of a step instance (inner steps are `outer/inner`). */
+export function nodeIdOf(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => segment.replace(/[[#].*$/, ''))
+    .join('/');
 }
 
 /** Steps of the page: the journal's records, with the live state where the events are newer. */
@@ -164,12 +171,13 @@ const statusOrder: Array<StepStatus | 'pending'> = [
 ];
 
 /** One status per graph node: the most pressing of its instances (a running map item wins). */
-export function statusByStepId(steps: StepRecord[]): Map<string, StepStatus | 'pending'> {
+export function statusByNode(steps: StepRecord[]): Map<string, StepStatus | 'pending'> {
   const result = new Map<string, StepStatus | 'pending'>();
   for (const step of steps) {
-    const before = result.get(step.stepId);
+    const node = nodeIdOf(step.path);
+    const before = result.get(node);
     if (before === undefined || statusOrder.indexOf(step.status) < statusOrder.indexOf(before))
-      result.set(step.stepId, step.status);
+      result.set(node, step.status);
   }
   return result;
 }
@@ -182,7 +190,8 @@ export function criticalPath(steps: StepRecord[], edges: GraphEdge[]): Set<strin
   const ended = new Map<string, number>();
   for (const step of steps) {
     if (step.endedAt === undefined || step.status === 'skipped') continue;
-    ended.set(step.stepId, Math.max(ended.get(step.stepId) ?? 0, step.endedAt));
+    const node = nodeIdOf(step.path);
+    ended.set(node, Math.max(ended.get(node) ?? 0, step.endedAt));
   }
   const path = new Set<string>();
   let current: string | undefined;

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { JsonSchema, Problem } from '../api-types.ts';
+import { problemParts } from '../problem-path.ts';
 
 /**
  * A form generated from a JSON Schema: objects become labelled fields, enums selects, booleans
@@ -262,12 +263,6 @@ function fieldKeys(schema: JsonSchema, path: string[]): string[] {
   if (schemaType(schema) === 'object' && properties)
     for (const [key, child] of Object.entries(properties)) keys.push(...fieldKeys(child, [...path, key]));
   return keys;
-}
-
-/** `/plan`, `plan`, `$.steps[0].name`, `["plan"]` all become segments. */
-export function problemParts(path: Problem['path']): string[] {
-  const parts = Array.isArray(path) ? path.map(String) : String(path).split(/[./[\]]+/);
-  return parts.filter((part) => part !== '' && part !== '$' && part !== '(root)');
 }
 
 /**

@@ -7,7 +7,7 @@ import { JsonBlock, StatusBadge } from '../components/readable-value.tsx';
 import { WorkflowGraphView } from '../components/workflow-graph.tsx';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../format.ts';
 import { Link } from '../router.tsx';
-import { criticalPath, isTerminal, mergeSteps, statusByStepId } from '../run-timeline.ts';
+import { criticalPath, isTerminal, mergeSteps, nodeIdOf, statusByNode } from '../run-timeline.ts';
 import { useFetch } from '../use-fetch.ts';
 import { useRunTimeline } from '../use-run-timeline.ts';
 import { ApprovalCard } from './approval-card.tsx';
@@ -38,9 +38,9 @@ export function RunView({ runId }: { runId: string }) {
   const graph: WorkflowGraph = useMemo(
     () =>
       workflow.data?.graph ?? {
-        nodes: [...new Set(steps.map((step) => step.stepId))].map((id) => ({
+        nodes: [...new Set(steps.map((step) => nodeIdOf(step.path)))].map((id) => ({
           id,
-          kind: steps.find((step) => step.stepId === id)?.kind ?? 'step',
+          kind: steps.find((step) => nodeIdOf(step.path) === id)?.kind ?? 'step',
           label: id,
         })),
         edges: [],
@@ -48,7 +48,7 @@ export function RunView({ runId }: { runId: string }) {
     [workflow.data, steps],
   );
   const statuses = useMemo(() => {
-    const map = new Map<string, StepStatus | 'pending'>(statusByStepId(steps));
+    const map = new Map<string, StepStatus | 'pending'>(statusByNode(steps));
     for (const node of graph.nodes)
       if (!map.has(node.id) && !graph.nodes.some((child) => child.parent === node.id))
         map.set(node.id, 'pending');
@@ -95,7 +95,7 @@ export function RunView({ runId }: { runId: string }) {
           {operator && isTerminal(status) && (
             <button
               type="button"
-              onClick={() => setSelected(selected ?? steps[0]?.path)}
+              onClick={() => setSelected(steps.find((step) => step.path === step.stepId)?.path)}
               title="Pick a step, then Fork from it"
             >
               Replay from a step…
@@ -162,8 +162,8 @@ export function RunView({ runId }: { runId: string }) {
             graph={graph}
             statuses={statuses}
             critical={critical}
-            selected={selectedStep?.stepId}
-            onSelect={(id) => setSelected(steps.find((step) => step.stepId === id)?.path ?? selected)}
+            selected={selectedStep ? nodeIdOf(selectedStep.path) : undefined}
+            onSelect={(id) => setSelected(steps.find((step) => nodeIdOf(step.path) === id)?.path ?? selected)}
           />
           <p className="legend muted small">
             <span className="swatch status-running" /> running <span className="swatch status-succeeded" />{' '}
@@ -231,7 +231,8 @@ export function RunView({ runId }: { runId: string }) {
             run={run}
             step={selectedStep}
             streaming={timeline.streaming.get(selectedStep.path)}
-            canFork={operator && isTerminal(status)}
+            // A fork starts again at a top-level step; an inner step is forked through its map or loop.
+            canFork={operator && isTerminal(status) && selectedStep.path === selectedStep.stepId}
             onClose={() => setSelected(undefined)}
           />
         )}

@@ -1,6 +1,7 @@
 import type { WebhookDelivery } from '../api-types.ts';
-import { JsonBlock } from '../components/readable-value.tsx';
+import { StatusBadge } from '../components/readable-value.tsx';
 import { formatTime } from '../format.ts';
+import { Link } from '../router.tsx';
 import { useFetch } from '../use-fetch.ts';
 
 /** The webhook delivery log: each event sent, where, how it was answered, and the retries. */
@@ -18,25 +19,39 @@ export function WebhooksView() {
             <tr>
               <th>When</th>
               <th>Event</th>
+              <th>Run</th>
               <th>URL</th>
+              <th className="number">Attempt</th>
               <th>Status</th>
-              <th className="number">Attempts</th>
-              <th>Details</th>
+              <th>Answer</th>
             </tr>
           </thead>
           <tbody>
-            {deliveries.map((delivery, index) => (
-              <tr key={String(delivery.id ?? index)}>
-                <td>{formatTime(typeof delivery.createdAt === 'number' ? delivery.createdAt : undefined)}</td>
-                <td>{String(delivery.event ?? '')}</td>
-                <td>{String(delivery.url ?? '')}</td>
-                <td>{String(delivery.status ?? '')}</td>
-                <td className="number">{String(delivery.attempts ?? '')}</td>
+            {deliveries.map((delivery) => (
+              <tr key={`${delivery.id}:${delivery.attempt}`}>
+                <td>{formatTime(delivery.time)}</td>
+                <td>{delivery.event}</td>
                 <td>
-                  <details>
-                    <summary>all fields</summary>
-                    <JsonBlock value={delivery} />
-                  </details>
+                  <Link to={`/runs/${encodeURIComponent(delivery.runId)}`}>
+                    {delivery.runId.slice(0, 12)}
+                  </Link>
+                </td>
+                <td>{delivery.url}</td>
+                <td className="number">{delivery.attempt}</td>
+                <td>
+                  <StatusBadge
+                    status={
+                      delivery.status === 'delivered'
+                        ? 'succeeded'
+                        : delivery.status === 'failed'
+                          ? 'failed'
+                          : 'waiting'
+                    }
+                  />{' '}
+                  {delivery.status}
+                </td>
+                <td>
+                  {delivery.statusCode ?? ''} {delivery.error ?? ''}
                 </td>
               </tr>
             ))}
