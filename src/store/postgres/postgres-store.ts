@@ -422,6 +422,17 @@ function listRunsQuery(filter: RunFilter): { text: string; values: unknown[] } {
   if (filter.workflowName !== undefined) add('r.workflow_name = ?', filter.workflowName);
   if (filter.status !== undefined) add('r.status = ?', filter.status);
   if (filter.since !== undefined) add('r.created_at >= ?', filter.since);
+  if (filter.before !== undefined) {
+    // A row comparison, so the (created_at DESC, id DESC) index serves the page without a sort.
+    values.push(filter.before.createdAt, filter.before.id);
+    conditions.push(`(r.created_at, r.id) < ($${values.length - 1}, $${values.length})`);
+  }
+  if (filter.search !== undefined) {
+    values.push(filter.search);
+    conditions.push(
+      `(strpos(r.id, $${values.length}) > 0 OR strpos(r.workflow_name, $${values.length}) > 0)`,
+    );
+  }
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   let text = `${sql.selectRun.replace('WHERE r.id = $1', where)} ORDER BY r.created_at DESC, r.id DESC`;
   if (filter.limit !== undefined) {
