@@ -160,10 +160,12 @@ export function createProviderModel(
       });
     case 'mock': {
       const latency = Number(settings.options.latencyMs ?? entry.latencyMs ?? 0);
+      const tokenMs = Number(settings.options.tokenMs ?? 0);
       const failures = settings.options.fail?.split(',') ?? entry.failures;
       return createMockModel({
         name: modelId,
         latencyMs: Number.isFinite(latency) ? latency : 0,
+        tokenMs: Number.isFinite(tokenMs) ? tokenMs : 0,
         clock: settings.clock,
         ...(failures ? { failures } : {}),
       });
