@@ -1,0 +1,196 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pending, RunDetail, StepDetail } from '../../ui/src/api-types.ts';
+import {
+  api,
+  type Browser,
+  chromiumPath,
+  collectPageErrors,
+  launchBrowser,
+  type RunningServer,
+  screenshot,
+  startServer,
+  waitForApi,
+  workflowsFolder,
+} from './studio-harness.js';
+
+/**
+ * The Studio in a real Chromium against a real `baton serve` on loopback, with mock models that
+ * take their time. The tests go through the pages as a person would, and save the screenshots
+ * docs/studio.md shows.
+ */
+if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`);
+
+let folder: string;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let pageErrors: string[];
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'baton-studio-'));
+  server = await startServer({ folder: workflowsFolder, db: join(folder, 'baton.db') });
+  browser = await launchBrowser();
+  page = browser.page;
+  page.setDefaultTimeout(20_000);
+  pageErrors = collectPageErrors(page);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+const startRun = (workflow: string, input: unknown) =>
+  api<{ runId: string }>(server, 'POST', `/api/workflows/${workflow}/runs`, { input });
+
+describe('Studio', () => {
+  let briefRun = '';
+
+  it('starts a run from the form made from the input schema, then shows its steps change state and stream text without reloading', async () => {
+    await page.goto(`${server.url}/workflows/launch-brief`);
+    await page.locator('.step-node[data-step="outline"]').waitFor();
+    await expect(page.locator('.group-node[data-step="research"]').count()).resolves.toBe(1);
+    await page.fill('[name="input.product"]', 'Baton Studio');
+    await page.selectOption('[name="input.audience"]', { label: 'engineers' });
+    await page.fill('[name="input.markets"]', '["EU", "US", "JP"]');
+    await screenshot(page, 'workflows');
+    // A reload would lose this: the run page must update itself.
+    await page.evaluate('window.studioTestMarker = 42');
+
+    await page.click('button:has-text("Start run")');
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    briefRun = decodeURIComponent(page.url().split('/').at(-1) ?? '');
+    await page.locator('.step-node.status-running').first().waitFor();
+
+    // The draft streams its words: the panel's text grows while the step runs.
+    await page.locator('tr[data-path="draft"][data-status="running"]').waitFor();
+    await page.click('tr[data-path="draft"] button');
+    const streaming = page.locator('pre[data-streaming="draft"]');
+    await expect
+      .poll(async () => (await streaming.textContent())?.length ?? 0, { timeout: 15_000 })
+      .toBeGreaterThan(12);
+    const early = (await streaming.textContent()) ?? '';
+    await expect
+      .poll(async () => {
+        const now = (await streaming.textContent()) ?? '';
+        return now.length > early.length && now.startsWith(early.replace(/▍$/, ''));
+      })
+      .toBe(true);
+    await screenshot(page, 'run-live');
+
+    await page.locator('[data-run-status="succeeded"]').waitFor();
+    await page.locator('.step-node[data-step="draft"][data-status="succeeded"]').waitFor();
+    await expect(page.evaluate('window.studioTestMarker')).resolves.toBe(42);
+    expect(await page.locator('.step-node.critical').count()).toBeGreaterThanOrEqual(2);
+    await expect(page.locator('.gantt-row[data-path^="research["]').count()).resolves.toBe(3);
+    await expect(page.locator('pre[data-label="step output"]').textContent()).resolves.toMatch(/Mock answer/);
+    await screenshot(page, 'run');
+    const run = await api<RunDetail>(server, 'GET', `/api/runs/${briefRun}`);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.filter((step) => step.status === 'succeeded').map((step) => step.path)).toContain(
+      'draft',
+    );
+  });
+
+  it('approves from the inbox: an invalid edit shows its problem and records nothing, a valid one lets the run go on', async () => {
+    const { runId } = await startRun('plan-review', { task: 'Rotate the database credentials' });
+    await waitForApi<RunDetail>(server, `/api/runs/${runId}`, (run) => run.status === 'waiting');
+    await page.goto(`${server.url}/approvals`);
+    const card = page.locator(`.approval-card[data-run="${runId}"]`);
+    await card.waitFor();
+    await expect(card.locator('.instructions').textContent()).resolves.toContain(
+      'Rotate the database credentials',
+    );
+    await expect(card.locator('.subject').textContent()).resolves.toContain('platform team');
+    await screenshot(page, 'approvals');
+
+    await card.locator('button:has-text("Edit")').click();
+    await card.locator('[name="edit.plan"]').fill('Too short');
+    await card.locator('button:has-text("Approve with edit")').click();
+    const fieldError = card.locator('.field-invalid .field-errors');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toMatch(/20|short|least/i);
+    await screenshot(page, 'approval-invalid-edit');
+    const still = await api<StepDetail>(server, 'GET', `/api/runs/${runId}/steps/review`);
+    expect(still.calls.some((call) => call.kind === 'approval-decision')).toBe(false);
+    expect((await api<RunDetail>(server, 'GET', `/api/runs/${runId}`)).status).toBe('waiting');
+
+    await card
+      .locator('[name="edit.plan"]')
+      .fill('1. Issue new credentials. 2. Roll them out. 3. Revoke the old ones.');
+    await card.locator('[name="comment"]').fill('Revoke last');
+    await card.locator('button:has-text("Approve with edit")').click();
+    await card.waitFor({ state: 'detached' });
+    const done = await waitForApi<RunDetail>(
+      server,
+      `/api/runs/${runId}`,
+      (run) => run.status === 'succeeded',
+    );
+    expect(done.output).toMatchObject({ status: 'completed' });
+
+    await page.goto(`${server.url}/runs/${runId}`);
+    const audit = page.locator('.audit-entry[data-path="review"]');
+    await audit.locator('[data-decision="approve"]').waitFor();
+    await expect(audit.textContent()).resolves.toMatch(/Approved with edits by local.*Revoke last/s);
+    await expect(audit.locator('.edit-diff td.added').textContent()).resolves.toContain(
+      'Revoke the old ones',
+    );
+    await audit.scrollIntoViewIfNeeded();
+    await screenshot(page, 'audit-trail');
+  });
+
+  it('rejects from the inbox with a reason, and the run takes its rejection route', async () => {
+    const { runId } = await startRun('plan-review', { task: 'Move the queue to the new cluster' });
+    await waitForApi<{ approvals: Pending[] }>(server, '/api/approvals', (inbox) =>
+      inbox.approvals.some((pending) => pending.runId === runId),
+    );
+    await page.goto(`${server.url}/approvals`);
+    const card = page.locator(`.approval-card[data-run="${runId}"]`);
+    await card.locator('button:has-text("Reject")').click();
+    await card.locator('button[type="submit"]:has-text("Reject")').click();
+    await expect(card.locator('.error').textContent()).resolves.toContain('needs a reason');
+    await card.locator('[name="reason"]').fill('Not during the quarter close');
+    await card.locator('button[type="submit"]:has-text("Reject")').click();
+    await card.waitFor({ state: 'detached' });
+    const done = await waitForApi<RunDetail>(
+      server,
+      `/api/runs/${runId}`,
+      (run) => run.status === 'succeeded',
+    );
+    expect(done.output).toEqual({ status: 'rejected', reason: 'Not during the quarter close' });
+  });
+
+  it('forks a finished run from a step with a new prompt and shows the two runs side by side', async () => {
+    expect(briefRun).not.toBe('');
+    await page.goto(`${server.url}/runs/${briefRun}`);
+    await page.click('tr[data-path="draft"] button');
+    await page.click('button:has-text("Fork from this step")');
+    await page.fill('[name="fork.prompt"]', 'Write a two-line launch note from: {{ steps.outline }}');
+    await page.click('button:has-text("Start fork")');
+    await page.waitForURL(/\/diff\/[^/]+\/[^/]+$/);
+    const forkId = decodeURIComponent(page.url().split('/').at(-1) ?? '');
+    await page.locator('[data-fork-status="succeeded"]').waitFor();
+    await page.locator('.step-diff[data-path="draft"][data-changed="true"]').waitFor();
+    await expect(page.locator('.step-diff[data-path="outline"]').getAttribute('data-changed')).resolves.toBe(
+      'false',
+    );
+    await expect(page.locator('.step-diff[data-path="draft"] .deltas').textContent()).resolves.toMatch(
+      /tokens [+−±].*cost [+−±].*duration [+−±]/,
+    );
+    await expect(page.locator('.step-diff[data-path="draft"] .line.added').count()).resolves.toBeGreaterThan(
+      0,
+    );
+    await screenshot(page, 'diff');
+    const fork = await api<RunDetail>(server, 'GET', `/api/runs/${forkId}`);
+    expect(fork.parentRunId).toBe(briefRun);
+  });
+
+  it('loads every script and style from the server without a Content-Security-Policy refusal', () => {
+    expect(pageErrors.filter((message) => /Content Security Policy|Refused/i.test(message))).toEqual([]);
+  });
+});
