@@ -80,6 +80,12 @@ const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
     ],
   },
   {
+    // The HTTP API maps requests to the public engine API and the store port (STYLE.md, section 2).
+    folder: 'server/',
+    internal: ['core/', 'authoring/', 'observe/', 'baton.ts'],
+    npm: ['hono', '@hono/node-server', 'hono-openapi', 'zod', 'node:'],
+  },
+  {
     folder: 'testing/',
     internal: ['core/', 'store/memory/', 'testing/'],
     npm: ['ai', '@ai-sdk/provider', 'vitest', 'zod', 'node:'],
