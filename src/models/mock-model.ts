@@ -17,11 +17,6 @@ export interface MockModelOptions {
   name?: string;
   /** Milliseconds before answering (a stream: before its first part). */
   latencyMs?: number;
-  /**
-   * Milliseconds between the words of a streamed answer (a whole answer takes as long in all), so
-   * a live view shows text arriving as from a real model. Default 0.
-   */
-  tokenMs?: number;
   clock?: Clock;
   /**
    * Faults for the first calls, one per call, then answers: `429` or `429:2` (with Retry-After in
@@ -64,7 +59,6 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
   const name = options.name || 'default';
   const clock = options.clock ?? systemClock;
   const latencyMs = options.latencyMs ?? 0;
-  const tokenMs = options.tokenMs ?? 0;
   const faults = (options.failures ?? []).map(parseMockFault);
   let calls = 0;
 
@@ -137,9 +131,7 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
     async doGenerate(call) {
       if (latencyMs > 0) await clock.sleep(latencyMs, call.abortSignal);
       await stageFault(call.abortSignal);
-      const result = answer(call);
-      if (tokenMs > 0) await clock.sleep(tokenMs * wordsOf(result).length, call.abortSignal);
-      return result;
+      return answer(call);
     },
     async doStream(call) {
       if (latencyMs > 0) await clock.sleep(latencyMs, call.abortSignal);
@@ -151,35 +143,24 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
         if (part.type === 'text') {
           parts.push({ type: 'text-start', id: 'text-0' });
           // Word by word, as a real model streams.
-          for (const delta of words(part.text)) parts.push({ type: 'text-delta', id: 'text-0', delta });
+          for (const delta of part.text.match(/\S+\s*/g) ?? [])
+            parts.push({ type: 'text-delta', id: 'text-0', delta });
           parts.push({ type: 'text-end', id: 'text-0' });
         } else if (part.type === 'tool-call') {
           parts.push(part);
         }
       }
       parts.push({ type: 'finish', usage: result.usage, finishReason: result.finishReason });
-      let next = 0;
       return {
         stream: new ReadableStream({
-          async pull(controller) {
-            const part = parts[next++];
-            if (part === undefined) return controller.close();
-            if (tokenMs > 0 && part.type === 'text-delta') await clock.sleep(tokenMs, call.abortSignal);
-            controller.enqueue(part);
+          start(controller) {
+            for (const part of parts) controller.enqueue(part);
+            controller.close();
           },
         }),
       };
     },
   };
-}
-
-/** The words of a text as a model streams them, each with the space after it. */
-function words(text: string): string[] {
-  return text.match(/\S+\s*/g) ?? [];
-}
-
-function wordsOf(result: LanguageModelV4GenerateResult): string[] {
-  return result.content.flatMap((part) => (part.type === 'text' ? words(part.text) : []));
 }
 
 /** The tool to call: the one required by toolChoice, else one picked by the hash, unless a tool just answered. */

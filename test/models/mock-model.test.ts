@@ -99,7 +99,7 @@ describe('createMockModel', () => {
     expect((await call).text).toMatch(/^Mock answer/);
   });
 
-  it('spaces the words of a stream by tokenMs from its name, and a whole answer takes as long', async () => {
+  it('spaces the words of a stream by tokenMs from its name, and a whole answer takes as long in all', async () => {
     vi.useFakeTimers({ now: 0 });
     const registry = createModelRegistry({}, { env: {}, clock: systemClock });
     const { model } = registry.resolve('mock:slow?tokenMs=100', 'draft');

@@ -15,6 +15,7 @@ import {
 
 /** The runs list over a journal of 10,000 runs, written straight into SQLite before the server starts. */
 const total = 10_000;
+const runId = (index: number) => `run_seed_${String(index).padStart(5, '0')}`;
 const start = Date.UTC(2026, 10, 1);
 const definition = {
   name: 'nightly-report',
@@ -32,7 +33,7 @@ beforeAll(async () => {
   await Promise.all(
     Array.from({ length: total }, (_, index) =>
       store.createRun({
-        id: `run_seed_${String(index).padStart(5, '0')}`,
+        id: runId(index),
         workflowName: index % 4 === 1 ? 'plan-review' : 'launch-brief',
         workflowHash: 'seeded',
         definition,
@@ -58,24 +59,26 @@ afterAll(async () => {
 });
 
 describe('Studio runs list', () => {
-  it('pages through 10,000 runs newest first and filters them by status and workflow', async () => {
+  it('pages through 10,000 runs newest first and filters them by status and workflow', {
+    timeout: 90_000,
+  }, async () => {
     const { page } = browser;
     await page.goto(`${server.url}/runs`);
     const rows = page.locator('table.runs tbody tr');
-    await page.locator(`tr[data-run="run_seed_${total - 1}"]`).waitFor();
+    await page.locator(`tr[data-run="${runId(total - 1)}"]`).waitFor();
     expect(await rows.count()).toBe(50);
-    await expect(rows.first().getAttribute('data-run')).resolves.toBe(`run_seed_${total - 1}`);
+    await expect(rows.first().getAttribute('data-run')).resolves.toBe(runId(total - 1));
     await screenshot(page, 'runs');
 
     await page.click('button:has-text("Older")');
-    await page.locator(`tr[data-run="run_seed_${total - 51}"]`).waitFor();
-    await expect(rows.first().getAttribute('data-run')).resolves.toBe(`run_seed_${total - 51}`);
+    await page.locator(`tr[data-run="${runId(total - 51)}"]`).waitFor();
+    await expect(rows.first().getAttribute('data-run')).resolves.toBe(runId(total - 51));
     await expect(page.locator('.pager').textContent()).resolves.toContain('Page 2');
     await page.click('button:has-text("Newer")');
-    await page.locator(`tr[data-run="run_seed_${total - 1}"]`).waitFor();
+    await page.locator(`tr[data-run="${runId(total - 1)}"]`).waitFor();
 
     await page.selectOption('select[name="status"]', 'failed');
-    await page.locator(`tr[data-run="run_seed_${total - 7}"]`).waitFor();
+    await page.locator(`tr[data-run="${runId(total - 7)}"]`).waitFor();
     const statuses = await rows.evaluateAll((elements) =>
       elements.map((element) => element.getAttribute('data-status')),
     );
