@@ -79,6 +79,10 @@ describe('Studio', () => {
     expect(await page.locator('.step-node.critical').count()).toBeGreaterThanOrEqual(2);
     await expect(page.locator('.gantt-row[data-path^="research["]').count()).resolves.toBe(3);
     await expect(page.locator('pre[data-label="step output"]').textContent()).resolves.toMatch(/Mock answer/);
+    await expect(page.locator('[data-call="model-call"]').textContent()).resolves.toMatch(/mock:writer.*\$/);
+    await screenshot(page, 'step-panel');
+    await page.click('button[aria-label="Close step"]');
+    await page.locator('.step-panel').waitFor({ state: 'detached' });
     await screenshot(page, 'run');
     const run = await api<RunDetail>(server, 'GET', `/api/runs/${briefRun}`);
     expect(run.status).toBe('succeeded');
@@ -154,7 +158,7 @@ describe('Studio', () => {
       'Revoke the old ones',
     );
     await audit.scrollIntoViewIfNeeded();
-    await screenshot(page, 'audit-trail');
+    await screenshot(page, 'audit-trail', { scrolled: true });
   });
 
   it('rejects from the inbox with a reason, and the run takes its rejection route', async () => {

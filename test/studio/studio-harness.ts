@@ -113,9 +113,14 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** Saves what the page shows as docs/images/studio-<name>.png, for docs/studio.md. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves what the page shows as docs/images/studio-<name>.png, for docs/studio.md; from its top unless told. */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { scrolled?: boolean } = {},
+): Promise<void> {
   mkdirSync(imagesFolder, { recursive: true });
+  if (!options.scrolled) await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(imagesFolder, `studio-${name}.png`), fullPage: false });
 }
 

@@ -24,12 +24,21 @@ export interface RunTimeline {
   /** Text streamed by the current attempt of each running step. */
   streaming: Map<string, string>;
   approvals: RunEvent[];
+  /** Model calls, retries, fallbacks and tool calls, per step path, as they happened. */
+  calls: Map<string, RunEvent[]>;
   lastSeq: number;
   ended?: { status: string; time: number };
 }
 
 export function emptyTimeline(): RunTimeline {
-  return { steps: new Map(), attempts: [], streaming: new Map(), approvals: [], lastSeq: 0 };
+  return {
+    steps: new Map(),
+    attempts: [],
+    streaming: new Map(),
+    approvals: [],
+    calls: new Map(),
+    lastSeq: 0,
+  };
 }
 
 const terminal = new Set(['succeeded', 'failed', 'cancelled']);
@@ -42,6 +51,7 @@ export function applyEvents(previous: RunTimeline, events: RunEvent[]): RunTimel
     attempts: [...previous.attempts],
     streaming: new Map(previous.streaming),
     approvals: [...previous.approvals],
+    calls: new Map(previous.calls),
     lastSeq: previous.lastSeq,
   };
   if (previous.ended) next.ended = previous.ended;
@@ -121,6 +131,13 @@ function applyEvent(timeline: RunTimeline, event: RunEvent): void {
     case 'step-delta':
       if (path !== undefined && event.delta && event.delta.kind !== 'tool-call')
         timeline.streaming.set(path, (timeline.streaming.get(path) ?? '') + event.delta.text);
+      break;
+    case 'model-call':
+    case 'model-retry':
+    case 'model-fallback':
+    case 'tool-call':
+    case 'tool-result':
+      if (path !== undefined) timeline.calls.set(path, [...(timeline.calls.get(path) ?? []), event]);
       break;
     case 'stream-reset':
       if (path !== undefined) timeline.streaming.delete(path);

@@ -1,6 +1,14 @@
 import '@xyflow/react/dist/style.css';
-import { type Edge, Handle, type Node, type NodeProps, Position, ReactFlow } from '@xyflow/react';
-import { useMemo } from 'react';
+import {
+  type Edge,
+  Handle,
+  type Node,
+  type NodeProps,
+  Position,
+  ReactFlow,
+  type ReactFlowInstance,
+} from '@xyflow/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { StepStatus, WorkflowGraph } from '../api-types.ts';
 import { layoutGraph } from './graph-layout.ts';
 
@@ -98,13 +106,23 @@ export function WorkflowGraphView(props: WorkflowGraphViewProps) {
     [props.graph, props.critical, props.statuses],
   );
   const height = Math.min(640, Math.max(220, placed.height + 60));
+  // The whole graph stays in view when the box changes size (a step panel opens beside it).
+  const box = useRef<HTMLDivElement>(null);
+  const [flow, setFlow] = useState<ReactFlowInstance<Node<StepData>, Edge>>();
+  useEffect(() => {
+    if (!box.current || !flow) return;
+    const observer = new ResizeObserver(() => void flow.fitView({ padding: 0.15 }));
+    observer.observe(box.current);
+    return () => observer.disconnect();
+  }, [flow]);
   return (
-    <div className="graph" style={{ height }}>
+    <div className="graph" style={{ height }} ref={box}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
+        onInit={setFlow}
         fitViewOptions={{ padding: 0.15 }}
         minZoom={0.2}
         nodesDraggable={false}

@@ -231,6 +231,7 @@ export function RunView({ runId }: { runId: string }) {
             run={run}
             step={selectedStep}
             streaming={timeline.streaming.get(selectedStep.path)}
+            calls={timeline.calls.get(selectedStep.path) ?? []}
             // A fork starts again at a top-level step; an inner step is forked through its map or loop.
             canFork={operator && isTerminal(status) && selectedStep.path === selectedStep.stepId}
             onClose={() => setSelected(undefined)}

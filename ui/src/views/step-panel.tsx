@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { encodeStepPath, failureOf, post } from '../api.ts';
-import type { RunDetail, StepDetail, StepRecord } from '../api-types.ts';
+import type { RunDetail, RunEvent, StepDetail, StepRecord } from '../api-types.ts';
 import { JsonBlock, StatusBadge } from '../components/readable-value.tsx';
 import { findStepDefinition } from '../definition.ts';
 import { formatCost, formatDuration, formatJson, formatTime, formatTokens } from '../format.ts';
@@ -16,6 +16,8 @@ export function StepPanel(props: {
   run: RunDetail;
   step: StepRecord;
   streaming: string | undefined;
+  /** The step's model and tool call events. */
+  calls: RunEvent[];
   canFork: boolean;
   onClose: () => void;
 }) {
@@ -27,6 +29,11 @@ export function StepPanel(props: {
   const record = detail.data?.step ?? step;
   const definition = findStepDefinition(run.definition.steps, step.stepId);
   const [forking, setForking] = useState(false);
+  // A model step's input is what it sent: the rendered prompt, and messages when it had some.
+  const sent =
+    typeof record.input === 'object' && record.input !== null
+      ? (record.input as { messages?: unknown })
+      : undefined;
   return (
     <aside className="step-panel" aria-label={`Step ${step.path}`}>
       <div className="step-panel-header">
@@ -121,6 +128,12 @@ export function StepPanel(props: {
           <h3>Prompt</h3>
           {definition.system !== undefined && <JsonBlock value={definition.system} label="system prompt" />}
           <JsonBlock value={definition.prompt} label="prompt template" />
+          {sent?.messages !== undefined && (
+            <>
+              <h4>Messages</h4>
+              <JsonBlock value={sent.messages} label="messages" />
+            </>
+          )}
         </section>
       )}
       <section>
@@ -146,7 +159,16 @@ export function StepPanel(props: {
       </section>
       <section>
         <h3>Model and tool calls</h3>
-        {(detail.data?.calls ?? []).length === 0 && <p className="muted">—</p>}
+        {(detail.data?.calls ?? []).length === 0 && props.calls.length === 0 && <p className="muted">—</p>}
+        {props.calls.length > 0 && (
+          <ol className="call-events">
+            {props.calls.map((event) => (
+              <li key={`${event.seq ?? event.time}:${event.type}`} data-call={event.type}>
+                <CallEvent event={event} />
+              </li>
+            ))}
+          </ol>
+        )}
         {(detail.data?.calls ?? []).map((call) => (
           <details key={call.sequence} className="call">
             <summary>
@@ -171,6 +193,52 @@ export function StepPanel(props: {
       </section>
     </aside>
   );
+}
+
+/** One model or tool call event in a line: what was called, how long it took, tokens and cost. */
+function CallEvent({ event }: { event: RunEvent }) {
+  switch (event.type) {
+    case 'model-call':
+      return (
+        <>
+          <strong>{String(event.model)}</strong> {formatDuration(event.durationMs)} ·{' '}
+          {formatTokens(event.usage)} · {formatCost(event.costUsd)}
+          {event.cached === true && <span className="muted"> · from the cache</span>}
+          {typeof event.finishReason === 'string' && <span className="muted"> · {event.finishReason}</span>}
+        </>
+      );
+    case 'model-retry':
+      return (
+        <span className="error">
+          {String(event.model)} retry {String(event.retry)} after {formatDuration(Number(event.delayMs))}:{' '}
+          {event.error?.message}
+        </span>
+      );
+    case 'model-fallback':
+      return (
+        <span className="error">
+          fell back from {String(event.from)} to {String(event.to)}: {event.error?.message}
+        </span>
+      );
+    case 'tool-call':
+      return (
+        <>
+          tool <strong>{String(event.tool)}</strong> #{String(event.sequence)}{' '}
+          <JsonBlock value={event.input} />
+        </>
+      );
+    default:
+      return (
+        <>
+          tool <strong>{String(event.tool)}</strong> #{String(event.sequence)} answered{' '}
+          {event.error ? (
+            <span className="error">{event.error.message}</span>
+          ) : (
+            <JsonBlock value={event.output} />
+          )}
+        </>
+      );
+  }
 }
 
 /**
