@@ -23,7 +23,8 @@ export {
   type ModelRegistryOptions,
   pullModel,
 } from './models/index.js';
-export { traceRuns } from './observe/otel-exporter.js';
+export { type EventSource, type TraceOptions, traceRuns } from './observe/otel-exporter.js';
+export { meterRuns } from './observe/otel-metrics.js';
 export { createRunReport, type ModelReport, type RunReport, type StepReport } from './observe/run-report.js';
 export { MemoryStore } from './store/memory/memory-store.js';
 export { createSqliteStore, SqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';

@@ -86,6 +86,21 @@ const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
     npm: ['hono', '@hono/node-server', 'hono-openapi', 'zod', 'node:'],
   },
   {
+    // The OTLP SDK and exporters are imported dynamically, only when an endpoint is configured.
+    folder: 'observe/',
+    internal: ['core/'],
+    npm: [
+      '@opentelemetry/api',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-trace',
+      '@opentelemetry/sdk-metrics',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/exporter-trace-otlp-proto',
+      '@opentelemetry/exporter-metrics-otlp-http',
+      '@opentelemetry/exporter-metrics-otlp-proto',
+    ],
+  },
+  {
     folder: 'testing/',
     internal: ['core/', 'store/memory/', 'testing/'],
     npm: ['ai', '@ai-sdk/provider', 'vitest', 'zod', 'node:'],

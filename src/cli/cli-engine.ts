@@ -8,33 +8,49 @@ import {
   type ToolDefinition,
   type WorkflowDefinition,
 } from '../core/index.js';
+import { captureContentFromEnvironment } from '../observe/gen-ai-conventions.js';
+import { exportRunTelemetry } from '../observe/otlp-export.js';
 import type { OpenedStore } from './open-store.js';
 import type { CliOutput } from './output.js';
+import { packageVersion } from './package-version.js';
+
+const telemetryEnds: Array<() => Promise<void>> = [];
 
 /**
  * Creates the engine a command works with, over its opened journal, with the models, the tools
  * of the workflow module and the workflow itself (so a resumed run finds its functions again).
+ * When the OTEL_EXPORTER_OTLP_* variables are set, its runs are exported as traces and metrics
+ * (docs/observability.md) until {@link endTelemetry}.
  *
  * @example
  * ```ts
  * const opened = openStore({ db: options.db, create: true });
- * const engine = engineFor(opened, { models: models.resolver, tools: definition.tools });
+ * const engine = await engineFor(opened, { models: models.resolver, tools: definition.tools });
  * ```
  */
-export function engineFor(
+export async function engineFor(
   opened: OpenedStore,
   options: {
     models?: ModelResolver;
     tools?: Readonly<Record<string, ToolDefinition>>;
     workflows?: Record<string, WorkflowDefinition>;
   } = {},
-): Engine {
-  return createBaton({
+): Promise<Engine> {
+  const engine = createBaton({
     store: opened.store,
     ...(options.models ? { models: options.models } : {}),
     ...(options.tools ? { tools: { ...options.tools } } : {}),
     ...(options.workflows ? { workflows: options.workflows } : {}),
+    captureModelContent: captureContentFromEnvironment(),
   });
+  const telemetry = await exportRunTelemetry(engine, { store: opened.store, version: packageVersion() });
+  if (telemetry) telemetryEnds.push(telemetry.end);
+  return engine;
+}
+
+/** Sends the traces and metrics the exporters still hold; every command ends with it. */
+export async function endTelemetry(): Promise<void> {
+  await Promise.all(telemetryEnds.splice(0).map((end) => end()));
 }
 
 /** Reads a run from the journal, or says where it looked. */

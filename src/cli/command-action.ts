@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { closeWorkflowModules } from '../authoring/yaml/index.js';
+import { endTelemetry } from './cli-engine.js';
 import { type ExitCode, exitCodeForError } from './exit-codes.js';
 import { type CliOutput, createOutput } from './output.js';
 
@@ -35,6 +36,11 @@ export function setAction<OPTIONS extends CommonOptions>(
       output.error(error);
       process.exitCode = exitCodeForError(error);
     } finally {
+      try {
+        await endTelemetry();
+      } catch (error) {
+        output.note(`Sending telemetry failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
       // Whatever the command's outcome, modules that opened connections release them, or Node
       // would not exit.
       for (const error of await closeWorkflowModules()) {

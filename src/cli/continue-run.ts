@@ -41,7 +41,7 @@ export async function continueRun(
       modelNamesOf(definition.workflow.steps, definition.workflow.defaults?.model),
     );
     if (undefinedNote) output.note(undefinedNote);
-    const engine = engineFor(opened, {
+    const engine = await engineFor(opened, {
       models: models.resolver,
       tools,
       workflows: { [definition.workflow.name]: definition },

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createAnswerCommand } from './commands/answer.js';
 import { createApproveCommand } from './commands/approve.js';
@@ -11,8 +10,10 @@ import { createReplayCommand } from './commands/replay.js';
 import { createResumeCommand } from './commands/resume.js';
 import { createRunCommand } from './commands/run.js';
 import { createRunsCommand } from './commands/runs.js';
+import { createServeCommand } from './commands/serve.js';
 import { createShowCommand } from './commands/show.js';
 import { createValidateCommand } from './commands/validate.js';
+import { packageVersion } from './package-version.js';
 
 /**
  * The `baton` program: every subcommand with its options and `--help`.
@@ -45,15 +46,8 @@ export function createProgram(): Command {
     createAnswerCommand(),
     createModelsCommand(),
     createEvalCommand(),
+    createServeCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;
-}
-
-// The package root is two levels up from both src/cli and dist/cli.
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
 }

@@ -101,6 +101,17 @@ export type BatonEvent =
       cached: boolean;
       /** Why the model stopped: `stop`, `tool-calls`, `length` (the output limit), ... */
       finishReason?: string;
+      /** The sampling parameters the call set (a call that leaves one to the provider has none). */
+      request?: { temperature?: number; maxOutputTokens?: number };
+      /** The model that answered, as the provider names it (may differ from the requested one). */
+      responseModel?: string;
+      /** The provider's id of the response. */
+      responseId?: string;
+      /**
+       * What was sent and answered, only when the engine captures model content
+       * (`captureModelContent`): prompts often hold personal data, so it is off by default.
+       */
+      content?: { system?: string; input: unknown[]; output: unknown[] };
     }
   | {
       /** The model layer retries one call (429, 5xx, timeout), before the step's own retry policy. */
@@ -140,6 +151,8 @@ export type BatonEvent =
       path: string;
       tool: string;
       sequence: number;
+      /** The model's id of the call, when a model asked for it (agent steps). */
+      toolCallId?: string;
       input: unknown;
       time: number;
     }
@@ -149,6 +162,7 @@ export type BatonEvent =
       path: string;
       tool: string;
       sequence: number;
+      toolCallId?: string;
       output?: unknown;
       error?: SerializedError;
       time: number;

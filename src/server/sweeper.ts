@@ -50,7 +50,7 @@ export class Sweeper {
 
   private async pass(): Promise<string[]> {
     const { store, engine, control } = this.options;
-    const now = (this.options.now ?? Date.now)();
+    const now = this.options.now?.() ?? engine.services.clock.now();
     const resumed: string[] = [];
     const resume = async (runId: string) => {
       try {

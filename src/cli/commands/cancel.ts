@@ -27,7 +27,7 @@ export function createCancelCommand(): Command {
         else output.line(`Run ${run.id} has already ended (${run.status}); nothing to cancel.`);
         return ExitCode.ok;
       }
-      const outcome = await engineFor(opened).cancel(run.id);
+      const outcome = await (await engineFor(opened)).cancel(run.id);
       if (outcome === 'marked' && run.status === 'running') {
         output.note('The process running it stops at its next lease renewal (within about 10 s).');
       }

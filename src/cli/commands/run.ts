@@ -68,7 +68,7 @@ export function createRunCommand(): Command {
     const opened = openStore({ db: options.db, create: true });
     try {
       await rememberWorkflowFile(opened, hashWorkflow(definition.workflow), definition.file);
-      const engine = engineFor(opened, {
+      const engine = await engineFor(opened, {
         models: models.resolver,
         tools: definition.tools,
         workflows: { [definition.workflow.name]: definition },

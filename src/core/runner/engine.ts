@@ -82,6 +82,11 @@ export interface EngineOptions {
   expressionLimits?: Partial<ExpressionLimits>;
   /** Bounds on a run's input. Default 10 MB of JSON and depth 100. */
   inputLimits?: Partial<InputLimits>;
+  /**
+   * Put the messages sent to each model and its answer on the `model-call` event (`content`), so
+   * a tracer can record them. Default false: prompts often hold personal data.
+   */
+  captureModelContent?: boolean;
 }
 
 /** A running engine: one per process, shared by every run so limits hold across them. */
@@ -182,6 +187,7 @@ export function createEngine(options: EngineOptions): Engine {
     active: new Map(),
     cancelGraceMs: options.cancelGraceMs ?? 5_000,
     onListenerError: options.onListenerError ?? warnListenerError,
+    captureModelContent: options.captureModelContent === true,
     expressionLimits: { ...defaultExpressionLimits, ...options.expressionLimits },
     inputLimits: { ...defaultInputLimits, ...options.inputLimits },
   };

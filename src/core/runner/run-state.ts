@@ -41,6 +41,8 @@ export interface EngineServices {
   expressionLimits: ExpressionLimits;
   /** Size and depth bounds of a run's input. */
   inputLimits: InputLimits;
+  /** `model-call` events carry the messages sent and answered. */
+  captureModelContent: boolean;
 }
 
 /** Limits of one run. */

@@ -85,7 +85,7 @@ export async function executeToolCall(
   sequence: number,
 ): Promise<JournaledResult> {
   try {
-    return { output: await invokeTool(context, call.toolName, input, sequence) };
+    return { output: await invokeTool(context, call.toolName, input, sequence, undefined, call.toolCallId) };
   } catch (thrown) {
     // A call cut short by cancellation has no result: it is not journaled, so a resume runs it.
     if (context.signal.aborted) throw thrown;

@@ -148,9 +148,9 @@ function refuse(context: StepContext, call: ToolCall, sequence: number, refusal:
   const { run, path } = context;
   const time = run.services.clock.now();
   const error = { code: refusal.code, message: refusal.error, stepPath: path, retryable: false };
-  const { toolName: tool, input } = call;
-  run.emit({ type: 'tool-call', runId: run.id, path, tool, sequence, input, time });
-  run.emit({ type: 'tool-result', runId: run.id, path, tool, sequence, error, time });
+  const { toolName: tool, input, toolCallId } = call;
+  run.emit({ type: 'tool-call', runId: run.id, path, tool, sequence, toolCallId, input, time });
+  run.emit({ type: 'tool-result', runId: run.id, path, tool, sequence, toolCallId, error, time });
   return { ...refusal, refused: true };
 }
 

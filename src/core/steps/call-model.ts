@@ -159,6 +159,7 @@ export async function generateTurn(
         usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
         costUsd: 0,
         cached: true,
+        ...requestOf(call),
       });
       return {
         ...(cached.value as Omit<ModelTurn, 'usage' | 'costUsd'>),
@@ -200,6 +201,12 @@ export async function generateTurn(
         ...(unpriced ? { unpriced: true } : {}),
         cached: false,
         finishReason: result.finishReason,
+        ...requestOf(call),
+        responseModel: result.response.modelId,
+        responseId: result.response.id,
+        ...(run.services.captureModelContent
+          ? { content: { ...system(call), input: call.messages, output: result.responseMessages } }
+          : {}),
       });
       // `output` is a getter that throws when the model answered with tool calls only.
       const output: unknown = call.schema && result.finishReason !== 'tool-calls' ? result.output : undefined;
@@ -296,6 +303,22 @@ function modelCallKey(resolved: ResolvedModel, call: ModelCall): string {
 function rawJsonOutput(ai: Awaited<ReturnType<typeof loadAiSdk>>, schema: JsonSchema) {
   const object = ai.Output.object({ schema: ai.jsonSchema(schema as JSONSchema7) });
   return { ...object, parseCompleteOutput: async ({ text }: { text: string }): Promise<unknown> => text };
+}
+
+/** The sampling parameters a call set, for the `model-call` event. */
+function requestOf(call: ModelCall): { request?: { temperature?: number; maxOutputTokens?: number } } {
+  const { temperature, maxOutputTokens } = call;
+  if (temperature === undefined && maxOutputTokens === undefined) return {};
+  return {
+    request: {
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+    },
+  };
+}
+
+function system(call: ModelCall): { system?: string } {
+  return call.system !== undefined ? { system: call.system } : {};
 }
 
 function charactersOf(call: ModelCall): number {

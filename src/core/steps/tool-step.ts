@@ -33,6 +33,7 @@ export async function invokeTool(
   input: unknown,
   sequence: number,
   code?: CodeContext,
+  toolCallId?: string,
 ): Promise<unknown> {
   const { run, path } = context;
   const tool = run.services.tools.get(name);
@@ -52,6 +53,7 @@ export async function invokeTool(
     path,
     tool: name,
     sequence,
+    ...(toolCallId !== undefined ? { toolCallId } : {}),
     input,
     time: run.services.clock.now(),
   });
@@ -62,6 +64,7 @@ export async function invokeTool(
       path,
       tool: name,
       sequence,
+      ...(toolCallId !== undefined ? { toolCallId } : {}),
       ...('error' in outcome ? { error: serializeError(outcome.error) } : outcome),
       time: run.services.clock.now(),
     });
