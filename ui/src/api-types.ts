@@ -1,11 +1,38 @@
 /**
- * The shapes the Studio reads from `baton serve`, written from the HTTP API's documented responses
- * (`/api/openapi.json`). Types only: the Studio imports no engine code.
+ * The shapes the Studio reads from `baton serve`: the server's own API types (inferred from the
+ * Zod schemas it validates and documents with), imported as types only, plus the few the Studio
+ * reads more closely than the API declares (the event stream, step definitions).
  */
+import type {
+  RunDetail as ApiRunDetail,
+  WorkflowDetail as ApiWorkflowDetail,
+  Graph,
+  Pending,
+  RunSummary,
+  StepRecord,
+  WorkflowSummary,
+} from '../../src/server/api-types.ts';
 
-export type RunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
-export type StepStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-export type Role = 'viewer' | 'approver' | 'operator' | 'admin';
+export type {
+  AttemptRecord,
+  Me,
+  Pending,
+  Problem,
+  Role,
+  RunSummary,
+  StepDetail,
+  StepRecord,
+  SubCallRecord,
+  WebhookDelivery,
+} from '../../src/server/api-types.ts';
+export type WorkflowListing = WorkflowSummary;
+export type WorkflowGraph = Graph;
+export type GraphNode = Graph['nodes'][number];
+export type GraphEdge = Graph['edges'][number];
+export type RunStatus = RunSummary['status'];
+export type StepStatus = StepRecord['status'];
+export type JsonSchema = Record<string, unknown>;
+export type PendingKind = Pending['kind'];
 
 export interface Usage {
   inputTokens: number;
@@ -21,164 +48,30 @@ export interface SerializedError {
   details?: Record<string, unknown>;
 }
 
-export interface Problem {
-  path: string | Array<string | number>;
-  message: string;
-}
-
-export type JsonSchema = Record<string, unknown>;
-
-export interface Me {
-  name: string;
-  role: Role;
-}
-
-export interface WorkflowListing {
-  name: string;
-  file: string;
-  description?: string;
-  steps: number;
-  valid: boolean;
-  problems?: Problem[];
-}
-
-export interface GraphNode {
-  id: string;
-  kind: string;
-  model?: string;
-  parent?: string;
-  label: string;
-}
-
-export interface GraphEdge {
-  from: string;
-  to: string;
-  label?: string;
-}
-
-export interface WorkflowGraph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
-
-export interface RunSummary {
-  id: string;
-  workflowName: string;
-  status: RunStatus;
-  createdAt: number;
-  endedAt?: number;
-  durationMs?: number;
-  usage: Usage;
-  costUsd: number;
-  error?: { code: string; message: string };
-  parentRunId?: string;
-  waiting?: number;
-}
-
-export interface WorkflowDetail {
-  name: string;
-  file: string;
-  definition: { name: string; description?: string; steps: StepDefinition[]; [key: string]: unknown };
-  inputSchema: JsonSchema | null;
-  graph: WorkflowGraph;
-  runs: RunSummary[];
-}
-
 /** The fields of a step definition the Studio shows or offers to override. */
 export interface StepDefinition {
   id: string;
   kind: string;
   model?: string | string[];
   prompt?: unknown;
+  system?: unknown;
   steps?: StepDefinition[];
   [key: string]: unknown;
 }
 
-export interface StepRecord {
-  runId: string;
-  path: string;
-  stepId: string;
-  kind: string;
-  status: StepStatus;
-  attempt: number;
-  startedAt?: number;
-  endedAt?: number;
-  input?: unknown;
-  output?: unknown;
-  error?: SerializedError;
-  note?: string;
-  handled?: 'continued' | 'routed';
-  model?: string;
-  usage?: Usage;
-  costUsd?: number;
-  outputSize?: number;
-  cached?: boolean;
-}
-
-export interface AttemptRecord {
-  runId: string;
-  path: string;
-  attempt: number;
-  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
-  startedAt: number;
-  endedAt?: number;
-  error?: SerializedError;
-}
-
-export interface SubCallRecord {
-  runId: string;
-  path: string;
-  sequence: number;
-  kind: string;
+/** A workflow definition (the IR) as far as the Studio reads it. */
+export interface WorkflowDefinition {
   name?: string;
-  request?: unknown;
-  response?: unknown;
-  createdAt: number;
+  description?: string;
+  steps?: StepDefinition[];
+  [key: string]: unknown;
 }
 
-export type PendingKind = 'approval' | 'tool-call' | 'question';
-
-export interface Pending {
-  runId: string;
-  workflowName: string;
-  path: string;
-  stepId: string;
-  call?: number;
-  kind: PendingKind;
-  subject: unknown;
-  instructions?: string;
-  schema?: JsonSchema;
-  requestedAt: number;
-  expiresAt?: number;
-}
-
-/** `waiting` here lists what the run waits for (a summary only counts them). */
-export interface RunDetail extends Omit<RunSummary, 'waiting' | 'error'> {
-  input: unknown;
-  output?: unknown;
-  error?: SerializedError;
-  definition: WorkflowDetail['definition'];
-  steps: StepRecord[];
-  waiting: Pending[];
-}
-
-export interface StepDetail {
-  step: StepRecord;
-  attempts: AttemptRecord[];
-  calls: SubCallRecord[];
-}
-
-export interface WebhookDelivery {
-  id: string;
-  event: 'approval-requested' | 'run-ended' | 'run-failed';
-  url: string;
-  runId: string;
-  attempt: number;
-  status: 'delivered' | 'failed' | 'retrying';
-  statusCode?: number;
-  error?: string;
-  time: number;
-}
+export type WorkflowDetail = Omit<ApiWorkflowDetail, 'definition'> & { definition: WorkflowDefinition };
+export type RunDetail = Omit<ApiRunDetail, 'definition' | 'error'> & {
+  definition: WorkflowDefinition;
+  error?: SerializedError | undefined;
+};
 
 /** One event of `GET /api/runs/:id/events`: journaled ones carry `seq`, live deltas do not. */
 export interface RunEvent {

@@ -52,3 +52,13 @@ export function JsonBlock({ value, label }: { value: unknown; label?: string }) 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge status-${status}`}>{status}</span>;
 }
+
+/** A journaled error: its code, its message, and the hint that says what to do. */
+export function ErrorBox({ error }: { error: { code: string; message: string; hint?: unknown } }) {
+  return (
+    <div className="error-box">
+      <strong>{error.code}</strong> {error.message}
+      {typeof error.hint === 'string' && <div className="hint">{error.hint}</div>}
+    </div>
+  );
+}

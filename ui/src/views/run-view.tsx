@@ -3,7 +3,7 @@ import { allows, failureOf, post } from '../api.ts';
 import type { RunDetail, StepStatus, WorkflowDetail, WorkflowGraph } from '../api-types.ts';
 import { useMe } from '../app.tsx';
 import { GanttTimeline } from '../components/gantt-timeline.tsx';
-import { JsonBlock, StatusBadge } from '../components/readable-value.tsx';
+import { ErrorBox, JsonBlock, StatusBadge } from '../components/readable-value.tsx';
 import { WorkflowGraphView } from '../components/workflow-graph.tsx';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -138,12 +138,7 @@ export function RunView({ runId }: { runId: string }) {
           </div>
         )}
       </dl>
-      {run.error && (
-        <div className="error-box">
-          <strong>{run.error.code}</strong> {run.error.message}
-          {run.error.hint && <div className="hint">{run.error.hint}</div>}
-        </div>
-      )}
+      {run.error && <ErrorBox error={run.error} />}
       {run.waiting.length > 0 && (
         <div className="waiting">
           <h2>Waiting for a decision</h2>

@@ -95,7 +95,7 @@ export function RunsView() {
           <input
             name="q"
             type="search"
-            placeholder="run id, workflow, error"
+            placeholder="run id or workflow"
             defaultValue={filters.q}
             onKeyDown={(event) => {
               if (event.key === 'Enter') setFilter('q', event.currentTarget.value);

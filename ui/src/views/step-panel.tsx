@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { encodeStepPath, failureOf, post } from '../api.ts';
 import type { RunDetail, RunEvent, StepDetail, StepRecord } from '../api-types.ts';
-import { JsonBlock, StatusBadge } from '../components/readable-value.tsx';
+import { ErrorBox, JsonBlock, StatusBadge } from '../components/readable-value.tsx';
 import { findStepDefinition } from '../definition.ts';
 import { formatCost, formatDuration, formatJson, formatTime, formatTokens } from '../format.ts';
 import { navigate } from '../router.tsx';
@@ -101,12 +101,7 @@ export function StepPanel(props: {
           </pre>
         </section>
       )}
-      {record.error && (
-        <div className="error-box">
-          <strong>{record.error.code}</strong> {record.error.message}
-          {record.error.hint && <div className="hint">{record.error.hint}</div>}
-        </div>
-      )}
+      {record.error && <ErrorBox error={record.error} />}
       <section>
         <h3>Input</h3>
         {record.input === undefined ? (
@@ -147,12 +142,7 @@ export function StepPanel(props: {
               {formatDuration(
                 attempt.endedAt === undefined ? undefined : attempt.endedAt - attempt.startedAt,
               )}
-              {attempt.error && (
-                <div className="error-box">
-                  <strong>{attempt.error.code}</strong> {attempt.error.message}
-                  {attempt.error.hint && <div className="hint">{attempt.error.hint}</div>}
-                </div>
-              )}
+              {attempt.error && <ErrorBox error={attempt.error} />}
             </li>
           ))}
         </ol>
