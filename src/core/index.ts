@@ -13,7 +13,18 @@ export {
   serializeError,
   toBatonError,
 } from './errors.js';
-export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
+export {
+  type BatonEvent,
+  type BatonEventType,
+  type EventListener,
+  isLiveEvent,
+  type JournaledEvent,
+  type LiveEvent,
+  type StepDeltaEvent,
+  type StreamEvent,
+  type StreamResetEvent,
+  sizeOf,
+} from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { defaultExpressionLimits, type ExpressionLimits } from './expressions/expression-limits.js';
 export { renderMapping, renderTemplate } from './expressions/render-template.js';
@@ -51,6 +62,7 @@ export type { ModelPricing, ModelResolver, ResolvedModel, ResolveHooks } from '.
 export type {
   AttemptRecord,
   CacheEntry,
+  EventRange,
   Fence,
   RunFilter,
   RunPatch,
@@ -62,7 +74,7 @@ export type {
   SubCallRecord,
   Usage,
 } from './ports/store.js';
-export { leaseLost } from './ports/store.js';
+export { eventOutOfOrder, leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { type Backoff, backoffDelay } from './runner/backoff.js';
 export { defaultOutputTokens } from './runner/budget.js';
@@ -88,6 +100,7 @@ export {
   type EngineOptions,
   type RejectDecision,
   type ResumeOptions,
+  type RunHandle,
   type RunOptionsFor,
 } from './runner/engine.js';
 export { defaultInputLimits, type InputLimits } from './runner/input-limits.js';
@@ -106,6 +119,7 @@ export type {
   Waiting,
 } from './runner/run-state.js';
 export { hashWorkflow, isUnpriced, type RunOptions, type RunResult } from './runner/run-workflow.js';
+export type { EventStreamOptions } from './runner/stream-events.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
 export type { AgentEvent, StateValue } from './steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';

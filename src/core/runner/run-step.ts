@@ -386,7 +386,11 @@ function emitEnd(run: RunState, record: StepRecord, status: 'succeeded' | 'faile
   if (record.cached) event.cached = true;
   if (record.note !== undefined) event.note = record.note;
   if (replayed) event.replayed = true;
-  if (record.output !== undefined) event.output = record.output;
+  if (record.output !== undefined) {
+    if ((record.outputSize ?? sizeOf(record.output)) <= run.services.eventOutputLimit)
+      event.output = record.output;
+    else event.outputRef = { path: record.path };
+  }
   run.emit(event);
 }
 
