@@ -31,13 +31,19 @@ async function freePort(): Promise<number> {
  * Starts the built `baton serve` on a loopback port with no provider configured (every model is
  * the mock), its journal at `db`, and waits until `/api/health` answers.
  */
-export async function startServer(options: { folder: string; db: string }): Promise<RunningServer> {
+export async function startServer(options: {
+  folder: string;
+  db: string;
+  /** More environment for the server, e.g. `BATON_SERVER_TOKENS`. */
+  env?: Record<string, string>;
+}): Promise<RunningServer> {
   await ensureBuilt();
   const port = await freePort();
   const env: Record<string, string> = {};
   // No provider key may reach the server: every model answers from the mock, offline.
   for (const [key, value] of Object.entries(process.env))
     if (value !== undefined && !/_API_KEY$|^BATON_SERVER_TOKENS$/.test(key)) env[key] = value;
+  Object.assign(env, options.env);
   const child: ChildProcess = spawn(
     process.execPath,
     [binPath, 'serve', options.folder, '--port', String(port), '--db', options.db],

@@ -18,6 +18,8 @@ export function App() {
   const { path } = useLocation();
   const me = useFetch<Me>('/api/me');
   const [askToken, setAskToken] = useState(false);
+  // A new token shows every page afresh: what was refused before may be allowed now.
+  const [tokenVersion, setTokenVersion] = useState(0);
   useEffect(() => onUnauthorized(() => setAskToken(true)), []);
   const section = path.split('/')[1] || 'workflows';
   return (
@@ -53,12 +55,13 @@ export function App() {
         <TokenDialog
           onDone={() => {
             setAskToken(false);
+            setTokenVersion((version) => version + 1);
             me.reload();
           }}
         />
       )}
       <main>
-        <Page path={path} />
+        <Page key={tokenVersion} path={path} />
       </main>
     </MeContext.Provider>
   );

@@ -26,7 +26,8 @@ export function RunView({ runId }: { runId: string }) {
   const me = useMe();
   const [selected, setSelected] = useState<string>();
   const [actionError, setActionError] = useState<string>();
-  const status = timeline.ended?.status ?? run?.status;
+  // The journal has the last word once the run ended (a cancel of a waiting run sends no event).
+  const status = isTerminal(run?.status) ? run?.status : (timeline.ended?.status ?? run?.status);
   const running = status === 'running';
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
