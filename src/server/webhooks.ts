@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { BatonError, type BatonEvent, type Engine } from '../core/index.js';
 import type { DeliverySchema } from './api-schemas.js';
 
@@ -34,6 +34,11 @@ export class WebhookSender {
     engine: Engine,
     private readonly options: WebhookOptions,
   ) {
+    // The log outlives restarts: the last entries of its file come back.
+    if (options.logFile !== undefined && existsSync(options.logFile)) {
+      const lines = readFileSync(options.logFile, 'utf8').split('\n').filter(Boolean).slice(-1000);
+      for (const line of lines) this.log.push(JSON.parse(line) as Delivery);
+    }
     this.unsubscribe = engine.subscribe((event) => {
       for (const [name, payload] of payloadsOf(event)) this.send(name, event.runId, payload);
     });

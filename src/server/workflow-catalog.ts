@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { type LoadedWorkflow, loadWorkflowFile, type WorkflowFileProblem } from '../authoring/yaml/index.js';
 import { BatonError, formatProblemPath, type ToolDefinition, type ToolRegistry } from '../core/index.js';
 import type { ProblemSchema } from './api-schemas.js';
@@ -130,7 +130,13 @@ export class WorkflowCatalog {
       const loaded = await loadWorkflowFile(absolute, { moduleRoots: this.options.moduleRoots ?? [] });
       return { name: loaded.workflow.name, file, loaded };
     } catch (error) {
-      return { name: fallbackName, file, problems: problemsOf(error) };
+      // Locations read relative to the folder, as the files are listed.
+      const problems = problemsOf(error).map((problem) =>
+        problem.location === undefined
+          ? problem
+          : { ...problem, location: problem.location.replace(`${this.folder}${sep}`, '') },
+      );
+      return { name: fallbackName, file, problems };
     }
   }
 }
@@ -179,9 +185,13 @@ export function problemsOf(error: unknown): Problem[] {
     const path = Array.isArray(item.path)
       ? formatProblemPath(item.path) || '(root)'
       : String(item.path ?? '(root)');
-    const location = item.location
-      ? `${item.location.file ?? ''}:${item.location.line}:${item.location.column}`
-      : undefined;
+    // Problems already in the API's shape keep their location text.
+    const location =
+      typeof item.location === 'string'
+        ? item.location
+        : item.location
+          ? `${item.location.file ?? ''}:${item.location.line}:${item.location.column}`
+          : undefined;
     return { path, message: item.message ?? error.message, ...(location === undefined ? {} : { location }) };
   });
 }

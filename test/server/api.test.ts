@@ -44,7 +44,7 @@ describe('HTTP API without tokens (loopback)', () => {
       valid: true,
     });
     expect(byName.broken.valid).toBe(false);
-    expect(byName.broken.problems[0].location).toMatch(/broken\.yaml:4:\d+/);
+    expect(byName.broken.problems[0].location).toMatch(/^broken\.yaml:4:\d+$/);
   });
 
   it('gives a workflow with its graph and input schema', async () => {
@@ -220,6 +220,20 @@ describe('HTTP API without tokens (loopback)', () => {
       ).body,
     );
     expect(rest.map((event) => event.id)).toEqual(events.slice(2).map((event) => event.id));
+  });
+
+  it('follows a waiting run’s events across its approval to its end', async () => {
+    const { body } = await call(fixture.server, 'POST', '/api/workflows/review/runs', {
+      body: { input: { total: 8 } },
+    });
+    await until(async () => (await statusOf(fixture, body.runId)) === 'waiting');
+    const reading = call(fixture.server, 'GET', `/api/runs/${body.runId}/events`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await call(fixture.server, 'POST', `/api/runs/${body.runId}/approvals/check/approve`, { body: {} });
+    const events = parseSse((await reading).body);
+    const types = events.map((event) => event.event);
+    expect(types).toContain('approval-response');
+    expect(JSON.parse(events.at(-1)?.data ?? '{}')).toMatchObject({ type: 'run-end', status: 'succeeded' });
   });
 
   it('pages through runs newest first with a cursor, and filters them', async () => {

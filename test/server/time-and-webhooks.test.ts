@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, hashWorkflow, systemClock } from '../../src/core/index.js';
 import { runFixture } from '../../src/testing/store-fixtures.js';
@@ -168,9 +171,12 @@ describe('webhooks', () => {
     });
   });
 
-  it('retries a failed delivery with backoff and logs every attempt', async () => {
+  it('retries a failed delivery with backoff and logs every attempt, in a file that outlives the server', async () => {
     const hook = await receiver((index) => (index < 2 ? 503 : 200));
-    const fixture = await testServer({ webhooks: { urls: [hook.url], secret: 'shh-secret', backoffMs: 20 } });
+    const logFile = join(mkdtempSync(join(tmpdir(), 'baton-hooks-')), 'deliveries.jsonl');
+    const fixture = await testServer({
+      webhooks: { urls: [hook.url], secret: 'shh-secret', backoffMs: 20, logFile },
+    });
     fixtures.push(fixture);
     await call(fixture.server, 'POST', '/api/workflows/review/runs', { body: { input: { total: 2 } } });
     await until(async () => hook.received.length >= 3);
@@ -191,5 +197,8 @@ describe('webhooks', () => {
       [2, 'retrying', 503],
       [1, 'retrying', 503],
     ]);
+    const later = await testServer({ webhooks: { urls: [hook.url], secret: 'shh-secret', logFile } });
+    fixtures.push(later);
+    expect((await call(later.server, 'GET', '/api/webhooks/deliveries')).body.deliveries).toEqual(log);
   });
 });
