@@ -215,6 +215,39 @@ describe('Studio', () => {
     expect(done.output).toEqual({ status: 'rejected', reason: 'Not during the quarter close' });
   });
 
+  it('answers a question and approves a gated tool call with other arguments from the inbox', async () => {
+    const question = (await startRun('seat-count', {})).runId;
+    const refund = (await startRun('refund-desk', {})).runId;
+    await waitForApi<{ approvals: Pending[] }>(
+      server,
+      '/api/approvals',
+      (inbox) => inbox.approvals.filter((pending) => [question, refund].includes(pending.runId)).length === 2,
+    );
+    await page.goto(`${server.url}/approvals`);
+    const ask = page.locator(`.approval-card[data-run="${question}"]`);
+    await expect(ask.locator('.subject').textContent()).resolves.toContain('How many seats should we order?');
+    await ask.locator('[name="edit"]').fill('12');
+    await ask.locator('button:has-text("Answer")').click();
+    await ask.waitFor({ state: 'detached' });
+    const answered = await waitForApi<RunDetail>(
+      server,
+      `/api/runs/${question}`,
+      (run) => run.status === 'succeeded',
+    );
+    expect(answered.output).toEqual({ seats: '12' });
+
+    const call = page.locator(`.approval-card[data-run="${refund}"]`);
+    await expect(call.locator('.subject').textContent()).resolves.toContain('refund');
+    await call.locator('button:has-text("Edit")').click();
+    await call.locator('[name="edit.amount"]').fill('35');
+    await call.locator('[name="edit.reason"]').fill('Broken kettle, partial refund');
+    await call.locator('button:has-text("Approve with edit")').click();
+    await call.waitFor({ state: 'detached' });
+    await waitForApi<RunDetail>(server, `/api/runs/${refund}`, (run) => run.status === 'succeeded');
+    const agent = await api<StepDetail>(server, 'GET', `/api/runs/${refund}/steps/agent`);
+    expect(JSON.stringify(agent.calls)).toContain('"refunded":35');
+  });
+
   it('forks a finished run from a step with a new prompt and shows the two runs side by side', async () => {
     expect(briefRun).not.toBe('');
     await page.goto(`${server.url}/runs/${briefRun}`);

@@ -29,7 +29,8 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts the built `baton serve` on a loopback port with no provider configured (every model is
- * the mock), its journal at `db`, and waits until `/api/health` answers.
+ * the mock, agents with tools included: `--mock`), its journal at `db`, and waits until
+ * `/api/health` answers.
  */
 export async function startServer(options: {
   folder: string;
@@ -46,7 +47,7 @@ export async function startServer(options: {
   Object.assign(env, options.env);
   const child: ChildProcess = spawn(
     process.execPath,
-    [binPath, 'serve', options.folder, '--port', String(port), '--db', options.db],
+    [binPath, 'serve', options.folder, '--mock', '--port', String(port), '--db', options.db],
     { cwd: join(options.db, '..'), env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -19,7 +19,8 @@ export function ApprovalCard({ pending, onDecided }: { pending: Pending; onDecid
   const [mode, setMode] = useState<Mode>(pending.kind === 'question' ? 'edit' : 'decide');
   const [comment, setComment] = useState('');
   const [reason, setReason] = useState('');
-  const [edit, setEdit] = useState<unknown>(pending.kind === 'question' ? undefined : pending.subject);
+  // What is edited: an approval's subject, a gated tool call's arguments, a question's answer.
+  const [edit, setEdit] = useState<unknown>(() => initialEdit(pending));
   const [problems, setProblems] = useState<Problem[]>([]);
   const [message, setMessage] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -121,7 +122,7 @@ export function ApprovalCard({ pending, onDecided }: { pending: Pending; onDecid
           <h3>{pending.kind === 'question' ? 'Answer' : 'Edit, then approve'}</h3>
           <SchemaForm
             name="edit"
-            schema={pending.schema}
+            schema={pending.schema ?? (pending.kind === 'question' ? { type: 'string' } : undefined)}
             value={edit}
             onChange={setEdit}
             problems={problems}
@@ -173,4 +174,11 @@ export function ApprovalCard({ pending, onDecided }: { pending: Pending; onDecid
       )}
     </article>
   );
+}
+
+function initialEdit(pending: Pending): unknown {
+  if (pending.kind === 'question') return undefined;
+  if (pending.kind === 'tool-call' && typeof pending.subject === 'object' && pending.subject !== null)
+    return (pending.subject as { args?: unknown }).args;
+  return pending.subject;
 }
