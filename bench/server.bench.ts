@@ -102,9 +102,9 @@ export default async function serverBench(): Promise<void> {
     while ((await store.getRun(runId))?.status !== 'waiting')
       await new Promise((resolve) => setTimeout(resolve, 10));
     const emitted = new Map<number, number>();
-    let count = (await readSse(`${running.url}/api/runs/${runId}/events`, () => {}, true)).length;
+    const count = (await readSse(`${running.url}/api/runs/${runId}/events`, () => {}, true)).length;
     const stop = running.server.engine.subscribe((event) => {
-      if (event.runId === runId) emitted.set(++count, performance.now());
+      if (event.runId === runId && 'seq' in event) emitted.set(Number(event.seq), performance.now());
     });
     const latencies: number[] = [];
     const reading = readSse(`${running.url}/api/runs/${runId}/events?after=${count}`, (seq, at) => {

@@ -10,7 +10,6 @@ import { type BatonOptions, createBaton } from '../baton.js';
 import type { Engine, Store, WorkflowDefinition } from '../core/index.js';
 import { type Caller, TokenTable } from './auth.js';
 import { errorBody } from './error-response.js';
-import { EventFeed } from './event-feed.js';
 import { addApprovalRoutes } from './routes/approval-routes.js';
 import { addMetaRoutes } from './routes/meta-routes.js';
 import { addRunRoutes } from './routes/run-routes.js';
@@ -99,7 +98,6 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     store: options.store,
     catalog,
     control,
-    feed: new EventFeed(engine, options.store),
     webhooks: options.webhooks ? new WebhookSender(engine, options.webhooks) : undefined,
     version: options.version ?? '0.0.0',
     idempotency: new Map(),
@@ -212,7 +210,6 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     async close() {
       catalog.close();
       await sweeper.stop();
-      deps.feed.close();
       await deps.webhooks?.close();
     },
   };

@@ -1,14 +1,12 @@
 import { loadWorkflowFile } from '../authoring/yaml/index.js';
 import {
   BatonError,
-  type BatonEvent,
   type Engine,
   hashWorkflow,
   listWaiting,
   type ResumeOptions,
-  type RunOptions,
+  type RunHandle,
   type RunRecord,
-  type RunResult,
   type Step,
   type Store,
   type WorkflowDefinition,
@@ -30,9 +28,6 @@ export interface RunControlOptions {
   /** A run that failed in the background after its request was answered. */
   onBackgroundError?: (error: unknown) => void;
 }
-
-/** Options every run the server starts or continues gets. */
-type Session = Pick<RunOptions, 'cache' | 'onEvent'>;
 
 /**
  * Starts and continues runs for the HTTP API: each call answers as soon as the run is journaled
@@ -64,12 +59,11 @@ export class RunControl {
       definition.file,
       Date.now(),
     );
-    return this.launch((session) => this.options.engine.run(definition, { ...session, input }));
+    return this.launch(this.options.engine.start(definition, { cache: this.cache, input }));
   }
 
   async resume(runId: string): Promise<string> {
-    const options = await this.resumeOptions(runId);
-    return this.launch((session) => this.options.engine.resume(runId, { ...options, ...session }));
+    return this.launch(this.options.engine.startResume(runId, await this.resumeOptions(runId)));
   }
 
   /**
@@ -86,9 +80,7 @@ export class RunControl {
     const options = await this.resumeOptions(runId);
     const engine = this.options.engine;
     if (await this.isQuestion(runId, path)) {
-      return this.launch((session) =>
-        engine.answer(runId, path, { value: decision.edit, by: caller.name }, { ...options, ...session }),
-      );
+      return this.launch(engine.startAnswer(runId, path, { value: decision.edit, by: caller.name }, options));
     }
     const approval = {
       by: caller.name,
@@ -96,7 +88,7 @@ export class RunControl {
       ...(decision.edit === undefined ? {} : { edit: decision.edit }),
       ...(decision.call === undefined ? {} : { call: decision.call }),
     };
-    return this.launch((session) => engine.approve(runId, path, approval, { ...options, ...session }));
+    return this.launch(engine.startApprove(runId, path, approval, options));
   }
 
   async reject(
@@ -121,9 +113,7 @@ export class RunControl {
       reason: decision.reason,
       ...(decision.call === undefined ? {} : { call: decision.call }),
     };
-    return this.launch((session) =>
-      this.options.engine.reject(runId, path, rejection, { ...options, ...session }),
-    );
+    return this.launch(this.options.engine.startReject(runId, path, rejection, options));
   }
 
   /** A new run from an earlier one, from a step on, with new input or overrides of some steps. */
@@ -132,9 +122,9 @@ export class RunControl {
     const base = await this.definitionFor(run);
     const definition = body.overrides ? withOverrides(base, body.overrides) : base;
     this.options.checkStart?.(definition);
-    return this.launch((session) =>
-      this.options.engine.replay(runId, {
-        ...session,
+    return this.launch(
+      this.options.engine.startReplay(runId, {
+        cache: this.cache,
         from: body.from,
         definition,
         ...(body.input === undefined ? {} : { input: body.input }),
@@ -169,7 +159,11 @@ export class RunControl {
   private async resumeOptions(runId: string): Promise<ResumeOptions> {
     const definition = await this.definitionFor(await this.requireRun(runId));
     this.options.checkStart?.(definition);
-    return { definition };
+    return { definition, cache: this.cache };
+  }
+
+  private get cache(): boolean {
+    return this.options.cache ?? true;
   }
 
   private async requireRun(runId: string): Promise<RunRecord> {
@@ -188,31 +182,24 @@ export class RunControl {
   }
 
   /**
-   * Runs `execute` in the background and resolves with the run id once the run has started
-   * (journaled), or rejects with what refused it before anything was journaled.
+   * Resolves with the run id once the execution holds the run (its first event), so a refusal
+   * (invalid input, already decided, held by another process) is the request's answer; the run
+   * then goes on in the background.
    */
-  private launch(execute: (session: Session) => Promise<RunResult>): Promise<string> {
-    return new Promise((resolve, reject) => {
-      let answered = false;
-      const onEvent = (event: BatonEvent) => {
-        if (!answered && event.type === 'run-start') {
-          answered = true;
-          resolve(event.runId);
-        }
-      };
-      execute({ onEvent, cache: this.options.cache ?? true }).then(
-        (result) => {
-          if (!answered) resolve(result.runId);
-          answered = true;
-        },
-        (error: unknown) => {
-          if (!answered) reject(error);
-          else (this.options.onBackgroundError ?? console.error)(error);
-          answered = true;
-        },
-      );
-    });
+  private async launch(starting: Promise<RunHandle>): Promise<string> {
+    const handle = await starting;
+    const events = handle.events[Symbol.asyncIterator]();
+    await events.next();
+    await events.return?.();
+    handle.result.catch(this.options.onBackgroundError ?? reportBackgroundError);
+    return handle.runId;
   }
+}
+
+function reportBackgroundError(error: unknown): void {
+  // Another process took the run over: it carries the run on, nothing failed.
+  if (BatonError.is(error, 'LEASE_LOST')) return;
+  console.error(error);
 }
 
 /** The definition with some steps changed: a model, a prompt or a step's input, by step id. */

@@ -1,7 +1,6 @@
 import type { Hono } from 'hono';
 import type { Engine, Store } from '../core/index.js';
 import type { Caller } from './auth.js';
-import type { EventFeed } from './event-feed.js';
 import type { RunControl } from './run-control.js';
 import type { WebhookSender } from './webhooks.js';
 import type { WorkflowCatalog } from './workflow-catalog.js';
@@ -12,7 +11,6 @@ export interface ServerDeps {
   store: Store;
   catalog: WorkflowCatalog;
   control: RunControl;
-  feed: EventFeed;
   webhooks: WebhookSender | undefined;
   version: string;
   /** Run ids of starts by `Idempotency-Key` (per caller), kept 24 hours. */

@@ -243,12 +243,18 @@ export function addRunRoutes(app: ApiApp, deps: ServerDeps): void {
         stream.onAbort(() => controller.abort());
         const ping = setInterval(() => void stream.write(': ping\n\n'), 15_000);
         try {
-          for await (const event of deps.feed.events(id, { after, signal: controller.signal })) {
+          // Followed across `waiting`: a person may approve while the page is open.
+          for await (const event of deps.engine.events(id, {
+            after,
+            signal: controller.signal,
+            follow: true,
+          })) {
             await stream.writeSSE({
-              ...(event.seq === undefined ? {} : { id: String(event.seq) }),
+              ...('seq' in event ? { id: String(event.seq) } : {}),
               event: event.type,
               data: JSON.stringify(event),
             });
+            if (event.type === 'run-end' && event.status !== 'waiting') break;
           }
         } finally {
           clearInterval(ping);
