@@ -116,7 +116,10 @@ describe('graph status', () => {
     const timeline = applyEvents(emptyTimeline(), [
       event({ type: 'step-end', seq: 9, path: 'plan', status: 'succeeded', attempt: 1, time: 5 }),
     ]);
-    expect(mergeSteps([step('plan', 'running', 0)], timeline)[0]?.status).toBe('succeeded');
+    expect(mergeSteps([step('plan', 'running', 0)], timeline)[0]).toMatchObject({
+      status: 'succeeded',
+      endedAt: 5,
+    });
   });
 });
 

@@ -50,7 +50,7 @@ afterAll(async () => {
 async function eventTypes(runId: string): Promise<string[]> {
   const types: string[] = [];
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 30_000);
+  const timer = setTimeout(() => controller.abort(), 50_000);
   await followEvents(`${server.url}/api/runs/${runId}/events`, {
     signal: controller.signal,
     onEvent: (event) => {
@@ -66,7 +66,7 @@ async function eventTypes(runId: string): Promise<string[]> {
 const startRun = (workflow: string, input: unknown) =>
   api<{ runId: string }>(server, 'POST', `/api/workflows/${workflow}/runs`, { input });
 
-describe('Studio', () => {
+describe('Studio', { timeout: 60_000 }, () => {
   let briefRun = '';
   let rejectedRun = '';
 
@@ -95,7 +95,8 @@ describe('Studio', () => {
     await page.locator('[data-run-status="succeeded"]').waitFor();
     await page.locator('.step-node[data-step="draft"][data-status="succeeded"]').waitFor();
     await expect(page.evaluate('window.studioTestMarker')).resolves.toBe(42);
-    expect(await page.locator('.step-node.critical').count()).toBeGreaterThanOrEqual(2);
+    // summary, draft, and whichever of its inputs ended last.
+    await expect.poll(() => page.locator('[data-step].critical').count()).toBe(3);
     await expect(page.locator('.gantt-row[data-path^="research["]').count()).resolves.toBe(3);
     await expect(page.locator('pre[data-label="step output"]').textContent()).resolves.toMatch(/Mock answer/);
     await expect(page.locator('[data-call="model-call"]').textContent()).resolves.toMatch(/mock:writer.*\$/);
@@ -122,9 +123,9 @@ describe('Studio', () => {
     await page.locator('tr[data-path="draft"][data-status="running"]').waitFor();
     await page.click('tr[data-path="draft"] button');
     const samples: string[] = [];
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 40_000;
     while ((await page.locator('tr[data-path="draft"]').getAttribute('data-status')) === 'running') {
-      if (Date.now() > deadline) throw new Error('the draft step did not end within 20 s');
+      if (Date.now() > deadline) throw new Error('the draft step did not end within 40 s');
       samples.push(
         ((await page.locator('pre[data-streaming="draft"]').textContent()) ?? '').replace(/▍$/, ''),
       );

@@ -171,7 +171,13 @@ export function mergeSteps(records: StepRecord[], timeline: RunTimeline): StepRe
       record.status !== live.status &&
       (record.status === 'running' || record.status === 'waiting' || live.attempt > record.attempt)
     ) {
-      merged.set(live.path, { ...record, status: live.status, attempt: live.attempt });
+      merged.set(live.path, {
+        ...record,
+        status: live.status,
+        attempt: live.attempt,
+        ...(live.startedAt === undefined ? {} : { startedAt: live.startedAt }),
+        ...(live.endedAt === undefined ? {} : { endedAt: live.endedAt }),
+      });
     }
   }
   return [...merged.values()];

@@ -111,7 +111,10 @@ export function WorkflowGraphView(props: WorkflowGraphViewProps) {
   const [flow, setFlow] = useState<ReactFlowInstance<Node<StepData>, Edge>>();
   useEffect(() => {
     if (!box.current || !flow) return;
-    const observer = new ResizeObserver(() => void flow.fitView({ padding: 0.15 }));
+    // After the frame: the canvas measures its new size first.
+    const observer = new ResizeObserver(() =>
+      requestAnimationFrame(() => void flow.fitView({ padding: 0.15 })),
+    );
     observer.observe(box.current);
     return () => observer.disconnect();
   }, [flow]);
