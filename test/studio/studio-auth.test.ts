@@ -27,7 +27,7 @@ beforeAll(async () => {
     env: { BATON_SERVER_TOKENS: `vera:viewer:${viewerToken},otto:operator:${operatorToken}` },
   });
   browser = await launchBrowser();
-  browser.page.setDefaultTimeout(20_000);
+  browser.page.setDefaultTimeout(30_000);
 }, 180_000);
 
 afterAll(async () => {

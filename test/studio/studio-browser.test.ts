@@ -36,7 +36,7 @@ beforeAll(async () => {
   server = await startServer({ folder: workflowsFolder, db: join(folder, 'baton.db') });
   browser = await launchBrowser();
   page = browser.page;
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(30_000);
   pageErrors = collectPageErrors(page);
 }, 180_000);
 

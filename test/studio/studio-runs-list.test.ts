@@ -49,7 +49,7 @@ beforeAll(async () => {
   await store.close?.();
   server = await startServer({ folder: workflowsFolder, db });
   browser = await launchBrowser();
-  browser.page.setDefaultTimeout(20_000);
+  browser.page.setDefaultTimeout(30_000);
 }, 180_000);
 
 afterAll(async () => {
