@@ -5,7 +5,6 @@ import { createLocalModel } from './local-model.js';
 import { createMockModel } from './mock-model.js';
 import type { ProviderConfig, ProviderType } from './model-config.js';
 import { configInvalid } from './model-errors.js';
-import { pacedModel } from './paced-model.js';
 import { currentPermit, watchSentRequests } from './rate-limiter.js';
 
 const providerTypes = 'openai, anthropic, together, openai-compatible, local or mock';
@@ -161,15 +160,13 @@ export function createProviderModel(
       });
     case 'mock': {
       const latency = Number(settings.options.latencyMs ?? entry.latencyMs ?? 0);
-      const tokenMs = Number(settings.options.tokenMs ?? 0);
       const failures = settings.options.fail?.split(',') ?? entry.failures;
-      const mock = createMockModel({
+      return createMockModel({
         name: modelId,
         latencyMs: Number.isFinite(latency) ? latency : 0,
         clock: settings.clock,
         ...(failures ? { failures } : {}),
       });
-      return pacedModel(mock, Number.isFinite(tokenMs) ? tokenMs : 0, settings.clock);
     }
   }
 }

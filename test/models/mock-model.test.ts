@@ -98,27 +98,4 @@ describe('createMockModel', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect((await call).text).toMatch(/^Mock answer/);
   });
-
-  it('spaces the words of a stream by tokenMs from its name, and a whole answer takes as long in all', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const registry = createModelRegistry({}, { env: {}, clock: systemClock });
-    const { model } = registry.resolve('mock:slow?tokenMs=100', 'draft');
-    const arrivals: number[] = [];
-    const reading = (async () => {
-      for await (const _delta of streamText({ model, prompt: 'Tell me something.' }).textStream)
-        arrivals.push(Date.now());
-    })();
-    await vi.advanceTimersByTimeAsync(10_000);
-    await reading;
-    expect(arrivals.length).toBeGreaterThan(5);
-    expect(arrivals[0]).toBe(100);
-    expect(arrivals.at(-1)).toBe(arrivals.length * 100);
-    const started = Date.now();
-    const whole = generateText({ model, prompt: 'Tell me something.' }).then((result) => ({
-      words: result.text.match(/\S+\s*/g)?.length,
-      tookMs: Date.now() - started,
-    }));
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(await whole).toEqual({ words: arrivals.length, tookMs: arrivals.length * 100 });
-  });
 });

@@ -12,6 +12,7 @@ import {
   collectPageErrors,
   launchBrowser,
   type RunningServer,
+  saveScreenshot,
   screenshot,
   startServer,
   waitForApi,
@@ -123,12 +124,15 @@ describe('Studio', { timeout: 60_000 }, () => {
     await page.locator('tr[data-path="draft"][data-status="running"]').waitFor();
     await page.click('tr[data-path="draft"] button');
     const samples: string[] = [];
+    let picture: Buffer | undefined;
     const deadline = Date.now() + 40_000;
     while ((await page.locator('tr[data-path="draft"]').getAttribute('data-status')) === 'running') {
       if (Date.now() > deadline) throw new Error('the draft step did not end within 40 s');
       samples.push(
         ((await page.locator('pre[data-streaming="draft"]').textContent()) ?? '').replace(/▍$/, ''),
       );
+      // A picture of the panel half way through the answer, kept if the server streamed at all.
+      if (picture === undefined && (samples.at(-1)?.length ?? 0) > 40) picture = await page.screenshot();
       await new Promise((done) => setTimeout(done, 100));
     }
     const types = await streamed;
@@ -140,6 +144,7 @@ describe('Studio', { timeout: 60_000 }, () => {
     // The text grew while the step ran, each sample carrying on the one before.
     const distinct = [...new Set(samples.filter((sample) => sample !== ''))];
     expect(distinct.length).toBeGreaterThan(2);
+    if (picture) saveScreenshot('run-streaming', picture);
     for (const [index, sample] of distinct.entries())
       if (index > 0) expect(sample.startsWith(distinct[index - 1] ?? '')).toBe(true);
   });

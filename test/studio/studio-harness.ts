@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -129,6 +129,12 @@ export async function screenshot(
   mkdirSync(imagesFolder, { recursive: true });
   if (!options.scrolled) await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(imagesFolder, `studio-${name}.png`), fullPage: false });
+}
+
+/** Saves a picture taken earlier as docs/images/studio-<name>.png. */
+export function saveScreenshot(name: string, picture: Buffer): void {
+  mkdirSync(imagesFolder, { recursive: true });
+  writeFileSync(join(imagesFolder, `studio-${name}.png`), picture);
 }
 
 /** Errors the page logged or threw: a Content-Security-Policy refusal shows up here too. */

@@ -1,13 +1,5 @@
 import '@xyflow/react/dist/style.css';
-import {
-  type Edge,
-  Handle,
-  type Node,
-  type NodeProps,
-  Position,
-  ReactFlow,
-  type ReactFlowInstance,
-} from '@xyflow/react';
+import { type Edge, Handle, type Node, type NodeProps, Position, ReactFlow } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { StepStatus, WorkflowGraph } from '../api-types.ts';
 import { layoutGraph } from './graph-layout.ts';
@@ -37,7 +29,12 @@ function StepNode({ data }: NodeProps<Node<StepData>>) {
         <span className="node-kind">{data.kind}</span>
         <span className="node-label">{data.label}</span>
       </div>
-      {data.model && <div className="node-model">{data.model}</div>}
+      {data.model && (
+        // Options after `?` (mock latencies, ...) only on hover.
+        <div className="node-model" title={data.model}>
+          {data.model.split('?')[0]}
+        </div>
+      )}
       {data.status && !data.group && <div className="node-status">{data.status}</div>}
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>
@@ -106,26 +103,26 @@ export function WorkflowGraphView(props: WorkflowGraphViewProps) {
     [props.graph, props.critical, props.statuses],
   );
   const height = Math.min(640, Math.max(220, placed.height + 60));
-  // The whole graph stays in view when the box changes size (a step panel opens beside it).
+  // The whole graph stays in view when its box changes width (a step panel opens beside it): the
+  // canvas starts again at the new width and fits the graph once more.
   const box = useRef<HTMLDivElement>(null);
-  const [flow, setFlow] = useState<ReactFlowInstance<Node<StepData>, Edge>>();
+  const [width, setWidth] = useState(0);
   useEffect(() => {
-    if (!box.current || !flow) return;
-    // After the frame: the canvas measures its new size first.
-    const observer = new ResizeObserver(() =>
-      requestAnimationFrame(() => void flow.fitView({ padding: 0.15 })),
+    if (!box.current) return;
+    const observer = new ResizeObserver(([entry]) =>
+      setWidth(Math.round((entry?.contentRect.width ?? 0) / 40)),
     );
     observer.observe(box.current);
     return () => observer.disconnect();
-  }, [flow]);
+  }, []);
   return (
     <div className="graph" style={{ height }} ref={box}>
       <ReactFlow
+        key={width}
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
-        onInit={setFlow}
         fitViewOptions={{ padding: 0.15 }}
         minZoom={0.2}
         nodesDraggable={false}
