@@ -130,6 +130,8 @@ export type BatonEvent =
       statusCode?: number;
       /** How long it waits first, from Retry-After or the backoff. */
       delayMs: number;
+      /** The wait the provider asked for (Retry-After), when it said. */
+      retryAfterMs?: number;
       time: number;
       error: SerializedError;
     }

@@ -27,10 +27,15 @@ export {
 } from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { defaultExpressionLimits, type ExpressionLimits } from './expressions/expression-limits.js';
-export { renderMapping, renderTemplate } from './expressions/render-template.js';
+export {
+  renderMapping,
+  renderTemplate,
+  templateExpressions,
+  templateText,
+} from './expressions/render-template.js';
 export { computedReferences } from './expressions/step-references.js';
 export { fromModels, type ModelsByName } from './from-models.js';
-export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
+export { type CompiledGraph, compileGraph, type GraphNode, startOrder } from './ir/compile-graph.js';
 export {
   type ApprovalRef,
   type ApprovalsOf,
@@ -77,7 +82,7 @@ export type {
 export { eventOutOfOrder, leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { type Backoff, backoffDelay } from './runner/backoff.js';
-export { defaultOutputTokens } from './runner/budget.js';
+export { defaultOutputTokens, expectedInputTokens, expectedOutputTokens } from './runner/budget.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export type {
   CodeContext,
@@ -104,6 +109,12 @@ export {
   type RunOptionsFor,
 } from './runner/engine.js';
 export { defaultInputLimits, type InputLimits } from './runner/input-limits.js';
+export {
+  type ModelFallbackRecord,
+  type ModelRecovery,
+  type ModelRetryRecord,
+  modelRecoveriesOf,
+} from './runner/model-recoveries.js';
 export { keepZodSchema, showableSchema, type UnshowableSchema } from './runner/output-schema.js';
 export type { Question } from './runner/pause.js';
 export type { ReplayOptions } from './runner/replay-run.js';

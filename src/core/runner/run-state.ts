@@ -11,6 +11,7 @@ import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import type { PendingAnswer } from './code-context.js';
 import type { InputLimits } from './input-limits.js';
+import type { ModelRecoveryNote } from './model-recoveries.js';
 import type { Question } from './pause.js';
 import type { RunFeed } from './run-events.js';
 import type { RunLease } from './run-lease.js';
@@ -159,6 +160,8 @@ export interface StepContext {
   cache: boolean;
   /** Counts a model call answered from the cache (`true`) or by the model (`false`). */
   countCacheHit(hit: boolean): void;
+  /** Notes a retry or fallback of the model layer; journaled with the attempt however it ends. */
+  noteModelRecovery(recovery: ModelRecoveryNote): void;
 }
 
 /** One step kind. Leaf kinds take a concurrency slot; containers (map, loop) do not. */
