@@ -2,7 +2,7 @@ import { Graph, layout } from '@dagrejs/dagre';
 import type { WorkflowGraph } from '../api-types.ts';
 
 export const stepWidth = 200;
-export const stepHeight = 62;
+export const stepHeight = 74;
 const groupHeader = 30;
 const groupPadding = 14;
 

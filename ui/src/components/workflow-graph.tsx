@@ -1,7 +1,8 @@
 import '@xyflow/react/dist/style.css';
 import { type Edge, Handle, type Node, type NodeProps, Position, ReactFlow } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { StepStatus, WorkflowGraph } from '../api-types.ts';
+import type { StepDefinition, StepStatus, WorkflowDefinition, WorkflowGraph } from '../api-types.ts';
+import { findStepDefinition } from '../definition.ts';
 import { layoutGraph } from './graph-layout.ts';
 
 type StepData = {
@@ -12,6 +13,8 @@ type StepData = {
   critical: boolean;
   selected: boolean;
   group: boolean;
+  /** Limits and conditions of the step: retries, timeout, concurrency limit, `when`. */
+  limits: string[];
 };
 
 function StepNode({ data }: NodeProps<Node<StepData>>) {
@@ -35,6 +38,7 @@ function StepNode({ data }: NodeProps<Node<StepData>>) {
           {data.model.split('?')[0]}
         </div>
       )}
+      {data.limits.length > 0 && <div className="node-limits">{data.limits.join(' · ')}</div>}
       {data.status && !data.group && <div className="node-status">{data.status}</div>}
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>
@@ -51,6 +55,8 @@ export interface WorkflowGraphViewProps {
   critical?: Set<string>;
   selected?: string | undefined;
   onSelect?: (id: string) => void;
+  /** The workflow's definition, for the limits shown on each step. */
+  definition?: WorkflowDefinition | undefined;
 }
 
 /** A workflow's steps as a graph: kinds and models on the nodes, maps, loops and branches as groups. */
@@ -66,6 +72,7 @@ export function WorkflowGraphView(props: WorkflowGraphViewProps) {
         critical: props.critical?.has(box.id) ?? false,
         selected: props.selected === box.id,
         group: box.group,
+        limits: limitsOf(findStepDefinition(props.definition?.steps, box.id.split('/').at(-1) ?? box.id)),
       };
       if (source?.model) data.model = source.model;
       const status = props.statuses?.get(box.id);
@@ -85,7 +92,7 @@ export function WorkflowGraphView(props: WorkflowGraphViewProps) {
       if (box.group) node.zIndex = -1;
       return node;
     });
-  }, [placed, props.graph, props.statuses, props.critical, props.selected]);
+  }, [placed, props.graph, props.statuses, props.critical, props.selected, props.definition]);
   const edges = useMemo<Edge[]>(
     () =>
       props.graph.edges.map((edge) => {
@@ -133,4 +140,19 @@ export function WorkflowGraphView(props: WorkflowGraphViewProps) {
       />
     </div>
   );
+}
+
+/** What bounds a step, in a few words: `retry 3`, `timeout 30s`, `limit api`, `max 5`, `when`. */
+function limitsOf(step: StepDefinition | undefined): string[] {
+  if (!step) return [];
+  const limits: string[] = [];
+  const retry = step.retry as { maxAttempts?: number } | undefined;
+  if (retry?.maxAttempts !== undefined) limits.push(`retry ${retry.maxAttempts}`);
+  if (step.timeout !== undefined) limits.push(`timeout ${String(step.timeout)}`);
+  if (typeof step.limit === 'string') limits.push(`limit ${step.limit}`);
+  if (typeof step.concurrency === 'number') limits.push(`${step.concurrency} at once`);
+  if (typeof step.maxIterations === 'number') limits.push(`max ${step.maxIterations}`);
+  if (step.when !== undefined) limits.push('when');
+  if (step.kind === 'approval' && step.expires !== undefined) limits.push(`expires ${String(step.expires)}`);
+  return limits;
 }

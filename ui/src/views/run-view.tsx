@@ -156,6 +156,7 @@ export function RunView({ runId }: { runId: string }) {
         <div className="run-main">
           <WorkflowGraphView
             graph={graph}
+            definition={run.definition}
             statuses={statuses}
             critical={critical}
             selected={selectedStep ? nodeIdOf(selectedStep.path) : undefined}

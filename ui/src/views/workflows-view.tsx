@@ -75,7 +75,7 @@ function WorkflowPanel({ name }: { name: string }) {
       <h1>{workflow.name}</h1>
       {workflow.definition.description && <p>{workflow.definition.description}</p>}
       <p className="muted small">{workflow.file}</p>
-      <WorkflowGraphView graph={workflow.graph} />
+      <WorkflowGraphView graph={workflow.graph} definition={workflow.definition} />
       <div className="columns">
         <form
           className="start-form"
