@@ -98,7 +98,7 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     store: options.store,
     catalog,
     control,
-    webhooks: options.webhooks ? new WebhookSender(engine, options.webhooks) : undefined,
+    webhooks: options.webhooks ? new WebhookSender(engine, options.webhooks, options.store) : undefined,
     version: options.version ?? '0.0.0',
     idempotency: new Map(),
   };
@@ -106,6 +106,7 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     engine,
     store: options.store,
     control,
+    ...(deps.webhooks ? { onPass: () => deps.webhooks?.poll() ?? Promise.resolve() } : {}),
     ...(options.sweepIntervalMs ? { intervalMs: options.sweepIntervalMs } : {}),
   });
   if (options.sweepIntervalMs !== false) sweeper.start();
@@ -210,6 +211,12 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     async close() {
       catalog.close();
       await sweeper.stop();
+      // Runs about to end get a moment to journal it and release their lease; the rest are resumed later.
+      const settling = [...engine.services.active.values()].map((run) => run.ended);
+      await Promise.race([
+        Promise.all(settling),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
       await deps.webhooks?.close();
     },
   };

@@ -47,12 +47,14 @@ export function errorBody(
 /**
  * Answers a failed request: a BatonError keeps its code, message, hint and problems with the
  * status its code means (`statusFor` overrides it, e.g. an invalid edit is 422); anything else is
- * a 500 whose details stay in the server's log.
+ * a 500 whose details stay in the server's log. `hintFor` says what to do where the caller's
+ * fix differs from the engine's (an edit, not the step, is wrong).
  */
 export function errorResponse(
   c: Context,
   error: unknown,
   statusFor: Partial<Record<BatonErrorCode, ContentfulStatusCode>> = {},
+  hintFor: Partial<Record<BatonErrorCode, string>> = {},
 ): Response {
   if (!BatonError.is(error)) {
     console.error(error);
@@ -65,7 +67,7 @@ export function errorResponse(
     : undefined;
   return c.json(
     errorBody(error.code, error.message, {
-      hint: error.hint,
+      hint: hintFor[error.code] ?? error.hint,
       stepPath: error.stepPath,
       ...(problems ? { problems } : {}),
     }),

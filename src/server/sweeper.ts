@@ -11,6 +11,8 @@ export interface SweeperOptions {
   graceMs?: number;
   now?: () => number;
   onError?: (error: unknown) => void;
+  /** Also run on each pass (the webhooks look at the journal for runs of other processes). */
+  onPass?: () => Promise<void>;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface SweeperOptions {
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<string[]> | undefined;
+  private readonly reported = new Set<string>();
 
   constructor(private readonly options: SweeperOptions) {}
 
@@ -58,8 +61,13 @@ export class Sweeper {
         resumed.push(runId);
       } catch (error) {
         // Another process holds the run (or started it meanwhile): it is not ours to continue.
-        if (!BatonError.is(error, 'STORE_CONFLICT') && !BatonError.is(error, 'LEASE_LOST'))
-          (this.options.onError ?? console.error)(error);
+        if (BatonError.is(error, 'STORE_CONFLICT') || BatonError.is(error, 'LEASE_LOST')) return;
+        // A run that cannot continue here (its functions are missing) fails the same way each
+        // pass: say so once.
+        const said = `${runId}:${BatonError.is(error) ? error.code : String(error)}`;
+        if (this.reported.has(said)) return;
+        this.reported.add(said);
+        (this.options.onError ?? console.error)(error);
       }
     };
     for (const run of await store.listRuns({ status: 'waiting', limit: 1000 })) {
@@ -69,9 +77,25 @@ export class Sweeper {
     for (const run of await store.listRuns({ status: 'running', limit: 1000 })) {
       if (engine.services.active.has(run.id) || run.createdAt > now - (this.options.graceMs ?? 10_000))
         continue;
+      // A run whose process died in a retry wait is resumed once the wait is over, not before.
+      if ((await this.retryDueAt(run.id)) > now) continue;
       await resume(run.id);
     }
+    await this.options.onPass?.().catch(this.options.onError ?? console.error);
     return resumed;
+  }
+
+  /** When the run's pending retry is due: its last `attempt-retry` not followed by the attempt it announced. */
+  private async retryDueAt(runId: string): Promise<number> {
+    const { store } = this.options;
+    const last = await store.lastEventSeq(runId);
+    const events = await store.readEvents(runId, { after: Math.max(0, last - 200) });
+    let due = 0;
+    for (const event of events) {
+      if (event.type === 'attempt-retry') due = event.time + event.delayMs;
+      else if (event.type === 'step-start' || event.type === 'run-start') due = 0;
+    }
+    return due;
   }
 
   private async earliestDeadline(runId: string): Promise<number> {

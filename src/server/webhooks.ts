@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { BatonError, type BatonEvent, type Engine } from '../core/index.js';
+import { BatonError, type BatonEvent, type Engine, type Store } from '../core/index.js';
 import type { DeliverySchema } from './api-schemas.js';
 
 export type Delivery = (typeof DeliverySchema)['_output'];
@@ -29,19 +29,48 @@ export class WebhookSender {
   private readonly unsubscribe: () => void;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  private readonly engine: Engine;
+  /** `runId:seq` of the events sent, so one the journal and a listener both bring goes out once. */
+  private readonly sent = new Set<string>();
+  /** How far `poll` has read each run's journal. */
+  private readonly cursors = new Map<string, number>();
+  private readonly startedAt = Date.now();
 
   constructor(
     engine: Engine,
     private readonly options: WebhookOptions,
+    private readonly store?: Store,
   ) {
     // The log outlives restarts: the last entries of its file come back.
     if (options.logFile !== undefined && existsSync(options.logFile)) {
       const lines = readFileSync(options.logFile, 'utf8').split('\n').filter(Boolean).slice(-1000);
       for (const line of lines) this.log.push(JSON.parse(line) as Delivery);
     }
-    this.unsubscribe = engine.subscribe((event) => {
-      for (const [name, payload] of payloadsOf(event)) this.send(name, event.runId, payload);
-    });
+    this.unsubscribe = engine.subscribe((event) => this.sendOnce(event));
+    this.engine = engine;
+  }
+
+  /**
+   * Sends what other processes journaled since the last look (a run started with `baton run`
+   * that waits for an approval, or ends): events are told apart by their journal seq, so each is
+   * sent once whichever process ran it. History from before this server started is not news.
+   */
+  async poll(): Promise<void> {
+    if (!this.store) return;
+    const seen = new Set<string>();
+    const runs = [
+      ...(await this.store.listRuns({ status: 'waiting', limit: 500 })),
+      ...(await this.store.listRuns({ limit: 200 })),
+    ];
+    for (const run of runs) {
+      if (seen.has(run.id) || this.engine.services.active.has(run.id)) continue;
+      seen.add(run.id);
+      const last = await this.store.lastEventSeq(run.id);
+      const cursor = this.cursors.get(run.id) ?? (run.createdAt >= this.startedAt ? 0 : last);
+      this.cursors.set(run.id, last);
+      if (last <= cursor) continue;
+      for (const event of await this.store.readEvents(run.id, { after: cursor })) this.sendOnce(event);
+    }
   }
 
   /** The delivery attempts, newest first (the most recent 1,000). */
@@ -54,6 +83,19 @@ export class WebhookSender {
     this.closed = true;
     this.unsubscribe();
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Sends the webhooks an event stands for, unless its journal seq was sent already. */
+  private sendOnce(event: BatonEvent): void {
+    const payloads = payloadsOf(event);
+    if (payloads.length === 0) return;
+    if ('seq' in event) {
+      const key = `${event.runId}:${event.seq}`;
+      if (this.sent.has(key)) return;
+      this.sent.add(key);
+      if (this.sent.size > 10_000) this.sent.delete(this.sent.values().next().value as string);
+    }
+    for (const [name, payload] of payloads) this.send(name, event.runId, payload);
   }
 
   private send(event: WebhookEvent, runId: string, data: Record<string, unknown>): void {

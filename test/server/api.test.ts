@@ -115,6 +115,21 @@ describe('HTTP API without tokens (loopback)', () => {
     expect(step.body.attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'succeeded' })]);
     expect(step.body.calls).toEqual([]);
     expect((await call(fixture.server, 'GET', `/api/runs/${body.runId}/steps/nope`)).status).toBe(404);
+    // A nested path travels URL-encoded, slash included.
+    await fixture.store.writeStep({
+      runId: body.runId,
+      path: 'review[3]/check',
+      stepId: 'check',
+      kind: 'transform',
+      status: 'succeeded',
+      attempt: 1,
+    });
+    const nested = await call(
+      fixture.server,
+      'GET',
+      `/api/runs/${body.runId}/steps/${encodeURIComponent('review[3]/check')}`,
+    );
+    expect(nested.body.step.path).toBe('review[3]/check');
     expect((await call(fixture.server, 'GET', '/api/runs/run_nope')).status).toBe(404);
   });
 
@@ -139,6 +154,7 @@ describe('HTTP API without tokens (loopback)', () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error.problems[0].path).toBe('total');
+    expect(bad.body.error.hint).toContain('Change the edit');
     expect(await fixture.store.listSubCalls(body.runId, 'check')).toHaveLength(1);
     const good = await call(fixture.server, 'POST', `/api/runs/${body.runId}/approvals/check/approve`, {
       body: { edit: { total: 10 }, comment: 'rounded' },

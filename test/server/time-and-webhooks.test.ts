@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createBaton } from '../../src/baton.js';
 import { type Clock, hashWorkflow, systemClock } from '../../src/core/index.js';
 import { runFixture } from '../../src/testing/store-fixtures.js';
 import { call } from './api-client.js';
@@ -110,6 +111,37 @@ describe('the server owns time', () => {
     expect((await fixture.store.getRun('run_orphan'))?.output).toMatchObject({ shout: 'HELLO, IO' });
     expect((await fixture.store.getRun('run_held'))?.status).toBe('running');
   });
+
+  it('resumes a run whose process died in a retry wait only once the wait is due', async () => {
+    const clock = movableClock();
+    const fixture = await testServer({ engine: { clock } });
+    fixtures.push(fixture);
+    const greet = fixture.server.catalog.get('greet')?.loaded;
+    if (!greet) throw new Error('greet did not load');
+    const now = clock.now();
+    await fixture.store.createRun(
+      runFixture({
+        id: 'run_waiting_retry',
+        workflowName: 'greet',
+        workflowHash: hashWorkflow(greet.workflow),
+        definition: greet.workflow,
+        input: { name: 'Jo' },
+        status: 'running',
+        createdAt: now - 120_000,
+      }),
+    );
+    const base = { runId: 'run_waiting_retry', time: now - 1_000 };
+    await fixture.store.appendEvents('run_waiting_retry', [
+      { ...base, seq: 1, type: 'run-start', workflow: 'greet', resumed: false },
+      { ...base, seq: 2, type: 'step-start', path: 'hello', stepId: 'hello', kind: 'transform', attempt: 1 },
+      { ...base, seq: 3, type: 'attempt-retry', path: 'hello', attempt: 1, delayMs: 60_000 },
+    ]);
+    await fixture.store.claimRun?.('run_waiting_retry', 'dead-process', now - 500, now - 30_500);
+    expect(await fixture.server.sweeper.sweep()).toEqual([]);
+    clock.advance(60_000);
+    expect(await fixture.server.sweeper.sweep()).toEqual(['run_waiting_retry']);
+    await until(async () => (await fixture.store.getRun('run_waiting_retry'))?.status === 'succeeded');
+  });
 });
 
 interface Received {
@@ -169,6 +201,39 @@ describe('webhooks', () => {
       path: 'check',
       subject: { total: 2 },
     });
+  });
+
+  it('sends the events of runs other processes execute once, from the journal', async () => {
+    const hook = await receiver(() => 200);
+    const fixture = await testServer({ webhooks: { urls: [hook.url], secret: 'shh-secret', backoffMs: 10 } });
+    fixtures.push(fixture);
+    const review = fixture.server.catalog.get('review')?.loaded;
+    if (!review) throw new Error('review did not load');
+    // Another process (as `baton run` would) on the same journal.
+    const other = createBaton({ store: fixture.store });
+    const waiting = await other.run(review, { input: { total: 6 } });
+    expect(waiting.status).toBe('waiting');
+    // A run this server executes is announced by its own listener, and not again by the journal.
+    const local = await call(fixture.server, 'POST', '/api/workflows/review/runs', {
+      body: { input: { total: 1 } },
+    });
+    await until(async () => hook.received.length >= 1);
+    await fixture.server.sweeper.sweep();
+    await fixture.server.sweeper.sweep();
+    await until(async () => hook.received.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const requested = hook.received.map(
+      (entry) => JSON.parse(entry.body) as { event: string; runId: string },
+    );
+    expect(requested.map((entry) => entry.runId).sort()).toEqual([local.body.runId, waiting.runId].sort());
+    expect(requested.every((entry) => entry.event === 'approval-requested')).toBe(true);
+    await other.reject(waiting.runId, 'check', { reason: 'no', by: 'cli' });
+    await fixture.server.sweeper.sweep();
+    await until(async () => hook.received.length >= 4);
+    expect(hook.received.slice(2).map((entry) => entry.headers['baton-event'])).toEqual([
+      'run-ended',
+      'run-failed',
+    ]);
   });
 
   it('retries a failed delivery with backoff and logs every attempt, in a file that outlives the server', async () => {

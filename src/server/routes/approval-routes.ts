@@ -55,7 +55,13 @@ export function addApprovalRoutes(app: ApiApp, deps: ServerDeps): void {
           200,
         );
       } catch (error) {
-        return errorResponse(c, error, { INPUT_INVALID: 422, OUTPUT_INVALID: 422 });
+        const fix = 'Change the edit so it matches the schema in the inbox item, and approve again.';
+        return errorResponse(
+          c,
+          error,
+          { INPUT_INVALID: 422, OUTPUT_INVALID: 422 },
+          { INPUT_INVALID: fix, OUTPUT_INVALID: fix },
+        );
       }
     },
   );
