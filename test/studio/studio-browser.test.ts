@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -31,10 +34,26 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
+let receiver: Server;
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'baton-studio-'));
-  server = await startServer({ folder: workflowsFolder, db: join(folder, 'baton.db') });
+  // A loopback receiver for the server's webhooks, so the Studio has deliveries to list.
+  receiver = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.end('ok'));
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const { port } = receiver.address() as AddressInfo;
+  server = await startServer({
+    folder: workflowsFolder,
+    db: join(folder, 'baton.db'),
+    env: {
+      BATON_WEBHOOKS: `http://127.0.0.1:${port}/hooks/baton`,
+      BATON_WEBHOOK_SECRET: 'studio-test-secret',
+    },
+  });
   browser = await launchBrowser();
   page = browser.page;
   page.setDefaultTimeout(30_000);
@@ -44,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  receiver?.close();
   rmSync(folder, { recursive: true, force: true });
 });
 
@@ -277,6 +297,18 @@ describe('Studio', { timeout: 60_000 }, () => {
     await screenshot(page, 'diff');
     const fork = await api<RunDetail>(server, 'GET', `/api/runs/${forkId}`);
     expect(fork.parentRunId).toBe(briefRun);
+  });
+
+  it('lists the webhook deliveries: each event, its run and how the receiver answered', async () => {
+    await page.goto(`${server.url}/webhooks`);
+    const rows = page.locator('table.runs tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    const text = (await page.locator('table.runs tbody').textContent()) ?? '';
+    expect(text).toContain('approval-requested');
+    expect(text).toContain('run-ended');
+    expect(text).toContain('/hooks/baton');
+    expect(text).toContain('delivered');
+    await screenshot(page, 'webhooks');
   });
 
   it('loads every script and style from the server without a Content-Security-Policy refusal', () => {

@@ -1,8 +1,13 @@
 import type { WebhookDelivery } from '../api-types.ts';
-import { StatusBadge } from '../components/readable-value.tsx';
 import { formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useFetch } from '../use-fetch.ts';
+
+const badgeOf: Record<WebhookDelivery['status'], string> = {
+  delivered: 'succeeded',
+  retrying: 'waiting',
+  failed: 'failed',
+};
 
 /** The webhook delivery log: each event sent, where, how it was answered, and the retries. */
 export function WebhooksView() {
@@ -39,16 +44,7 @@ export function WebhooksView() {
                 <td>{delivery.url}</td>
                 <td className="number">{delivery.attempt}</td>
                 <td>
-                  <StatusBadge
-                    status={
-                      delivery.status === 'delivered'
-                        ? 'succeeded'
-                        : delivery.status === 'failed'
-                          ? 'failed'
-                          : 'waiting'
-                    }
-                  />{' '}
-                  {delivery.status}
+                  <span className={`badge status-${badgeOf[delivery.status]}`}>{delivery.status}</span>
                 </td>
                 <td>
                   {delivery.statusCode ?? ''} {delivery.error ?? ''}
