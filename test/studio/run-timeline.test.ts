@@ -3,6 +3,7 @@ import type { RunEvent, StepRecord } from '../../ui/src/api-types.ts';
 import { problemParts } from '../../ui/src/problem-path.ts';
 import {
   applyEvents,
+  barsOfSteps,
   criticalPath,
   emptyTimeline,
   mergeSteps,
@@ -120,6 +121,26 @@ describe('graph status', () => {
       status: 'succeeded',
       endedAt: 5,
     });
+  });
+});
+
+describe('barsOfSteps', () => {
+  it('draws a bar per started step instance when the run has no journaled events', () => {
+    const record = (path: string, status: StepRecord['status'], startedAt?: number): StepRecord => ({
+      runId: 'r1',
+      path,
+      stepId: path,
+      kind: 'llm',
+      status,
+      attempt: 2,
+      ...(startedAt === undefined ? {} : { startedAt, endedAt: startedAt + 10 }),
+    });
+    expect(
+      barsOfSteps([record('a', 'succeeded', 1), record('b', 'skipped'), record('c', 'cancelled', 5)]),
+    ).toEqual([
+      { path: 'a', attempt: 2, status: 'succeeded', startedAt: 1, endedAt: 11 },
+      { path: 'c', attempt: 2, status: 'failed', startedAt: 5, endedAt: 15 },
+    ]);
   });
 });
 

@@ -230,3 +230,23 @@ export function criticalPath(steps: StepRecord[], edges: GraphEdge[]): Set<strin
   }
   return path;
 }
+
+/**
+ * Bars from the step records, for a run whose events are not in the journal (it ran before
+ * events were journaled): one bar per step instance, its latest attempt.
+ */
+export function barsOfSteps(steps: StepRecord[]): AttemptBar[] {
+  const bars: AttemptBar[] = [];
+  for (const step of steps) {
+    if (step.startedAt === undefined || step.status === 'skipped') continue;
+    const status = step.status === 'cancelled' ? 'failed' : step.status;
+    bars.push({
+      path: step.path,
+      attempt: step.attempt,
+      status,
+      startedAt: step.startedAt,
+      ...(step.endedAt === undefined ? {} : { endedAt: step.endedAt }),
+    });
+  }
+  return bars;
+}

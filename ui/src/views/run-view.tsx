@@ -7,7 +7,14 @@ import { ErrorBox, JsonBlock, StatusBadge } from '../components/readable-value.t
 import { WorkflowGraphView } from '../components/workflow-graph.tsx';
 import { formatCost, formatDuration, formatTime, formatTokens } from '../format.ts';
 import { Link } from '../router.tsx';
-import { criticalPath, isTerminal, mergeSteps, nodeIdOf, statusByNode } from '../run-timeline.ts';
+import {
+  barsOfSteps,
+  criticalPath,
+  isTerminal,
+  mergeSteps,
+  nodeIdOf,
+  statusByNode,
+} from '../run-timeline.ts';
 import { useFetch } from '../use-fetch.ts';
 import { useRunTimeline } from '../use-run-timeline.ts';
 import { ApprovalCard } from './approval-card.tsx';
@@ -169,7 +176,12 @@ export function RunView({ runId }: { runId: string }) {
             skipped <span className="swatch critical" /> critical path
           </p>
           <h2>Timeline</h2>
-          <GanttTimeline attempts={timeline.attempts} now={now} selected={selected} onSelect={setSelected} />
+          <GanttTimeline
+            attempts={timeline.attempts.length > 0 ? timeline.attempts : barsOfSteps(steps)}
+            now={now}
+            selected={selected}
+            onSelect={setSelected}
+          />
           <h2>Steps</h2>
           <table className="steps">
             <thead>
