@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import type { RunDetail, StepRecord } from '../api-types.ts';
 import { StatusBadge } from '../components/readable-value.tsx';
 import { formatCost, formatDuration, formatJson, formatSigned, totalTokens } from '../format.ts';
@@ -9,8 +10,16 @@ import { useFetch } from '../use-fetch.ts';
 /** Two runs side by side, step by step: outputs with changed lines marked, and what each step cost more or less. */
 export function DiffView({ baseId, forkId }: { baseId: string; forkId: string }) {
   const base = useFetch<RunDetail>(`/api/runs/${encodeURIComponent(baseId)}`);
-  const forkPoll = useFetch<RunDetail>(`/api/runs/${encodeURIComponent(forkId)}`, 1000);
+  // The fork is asked for again every second until it ends.
+  const [forkEnded, setForkEnded] = useState(false);
+  const forkPoll = useFetch<RunDetail>(
+    `/api/runs/${encodeURIComponent(forkId)}`,
+    forkEnded ? undefined : 1000,
+  );
   const fork = forkPoll.data;
+  useEffect(() => {
+    if (fork && isTerminal(fork.status)) setForkEnded(true);
+  }, [fork]);
   if (base.error || forkPoll.error)
     return <section className="panel error">{(base.error ?? forkPoll.error)?.message}</section>;
   if (!base.data || !fork) return <section className="panel muted">Loading…</section>;
