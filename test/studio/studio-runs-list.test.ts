@@ -70,6 +70,16 @@ describe('Studio runs list', () => {
     await expect(rows.first().getAttribute('data-run')).resolves.toBe(runId(total - 1));
     await screenshot(page, 'runs');
 
+    // Text search: ten run ids start with run_seed_0999.
+    await page.fill('input[name="q"]', 'run_seed_0999');
+    await page.press('input[name="q"]', 'Enter');
+    await expect
+      .poll(() => rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-run'))))
+      .toEqual(Array.from({ length: 10 }, (_, index) => runId(9999 - index)));
+    await page.fill('input[name="q"]', '');
+    await page.press('input[name="q"]', 'Enter');
+    await page.locator(`tr[data-run="${runId(total - 50)}"]`).waitFor();
+
     await page.click('button:has-text("Older")');
     await page.locator(`tr[data-run="${runId(total - 51)}"]`).waitFor();
     await expect(rows.first().getAttribute('data-run')).resolves.toBe(runId(total - 51));
