@@ -150,6 +150,16 @@ describe('the packed package, installed into a new app', () => {
     expect(result.stdout.trim()).toBe('{"ask":"hi"}');
   });
 
+  it('imports baton/engine for custom step kinds', () => {
+    const script = [
+      "const engine = await import('baton/engine');",
+      "console.log(engine.itemPath('review', 3), engine.costOf({ inputPerMillion: 1, outputPerMillion: 2 }, { inputTokens: 1e6, outputTokens: 1e6, cachedInputTokens: 0 }));",
+    ].join('\n');
+    const result = inApp(process.execPath, ['--input-type=module', '-e', script]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('review[3] 3');
+  });
+
   it('type-checks a typed-builder file under strict', () => {
     // Node's types come from the project, as a user's app has its own @types/node.
     mkdirSync(join(app.directory, 'node_modules', '@types'), { recursive: true });

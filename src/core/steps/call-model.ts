@@ -3,15 +3,13 @@ import { BatonError, serializeError } from '../errors.js';
 import type { JsonSchema } from '../ir/step.js';
 import type { ModelResolver, ResolvedModel } from '../ports/model-resolver.js';
 import type { Usage } from '../ports/store.js';
-import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
+import { costOf, estimateCall, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
 import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk } from './ai-sdk.js';
 import { fromModelError, recoveryOf } from './model-error.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 import { checkTruncation } from './truncation.js';
-
-export { priceOf } from '../runner/budget.js';
 
 export interface ModelRequest {
   model: string | string[] | undefined;
@@ -188,7 +186,7 @@ export async function generateTurn(
         maxRetries: 0,
       });
       const usage = toUsage(result.usage);
-      const costUsd = priceOf(resolved.pricing, usage);
+      const costUsd = costOf(resolved.pricing, usage);
       const unpriced = resolved.pricing === undefined;
       context.addUsage(usage, costUsd, unpriced);
       release();
