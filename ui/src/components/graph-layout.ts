@@ -3,7 +3,7 @@ import type { WorkflowGraph } from '../api-types.ts';
 
 export const stepWidth = 200;
 export const stepHeight = 74;
-const groupHeader = 30;
+const groupHeader = 44;
 const groupPadding = 14;
 
 export interface PlacedNode {
