@@ -36,6 +36,13 @@ export async function ensureBuilt(): Promise<void> {
             stdio: 'pipe',
           },
         );
+        // The Studio ships in the package too (`dist/ui`), as `npm run build` makes it: React's
+        // production build, whatever NODE_ENV the test runner set.
+        execFileSync(
+          process.execPath,
+          [join(root, 'node_modules/vite/bin/vite.js'), 'build', 'ui', '--logLevel', 'warn'],
+          { cwd: root, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } },
+        );
         writeFileSync(buildStamp, new Date().toISOString());
       }
     } finally {

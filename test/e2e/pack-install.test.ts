@@ -81,6 +81,14 @@ describe('the packed package, installed into a new app', () => {
     expect(missing).toEqual([]);
   });
 
+  it('ships the built Studio that `baton serve` serves', () => {
+    const studio = join(installed(), 'dist/ui');
+    const html = readFileSync(join(studio, 'index.html'), 'utf8');
+    const scripts = Array.from(html.matchAll(/src="\/(assets\/[^"]+\.js)"/g), (match) => match[1] ?? '');
+    expect(scripts.length).toBe(1);
+    for (const script of scripts) expect(existsSync(join(studio, script)), script).toBe(true);
+  });
+
   it('runs `npx baton --help`', () => {
     const result = inApp('npx', ['baton', '--help']);
     expect(result.status, result.stderr).toBe(0);
