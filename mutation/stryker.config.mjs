@@ -19,6 +19,28 @@ export const groups = {
   ],
 };
 
+/**
+ * The tests each group is checked against: those of its area. Code that runs outside any one test
+ * (a hook, a timer that outlives its test) makes a "static" mutant, which reruns every test in
+ * scope; scoped to its area that is a minute, where the whole suite would be many.
+ */
+export const groupTests = {
+  scheduler: [
+    'test/core/scheduler/**/*.test.ts',
+    'test/core/runner/concurrency.test.ts',
+    'test/core/steps/map-step.test.ts',
+  ],
+  runner: ['test/core/**/*.test.ts', 'test/testing/**/*.test.ts'],
+  'approval+agent': ['test/core/**/*.test.ts'],
+  'sqlite-store': [
+    'test/store/sqlite-*.test.ts',
+    'test/testing/**/*.test.ts',
+    'test/core/runner/concurrency.test.ts',
+    'test/core/runner/crash-in-process.test.ts',
+  ],
+  'rate-limiter+resilient-model+model-cache': ['test/models/**/*.test.ts'],
+};
+
 const group = process.env.BATON_MUTATION_GROUP ?? 'all';
 const slug = group.replace(/[^a-z0-9-]+/g, '-');
 

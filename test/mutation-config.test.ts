@@ -14,15 +14,22 @@ describe('mutation testing set-up', () => {
   });
 
   it('documents every module group it runs, by the name the command takes', async () => {
-    const { groups } = (await import('../mutation/stryker.config.mjs')) as {
+    const { groups, groupTests } = (await import('../mutation/stryker.config.mjs')) as {
       groups: Record<string, string[]>;
+      groupTests: Record<string, string[]>;
     };
     const readme = read('README.md');
     expect(readme).toContain('npm run test:mutation');
+    expect(Object.keys(groupTests)).toEqual(Object.keys(groups));
     for (const [name, patterns] of Object.entries(groups)) {
       expect(readme).toContain(`\`${name}\``);
       for (const pattern of patterns)
         expect(existsSync(resolve(root, pattern.replace('/**/*.ts', '')))).toBe(true);
+      // Each group is checked by tests of its own area, which exist.
+      for (const pattern of groupTests[name] ?? [])
+        expect(existsSync(resolve(root, pattern.replace(/\/(\*\*\/)?[^/]*\*[^/]*$/, ''))), pattern).toBe(
+          true,
+        );
     }
   });
 
