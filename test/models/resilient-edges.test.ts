@@ -5,7 +5,7 @@ import {
   type LanguageModelV4StreamPart,
 } from '@ai-sdk/provider';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../src/core/index.js';
+import { type BatonError, systemClock } from '../../src/core/index.js';
 import { createResilientModel, type ModelRetry, RateLimiter } from '../../src/models/index.js';
 
 beforeEach(() => {
@@ -158,5 +158,65 @@ describe('createResilientModel retries', () => {
     expect(parts.at(-1)?.type).toBe('error');
     expect((parts.at(-1) as { error: Error }).error.message).toBe('connection reset');
     expect(limiter.active).toBe(0);
+  });
+
+  /** Every part of the resilient stream of a model whose stream holds `parts` and then closes. */
+  async function streamed(parts: LanguageModelV4StreamPart[]): Promise<LanguageModelV4StreamPart[]> {
+    const model: LanguageModelV4 = {
+      ...flaky(0, () => new Error('x')).model,
+      doStream: async () => ({
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          start(controller) {
+            for (const part of parts) controller.enqueue(part);
+            controller.close();
+          },
+        }),
+      }),
+    };
+    const resilient = createResilientModel(model, { id: 'test:cut', stepPath: 'ask' });
+    const { stream } = await resilient.doStream(call);
+    const read: LanguageModelV4StreamPart[] = [];
+    for await (const part of stream) read.push(part);
+    return read;
+  }
+
+  it('ends a stream that closes before the model finished with a cut-off error after the text', async () => {
+    const parts = await streamed([
+      { type: 'stream-start', warnings: [] },
+      { type: 'text-delta', id: 't', delta: 'The answer' },
+    ]);
+    expect(parts.map((part) => part.type)).toEqual(['stream-start', 'text-delta', 'error']);
+    const error = (parts[2] as { error: BatonError }).error;
+    expect(error).toMatchObject({ code: 'MODEL_CALL_FAILED', retryable: true, stepPath: 'ask' });
+    expect(error.message).toContain('ended before the model finished');
+  });
+
+  it('turns a finish the provider marks interrupted into a cut-off error and an error finish', async () => {
+    const parts = await streamed([
+      { type: 'text-delta', id: 't', delta: 'The ans' },
+      { type: 'finish', finishReason: { unified: 'interrupted' as 'other', raw: 'eof' }, usage: usage(3, 2) },
+    ]);
+    expect(parts.map((part) => part.type)).toEqual(['text-delta', 'error', 'finish']);
+    expect((parts[1] as { error: BatonError }).error.code).toBe('MODEL_CALL_FAILED');
+    expect((parts[2] as { finishReason: unknown }).finishReason).toEqual({ unified: 'error', raw: 'eof' });
+  });
+
+  it('keeps a finish after a provider error part from claiming a normal stop, adding no error of its own', async () => {
+    const parts = await streamed([
+      { type: 'error', error: new Error('bad chunk') },
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: usage(3, 2) },
+    ]);
+    expect(parts.map((part) => part.type)).toEqual(['error', 'finish']);
+    expect((parts[1] as { finishReason: unknown }).finishReason).toEqual({ unified: 'error', raw: 'stop' });
+  });
+
+  it('adds no cut-off error to a stream whose provider already reported its error', async () => {
+    const reported = { type: 'error', error: new Error('bad chunk') } as const;
+    expect((await streamed([reported])).map((part) => part.type)).toEqual(['error']);
+    const interrupted = await streamed([
+      reported,
+      { type: 'finish', finishReason: { unified: 'interrupted' as 'other', raw: 'eof' }, usage: usage(3, 2) },
+    ]);
+    expect(interrupted.map((part) => part.type)).toEqual(['error', 'finish']);
   });
 });
