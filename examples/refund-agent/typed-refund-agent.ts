@@ -1,5 +1,5 @@
+import { type AgentEvent, workflow } from 'baton';
 import { z } from 'zod';
-import type { AgentEvent, WorkflowDefinition } from '../../src/index.js';
 
 /** The refund workflow's statuses, in the order of the document. */
 const Status = z.enum([
@@ -23,7 +23,6 @@ export const RefundState = z.object({
 export type RefundState = z.infer<typeof RefundState>;
 
 const Input = z.object({ order_id: z.string(), request: z.string() });
-type Input = z.infer<typeof Input>;
 
 /**
  * The next state after a tool event. Only results move the state; an error, a refusal or a
@@ -57,33 +56,11 @@ export function reduceRefund(state: RefundState, event: AgentEvent): RefundState
   }
 }
 
-/** The system prompt of every turn, from the current state. */
-export function refundSystem({ state, history, allowedTools }: TurnScope): string {
-  const known = Object.entries(state)
-    .filter(([key]) => key !== 'status')
-    .map(([key, value]) => `${key}=${value}`)
-    .join(', ');
-  return [
-    `You are a refund agent for an online store. Current workflow state: ${state.status}.`,
-    `Completed steps: ${history.join(', ')}.`,
-    `Current data: ${known}.`,
-    `Next action: call ${allowedTools.join(' or ')}.`,
-  ].join('\n');
-}
-
-/** What a turn's functions see, typed from the state schema. */
-interface TurnScope {
-  input: Input;
-  state: RefundState;
-  turn: number;
-  history: string[];
-  allowedTools: string[];
-}
-
 /**
- * The refund agent of refund-agent.yaml in TypeScript: the same states, per-status tools and
- * approval, with the transitions as a typed `reduce` function and the system prompt as a typed
- * function of the state, both registered with the workflow.
+ * The refund agent of refund-agent.yaml in TypeScript, built with `workflow().agent()`: the same
+ * states, per-status tools and approval, with the transitions as a typed `reduce` function and
+ * the system prompt as a typed function of the state. A status the schema does not have does not
+ * compile, in `terminal`, in `tools` and in what `reduce` returns.
  *
  * @example
  * ```ts
@@ -91,39 +68,38 @@ interface TurnScope {
  * const result = await baton.run(typedRefundAgent, { input: { order_id: 'ORD-1004', request: 'Refund please' } });
  * ```
  */
-export const typedRefundAgent: WorkflowDefinition = {
-  workflow: {
-    name: 'refund-agent-typed',
-    input: z.toJSONSchema(Input) as Record<string, unknown>,
-    steps: [
-      {
-        id: 'refund',
-        kind: 'agent',
-        model: 'smart',
-        maxIterations: 10,
-        tools: ['fetch_order', 'check_refund_policy', 'process_credit', 'send_email'],
-        state: {
-          initial: { status: 'PENDING' } satisfies RefundState,
-          schema: z.toJSONSchema(RefundState) as Record<string, unknown>,
-          terminal: { COMPLETE: 'succeed', FAILED: 'fail' },
-          tools: {
-            PENDING: ['fetch_order'],
-            VALIDATING_REFUND: ['check_refund_policy'],
-            PROCESSING_CREDIT: ['process_credit'],
-            SENDING_EMAIL: ['send_email'],
-          },
-          reduce: { function: 'reduceRefund' },
-          stuckAfter: 3,
-        },
-        approve: { process_credit: { when: '{{ args.amount > 100 }}' } },
-        system: { function: 'refundSystem' },
-        prompt: 'Refund request for order {{ input.order_id }}:\n{{ input.request }}',
+export const typedRefundAgent = workflow('refund-agent-typed', { input: Input })
+  .agent('refund', {
+    model: 'smart',
+    maxIterations: 10,
+    tools: ['fetch_order', 'check_refund_policy', 'process_credit', 'send_email'],
+    state: {
+      schema: RefundState,
+      initial: { status: 'PENDING' },
+      terminal: { COMPLETE: 'succeed', FAILED: 'fail' },
+      tools: {
+        PENDING: ['fetch_order'],
+        VALIDATING_REFUND: ['check_refund_policy'],
+        PROCESSING_CREDIT: ['process_credit'],
+        SENDING_EMAIL: ['send_email'],
       },
-    ],
-    output: '{{ steps.refund }}',
-  },
-  functions: {
-    reduceRefund: ({ state, event }: { state: RefundState; event: AgentEvent }) => reduceRefund(state, event),
-    refundSystem: (scope: TurnScope) => refundSystem(scope),
-  },
-};
+      reduce: reduceRefund,
+      stuckAfter: 3,
+    },
+    approve: { process_credit: { when: '{{ args.amount > 100 }}' } },
+    system: ({ state, history, allowedTools }) => {
+      const known = Object.entries(state)
+        .filter(([key]) => key !== 'status')
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ');
+      return [
+        `You are a refund agent for an online store. Current workflow state: ${state.status}.`,
+        `Completed steps: ${history.join(', ')}.`,
+        `Current data: ${known}.`,
+        `Next action: call ${allowedTools.join(' or ')}.`,
+      ].join('\n');
+    },
+    prompt: ({ input }) => `Refund request for order ${input.order_id}:\n${input.request}`,
+  })
+  .output(({ steps }) => steps.refund)
+  .build();

@@ -48,14 +48,28 @@ function openPostgres(url: string): OpenedStore {
   );
   // A command that never touches the store must not leave an unhandled rejection behind.
   opening.catch(() => {});
+  // Following is synchronous (it returns its stop function), so it starts once the store is open.
+  const followEvents: NonNullable<Store['followEvents']> = (runId, onWake) => {
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    void opening.then((opened) => {
+      if (!stopped) stop = opened.followEvents(runId, onWake);
+    });
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  };
   const store = new Proxy({} as Store, {
     get: (_target, method: string) =>
       method === 'then'
         ? undefined
-        : async (...args: unknown[]) => {
-            const opened = (await opening) as unknown as Record<string, (...values: unknown[]) => unknown>;
-            return opened[method]?.(...args);
-          },
+        : method === 'followEvents'
+          ? followEvents
+          : async (...args: unknown[]) => {
+              const opened = (await opening) as unknown as Record<string, (...values: unknown[]) => unknown>;
+              return opened[method]?.(...args);
+            },
   });
   return {
     store,

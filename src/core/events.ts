@@ -49,8 +49,13 @@ export type BatonEvent =
       /** The output was taken from the journal of an earlier process, not computed again. */
       replayed?: boolean;
       note?: string;
-      /** The step's output (the journaled value itself, not a copy). */
+      /**
+       * The step's output (the journaled value itself, not a copy) when its JSON is at most the
+       * engine's `eventOutputLimit` (default 64 KiB); otherwise `outputRef` says where to read it.
+       */
       output?: unknown;
+      /** Set instead of `output` for a larger output: read it from `store.listSteps` at `path`. */
+      outputRef?: { path: string };
     }
   | {
       type: 'step-error';
@@ -125,6 +130,8 @@ export type BatonEvent =
       statusCode?: number;
       /** How long it waits first, from Retry-After or the backoff. */
       delayMs: number;
+      /** The wait the provider asked for (Retry-After), when it said. */
+      retryAfterMs?: number;
       time: number;
       error: SerializedError;
     }
@@ -166,9 +173,48 @@ export type BatonEvent =
       output?: unknown;
       error?: SerializedError;
       time: number;
-    };
+    }
+  | StepDeltaEvent
+  | StreamResetEvent;
+
+/**
+ * Text a model is streaming for a step (live only: never journaled, no `seq`). Deltas are
+ * coalesced, at most one per path about every 50 ms, and one when the step ends.
+ */
+export interface StepDeltaEvent {
+  type: 'step-delta';
+  runId: string;
+  path: string;
+  attempt: number;
+  time: number;
+  delta: { kind: 'text' | 'reasoning' | 'tool-call'; text: string; toolName?: string; toolCallId?: string };
+}
+
+/** A stream that already produced text starts again (a retry or a fallback): drop what it streamed. Live only. */
+export interface StreamResetEvent {
+  type: 'stream-reset';
+  runId: string;
+  path: string;
+  attempt: number;
+  time: number;
+  reason: 'retry' | 'fallback';
+}
+
+/** Events that only reach live subscribers: never journaled, so they have no `seq`. */
+export type LiveEvent = StepDeltaEvent | StreamResetEvent;
+
+/** An event as the journal keeps it: numbered per run, 1, 2, 3..., with no gap across resumes. */
+export type JournaledEvent = Exclude<BatonEvent, LiveEvent> & { seq: number };
+
+/** What an event stream yields: journaled events in `seq` order, with live-only events between them. */
+export type StreamEvent = JournaledEvent | LiveEvent;
 
 export type BatonEventType = BatonEvent['type'];
+
+/** Whether an event is live only (a token delta, a stream reset), so it is not journaled. */
+export function isLiveEvent(event: BatonEvent): event is LiveEvent {
+  return event.type === 'step-delta' || event.type === 'stream-reset';
+}
 export type EventListener = (event: BatonEvent) => void;
 
 /** Bytes of a value as JSON: the "output size" of reports. */

@@ -13,13 +13,29 @@ export {
   serializeError,
   toBatonError,
 } from './errors.js';
-export { type BatonEvent, type BatonEventType, type EventListener, sizeOf } from './events.js';
+export {
+  type BatonEvent,
+  type BatonEventType,
+  type EventListener,
+  isLiveEvent,
+  type JournaledEvent,
+  type LiveEvent,
+  type StepDeltaEvent,
+  type StreamEvent,
+  type StreamResetEvent,
+  sizeOf,
+} from './events.js';
 export { type ExpressionScope, evaluateExpression } from './expressions/evaluate-expression.js';
 export { defaultExpressionLimits, type ExpressionLimits } from './expressions/expression-limits.js';
-export { renderMapping, renderTemplate } from './expressions/render-template.js';
+export {
+  renderMapping,
+  renderTemplate,
+  templateExpressions,
+  templateText,
+} from './expressions/render-template.js';
 export { computedReferences } from './expressions/step-references.js';
 export { fromModels, type ModelsByName } from './from-models.js';
-export { type CompiledGraph, compileGraph, type GraphNode } from './ir/compile-graph.js';
+export { type CompiledGraph, compileGraph, type GraphNode, startOrder } from './ir/compile-graph.js';
 export {
   type ApprovalRef,
   type ApprovalsOf,
@@ -51,6 +67,7 @@ export type { ModelPricing, ModelResolver, ResolvedModel, ResolveHooks } from '.
 export type {
   AttemptRecord,
   CacheEntry,
+  EventRange,
   Fence,
   RunFilter,
   RunPatch,
@@ -62,10 +79,10 @@ export type {
   SubCallRecord,
   Usage,
 } from './ports/store.js';
-export { leaseLost } from './ports/store.js';
+export { eventOutOfOrder, leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { type Backoff, backoffDelay } from './runner/backoff.js';
-export { defaultOutputTokens } from './runner/budget.js';
+export { defaultOutputTokens, expectedInputTokens, expectedOutputTokens } from './runner/budget.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export type {
   CodeContext,
@@ -88,9 +105,16 @@ export {
   type EngineOptions,
   type RejectDecision,
   type ResumeOptions,
+  type RunHandle,
   type RunOptionsFor,
 } from './runner/engine.js';
 export { defaultInputLimits, type InputLimits } from './runner/input-limits.js';
+export {
+  type ModelFallbackRecord,
+  type ModelRecovery,
+  type ModelRetryRecord,
+  modelRecoveriesOf,
+} from './runner/model-recoveries.js';
 export { keepZodSchema, showableSchema, type UnshowableSchema } from './runner/output-schema.js';
 export type { Question } from './runner/pause.js';
 export type { ReplayOptions } from './runner/replay-run.js';
@@ -106,6 +130,7 @@ export type {
   Waiting,
 } from './runner/run-state.js';
 export { hashWorkflow, isUnpriced, type RunOptions, type RunResult } from './runner/run-workflow.js';
+export type { EventStreamOptions } from './runner/stream-events.js';
 export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
 export type { AgentEvent, StateValue } from './steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';

@@ -248,6 +248,19 @@ export function fencingTests(subject: StoreSubject): void {
     ).rejects.toMatchObject(refused);
     await expect(subject().writeSubCall(subCallFixture(), stale)).rejects.toMatchObject(refused);
     await expect(subject().updateRun('run_1', { status: 'failed' }, stale)).rejects.toMatchObject(refused);
+    const event = {
+      type: 'step-skip',
+      runId: 'run_1',
+      path: 'x',
+      stepId: 'x',
+      reason: 'r',
+      time: 1,
+      seq: 1,
+    } as const;
+    await expect(subject().appendEvents('run_1', [event], stale)).rejects.toMatchObject(refused);
+    expect(await subject().readEvents('run_1')).toEqual([]);
+    await subject().appendEvents('run_1', [event], current);
+    expect(await subject().lastEventSeq('run_1')).toBe(1);
     expect((await subject().listSteps('run_1')).map((step) => step.output)).toEqual(['b']);
     expect(await subject().listAttempts('run_1')).toEqual([]);
     expect(await subject().listSubCalls('run_1', 'agent')).toEqual([]);

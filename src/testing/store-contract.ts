@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../core/index.js';
 import { cacheTests } from './store-contract-cache.js';
+import { eventTests } from './store-contract-events.js';
 import {
   createRunTests,
   fencingTests,
@@ -29,7 +30,8 @@ export type StoreContractGroup =
   | 'leases'
   | 'fencing'
   | 'cache'
-  | 'definitionSources';
+  | 'definitionSources'
+  | 'events';
 
 export interface StoreContractOptions {
   /** Names the store in the test report. */
@@ -94,6 +96,7 @@ export const storeContractGroups: Record<StoreContractGroup, (subject: StoreSubj
   fencing: fencingTests,
   cache: cacheTests,
   definitionSources: definitionSourceTests,
+  events: eventTests,
 };
 
 export type { StoreSubject };
@@ -103,6 +106,7 @@ export {
   createRunTests,
   decisionTests,
   definitionSourceTests,
+  eventTests,
   fencingTests,
   leaseTests,
   listRunsTests,

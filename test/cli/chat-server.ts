@@ -20,7 +20,8 @@ export interface ChatRequest {
 /** What the server answers: tool calls, or text with a finish reason (default `stop`). */
 export type ChatReply =
   | { toolCalls: Array<{ name: string; args: unknown }> }
-  | { text: string; finishReason?: 'stop' | 'length' };
+  | { text: string; finishReason?: 'stop' | 'length' }
+  | { status: number; retryAfterMs?: number };
 
 /** The system prompt of a request. */
 export const systemOf = (request: ChatRequest) =>
@@ -60,6 +61,13 @@ export async function startChatServer(reply: (request: ChatRequest, index: numbe
     } catch (error) {
       response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { message: String(error) } }));
+      return;
+    }
+    if ('status' in answer) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (answer.retryAfterMs !== undefined) headers['retry-after-ms'] = String(answer.retryAfterMs);
+      response.writeHead(answer.status, headers);
+      response.end(JSON.stringify({ error: { message: `Refused with ${answer.status}`, type: 'requests' } }));
       return;
     }
     const message =

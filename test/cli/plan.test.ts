@@ -86,4 +86,53 @@ steps:
     expect(result.stdout).toMatch(/review\s+map .* per item/);
     expect(result.stdout).toMatch(/ {4}check\s+llm/);
   });
+
+  it('lists steps in the order the engine starts them, whatever order the file writes them in', async () => {
+    const cwd = makeWorkspace({
+      'late.yaml': `name: late
+steps:
+  - { id: title, kind: llm, prompt: "A title for {{ $$.steps.draft }}", maxOutputTokens: 20 }
+  - { id: draft, kind: llm, prompt: "Write from {{ steps.research }}", maxOutputTokens: 300 }
+  - { id: research, kind: llm, prompt: "Research", maxOutputTokens: 200 }
+`,
+    });
+    const result = await runCli(['plan', 'late.yaml', '--json'], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as {
+      steps: Array<{ id: string; inputTokens: number }>;
+      criticalPath: string[];
+    };
+    expect(plan.steps.map((step) => step.id)).toEqual(['research', 'draft', 'title']);
+    expect(plan.criticalPath).toEqual(['research', 'draft', 'title']);
+    // `$$.steps.draft` reads the draft, as the engine's reference finder sees it: 300 tokens.
+    expect(plan.steps.find((step) => step.id === 'title')?.inputTokens).toBe(
+      Math.ceil('A title for '.length / 4) + 300,
+    );
+  });
+
+  it('expects the output tokens a budget reserves: maxOutputTokens, else 1,024, for every model step', async () => {
+    const cwd = makeWorkspace({
+      'kinds.yaml': `name: kinds
+steps:
+  - { id: free, kind: llm, prompt: "Anything" }
+  - { id: agent, kind: agent, prompt: "Work", tools: [], maxIterations: 2, maxOutputTokens: 300 }
+  - id: route
+    kind: branch
+    classify: { prompt: "Which?" }
+    routes: { a: { description: "A", steps: [] }, b: { description: "B", steps: [] } }
+    default: a
+  - id: capped
+    kind: branch
+    classify: { prompt: "Which?", maxOutputTokens: 64 }
+    routes: { a: { description: "A", steps: [] }, b: { description: "B", steps: [] } }
+    default: a
+`,
+    });
+    const result = await runCli(['plan', 'kinds.yaml', '--json'], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as { steps: Array<{ id: string; outputTokens: number }> };
+    const output = Object.fromEntries(plan.steps.map((step) => [step.id, step.outputTokens]));
+    // The agent: two turns of at most 300 each.
+    expect(output).toEqual({ free: 1024, agent: 600, route: 1024, capped: 64 });
+  });
 });

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import {
+  type AgentEvent,
+  type AgentStateConfig,
   BatonError,
   type Computed,
   type Step,
@@ -7,6 +9,7 @@ import {
   type UnshowableSchema,
   type WorkflowFunction,
 } from '../../core/index.js';
+import type { AgentStateOptions, AgentStateShape } from './agent-options.js';
 import type { Scope, Text, When } from './builder-types.js';
 
 /**
@@ -81,6 +84,34 @@ export class BuilderCore {
     for (const [key, value] of Object.entries({ model, temperature, maxOutputTokens, maxRepairs }))
       if (value !== undefined) step[key] = value;
     return step as Partial<Step>;
+  }
+
+  /**
+   * An agent's `state` as IR: the Zod schema shown as JSON Schema (and kept for the checks), each
+   * function of `on` and `reduce` registered by name.
+   */
+  protected agentState(id: string, options: AgentStateOptions<never, AgentStateShape>): AgentStateConfig {
+    const { schema, on, reduce, tools, ...plain } = options;
+    const state = { ...plain } as AgentStateConfig;
+    if (tools !== undefined) {
+      state.tools = Object.fromEntries(
+        Object.entries(tools).map(([status, names]) => [status, [...(names as readonly string[])]]),
+      );
+    }
+    if (schema !== undefined) state.schema = this.schema(id, 'state.schema', schema);
+    if (on !== undefined) {
+      state.on = Object.fromEntries(
+        Object.entries(on).map(([event, transition]) => [
+          event,
+          typeof transition === 'function' ? this.computed(id, `state.on.${event}`, transition) : transition,
+        ]),
+      );
+    }
+    if (reduce !== undefined) {
+      const next = (scope: { state: AgentStateShape; event: AgentEvent }) => reduce(scope.state, scope.event);
+      state.reduce = this.computed(id, 'state.reduce', next);
+    }
+    return state;
   }
 
   /** A condition as JSONata: a function becomes `$call("<name>")`. */

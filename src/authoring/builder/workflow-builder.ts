@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   type AgentResult,
+  type AgentStep,
   type ApprovalOutcome,
   BatonError,
   type CodeContext,
@@ -11,6 +12,13 @@ import {
   type Workflow,
   type WorkflowDefinition,
 } from '../../core/index.js';
+import type {
+  AgentCallOptions,
+  AgentStateOptions,
+  AgentStateOutput,
+  AgentStateShape,
+  TurnScope,
+} from './agent-options.js';
 import { BuilderCore, type ModelCall } from './builder-core.js';
 import type {
   AddStep,
@@ -105,11 +113,17 @@ export class WorkflowBuilder<
   /**
    * An agent: a model that calls the named tools until it answers, at most `maxIterations` turns.
    * The output is the answer of the Zod `output` schema, or else `{ answer, turns, toolCalls }`.
+   * With `state`, the agent keeps an explicit state typed from `state.schema`, moved by tool
+   * events (`on` or `reduce`); `system` and `prompt` are rendered before every turn from it, and
+   * the output is the final state (or the state and the answer that ended the loop).
    */
   agent<
     ID extends string,
     const NEEDS extends readonly EarlierStep<OUT>[] = [],
     SCHEMA extends z.ZodType = z.ZodType<AgentResult>,
+    STATE extends AgentStateShape = AgentStateShape,
+    // Inferred from `state.initial` only when the step has `state`: it chooses the output type.
+    INITIAL = never,
     O extends { when?: unknown } = Record<never, never>,
     JOIN extends 'all' | 'any' = 'all',
     const ROUTE extends string = never,
@@ -117,10 +131,33 @@ export class WorkflowBuilder<
     id: NewId<ID, OUT>,
     options: O &
       StepOptions<OUT, NEEDS, Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, JOIN, ROUTE> &
-      ModelCall<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, SCHEMA> & { tools: string[]; maxIterations: number },
-  ): WorkflowBuilder<INPUT, OUT & Record<ID, z.infer<SCHEMA>>, EXTRA, AddStep<S, ID, NEEDS, O, JOIN, ROUTE>> {
-    const { tools, maxIterations, ...call } = options;
-    return this.add({ ...this.modelCall(id, call), kind: 'agent', tools: [...tools], maxIterations } as Step);
+      ModelCall<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S> & TurnScope<STATE>, SCHEMA> &
+      AgentCallOptions<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, STATE> & {
+        tools: string[];
+        maxIterations: number;
+        state?: AgentStateOptions<Sc<INPUT, OUT, NEEDS, JOIN, EXTRA, S>, STATE> & { initial: INITIAL };
+      },
+  ): WorkflowBuilder<
+    INPUT,
+    OUT & Record<ID, [INITIAL] extends [never] ? z.infer<SCHEMA> : AgentStateOutput<STATE>>,
+    EXTRA,
+    AddStep<S, ID, NEEDS, O, JOIN, ROUTE>
+  > {
+    const { tools, maxIterations, state, guard, approve, ...call } = options;
+    const step = {
+      ...this.modelCall(id, call),
+      kind: 'agent',
+      tools: [...tools],
+      maxIterations,
+    } as AgentStep;
+    if (state !== undefined) step.state = this.agentState(id, state as never);
+    if (guard !== undefined) {
+      step.guard = Object.fromEntries(
+        Object.entries(guard).map(([tool, check]) => [tool, this.computed(id, `guard.${tool}`, check)]),
+      );
+    }
+    if (approve !== undefined) step.approve = approve;
+    return this.add(step);
   }
 
   /** A call to a registered tool; `output` types (and checks) what it returns. */

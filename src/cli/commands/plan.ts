@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import { loadWorkflowFile } from '../../authoring/yaml/index.js';
+import { defaultOutputTokens } from '../../core/index.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
 import { createCliModels } from '../models/cli-models.js';
 import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
 import { collectInput, collectModel, runInput } from '../parse-options.js';
-import { defaultOutputTokens, estimatePlan, type Plan, unknownValueTokens } from '../plan/estimate-plan.js';
+import { estimatePlan, type Plan, unknownValueTokens } from '../plan/estimate-plan.js';
 import { formatCost, formatDuration } from '../render/format.js';
 import { styleFor } from '../render/style.js';
 import { renderTable } from '../render/table.js';

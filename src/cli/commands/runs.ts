@@ -12,6 +12,7 @@ import { openStore } from '../open-store.js';
 import { parsePositiveInteger, parseSince } from '../parse-options.js';
 import { formatCostOf, formatDuration, formatTime, formatUsage } from '../render/format.js';
 import { renderTable } from '../render/table.js';
+import { waitingLines } from '../render/waiting-list.js';
 
 interface RunsCommandOptions extends CommonOptions {
   workflow?: string;
@@ -23,7 +24,8 @@ interface RunsCommandOptions extends CommonOptions {
 const statuses: RunStatus[] = ['running', 'waiting', 'succeeded', 'failed', 'cancelled'];
 
 /**
- * `baton runs`: the journaled runs, newest first, with their status, duration, tokens and cost.
+ * `baton runs`: the journaled runs, newest first, with their status, duration, tokens and cost;
+ * then, for each waiting run, what it waits on with the commands that decide or answer it.
  *
  * @example
  * ```ts
@@ -93,6 +95,13 @@ export function createRunsCommand(): Command {
         rows,
       ))
         output.line(line);
+      for (const [runId, items] of waiting) {
+        const lines = waitingLines(runId, items);
+        if (lines.length === 0) continue;
+        output.line('');
+        output.line(`Run ${runId} waits for a person:`);
+        for (const line of lines) output.line(line);
+      }
       return ExitCode.ok;
     } finally {
       await opened.close();

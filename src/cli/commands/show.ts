@@ -5,6 +5,8 @@ import {
   deserializeError,
   isUnpriced,
   listWaiting,
+  type ModelRecovery,
+  modelRecoveriesOf,
   type RunRecord,
   type StepRecord,
   type Store,
@@ -27,8 +29,10 @@ import {
   formatValue,
   formatValueLine,
 } from '../render/format.js';
+import { describeRecoveries, summarizeRecoveries } from '../render/model-recoveries.js';
 import { stepTree } from '../render/step-tree.js';
 import { renderTable } from '../render/table.js';
+import { waitingLines } from '../render/waiting-list.js';
 
 interface ShowCommandOptions extends CommonOptions {
   step?: string;
@@ -71,25 +75,31 @@ export function createShowCommand(): Command {
           });
         }
         const attempts = await opened.store.listAttempts(run.id, step.path);
-        const turns =
-          step.kind === 'agent'
-            ? agentTurns(run.id, step.path, await opened.store.listSubCalls(run.id, step.path))
-            : undefined;
-        if (output.json) output.data({ step, attempts, ...(turns ? { turns } : {}) });
-        else {
-          printStep(output, step, attempts, turns);
+        const calls = await opened.store.listSubCalls(run.id, step.path);
+        const turns = step.kind === 'agent' ? agentTurns(run.id, step.path, calls) : undefined;
+        const recoveries = modelRecoveriesOf(calls);
+        if (output.json) {
+          output.data({ step, attempts, ...(turns ? { turns } : {}), ...recoveryFields(recoveries) });
+        } else {
+          printStep(output, step, attempts, turns, recoveries);
           await printQuestions(output, opened.store, run.id, [step]);
         }
         return ExitCode.ok;
       }
       const waiting = run.status === 'waiting' ? await listWaiting(opened.store, run.id) : [];
+      const recoveries = new Map<string, ModelRecovery[]>();
+      for (const step of steps) {
+        const found = modelRecoveriesOf(await opened.store.listSubCalls(run.id, step.path));
+        if (found.length > 0) recoveries.set(step.path, found);
+      }
       if (output.json) {
         const { definition: _definition, ...summary } = run;
         const models = buildRunReport(run, steps).models;
-        output.data({ run: summary, steps, models, ...(waiting.length ? { waiting } : {}) });
+        const listed = steps.map((step) => ({ ...step, ...recoveryFields(recoveries.get(step.path) ?? []) }));
+        output.data({ run: summary, steps: listed, models, ...(waiting.length ? { waiting } : {}) });
         return ExitCode.ok;
       }
-      printRun(output, run, steps);
+      printRun(output, run, steps, recoveries);
       printWaiting(output, run.id, waiting);
       await printQuestions(output, opened.store, run.id, steps);
       return ExitCode.ok;
@@ -118,7 +128,22 @@ async function findRun(
   );
 }
 
-function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void {
+/** A step's model retries and fallbacks as `--json` gives them (nothing when there were none). */
+function recoveryFields(recoveries: ModelRecovery[]) {
+  const retries = recoveries.filter((entry) => entry.type === 'retry');
+  const fallbacks = recoveries.filter((entry) => entry.type === 'fallback');
+  return {
+    ...(retries.length ? { modelRetries: retries } : {}),
+    ...(fallbacks.length ? { modelFallbacks: fallbacks } : {}),
+  };
+}
+
+function printRun(
+  output: CliOutput,
+  run: RunRecord,
+  steps: StepRecord[],
+  recoveries: ReadonlyMap<string, ModelRecovery[]>,
+): void {
   const took = run.endedAt === undefined ? 'not ended' : formatDuration(run.endedAt - run.createdAt);
   const report = buildRunReport(run, steps);
   output.line(`Run ${run.id} · workflow ${run.workflowName} · ${run.status}`);
@@ -159,6 +184,7 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
       record?.model,
       record?.cached ? 'cached' : undefined,
       record?.note,
+      record && summarizeRecoveries(recoveries.get(record.path) ?? []),
       record?.error && record.status === 'failed' ? record.error.code : undefined,
     ]
       .filter(Boolean)
@@ -187,24 +213,15 @@ function printRun(output: CliOutput, run: RunRecord, steps: StepRecord[]): void 
 }
 
 function printWaiting(output: CliOutput, runId: string, waiting: WaitingItem[]): void {
-  if (!waiting.some((item) => item.kind !== 'question')) return;
+  // Questions are listed with their answers under "Questions".
+  const lines = waitingLines(
+    runId,
+    waiting.filter((item) => item.kind !== 'question'),
+  );
+  if (lines.length === 0) return;
   output.line('');
   output.line('Waiting for a person:');
-  for (const item of waiting) {
-    // Questions are listed with their answers under "Questions".
-    if (item.kind === 'question') continue;
-    if (item.kind === 'approval') {
-      output.line(
-        `  ${item.path}: baton approve ${runId} ${item.path}  |  baton reject ${runId} ${item.path} --reason "..."`,
-      );
-      continue;
-    }
-    output.line(
-      `  ${item.path} call ${item.call}: ${item.tool} ${abbreviate(item.args)}${item.instructions ? ` (${item.instructions})` : ''}`,
-    );
-    output.line(`    baton approve ${runId} ${item.path} --call ${item.call} [--edit args.json]`);
-    output.line(`    baton reject ${runId} ${item.path} --call ${item.call} --reason "..."`);
-  }
+  for (const line of lines) output.line(line);
 }
 
 function abbreviate(value: unknown, width = 100): string {
@@ -213,11 +230,11 @@ function abbreviate(value: unknown, width = 100): string {
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
-/** The questions code steps asked (`ctx.interrupt`), each with its answer, who gave it and when. */
+/** The questions code steps and agents' tools asked (`ctx.interrupt`), each with its answer, who gave it and when. */
 async function printQuestions(output: CliOutput, store: Store, runId: string, steps: StepRecord[]) {
   const lines: string[] = [];
   for (const step of steps) {
-    if (step.kind !== 'transform' && step.kind !== 'tool') continue;
+    if (step.kind !== 'transform' && step.kind !== 'tool' && step.kind !== 'agent') continue;
     const calls = await store.listSubCalls(runId, step.path);
     for (const asked of calls.filter((call) => call.kind === 'interrupt')) {
       const prompt = (asked.request as { prompt?: string } | undefined)?.prompt ?? '';
@@ -241,6 +258,7 @@ function printStep(
   step: StepRecord,
   attempts: AttemptRecord[],
   turns: TracedTurn[] | undefined,
+  recoveries: ModelRecovery[],
 ): void {
   const took =
     step.endedAt === undefined || step.startedAt === undefined ? undefined : step.endedAt - step.startedAt;
@@ -268,6 +286,10 @@ function printStep(
     output.line(
       `  attempt ${attempt.attempt}: ${state}${attempt.error ? ` · ${attempt.error.code}: ${attempt.error.message}` : ''}`,
     );
+  }
+  if (recoveries.length > 0) {
+    output.line('Model retries and fallbacks:');
+    for (const line of describeRecoveries(recoveries)) output.line(`  ${line}`);
   }
   output.line('');
   output.line('Input:');

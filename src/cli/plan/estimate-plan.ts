@@ -1,14 +1,17 @@
 import {
   compileGraph,
   computedReferences,
-  defaultOutputTokens,
+  expectedInputTokens,
+  expectedOutputTokens,
   inputReferences,
   type ModelPricing,
   priceOf,
   type Step,
+  startOrder,
+  templateExpressions,
+  templateText,
   type Workflow,
 } from '../../core/index.js';
-import { estimateTokens } from '../../models/index.js';
 
 /** One step of a plan, with what it is expected to cost. Containers show the sum of one item or iteration. */
 export interface PlannedStep {
@@ -44,8 +47,6 @@ export interface PlanOptions {
   input?: Record<string, unknown> | undefined;
 }
 
-// The budget's estimate of a call without `maxOutputTokens`, so a plan and a budget agree.
-export { defaultOutputTokens };
 /** Tokens assumed for a value the plan cannot see: a tool result, a function's output, an input field not given. */
 export const unknownValueTokens = 100;
 /** Model latency: a fixed start plus 50 output tokens a second. */
@@ -57,7 +58,7 @@ const agentTurns = 3;
  * A static estimate of a workflow: for each step the tokens, cost and time it is expected to
  * take, the critical path through the graph, and totals. Input tokens are the prompt's own text
  * (4 characters a token) plus the estimated output of each step it reads; output tokens are
- * `maxOutputTokens` or the budget's default. A map item and a loop iteration are counted once.
+ * what a budget reserves for the call (`maxOutputTokens`, or the default of 1,024). A map item and a loop iteration are counted once.
  *
  * @example
  * ```ts
@@ -98,7 +99,8 @@ function planLevel(
   const known = new Map(outer);
   const planned: PlannedStep[] = new Array(levelSteps.length);
   const finish: Array<{ ms: number; path: string[] }> = new Array(levelSteps.length);
-  for (const index of topologicalOrder(graph.nodes.map((node) => node.deps))) {
+  // The engine's own graph and start order, so the plan reads what the run will wait for.
+  for (const index of startOrder(graph)) {
     const node = graph.nodes[index];
     if (!node) continue;
     const { step } = node;
@@ -161,7 +163,7 @@ function estimateStep(
         ...model(
           step.model,
           read(step.system) + read(step.prompt),
-          step.maxOutputTokens ?? defaultOutputTokens,
+          expectedOutputTokens(step.maxOutputTokens),
           1,
         ),
       };
@@ -171,7 +173,7 @@ function estimateStep(
         ...model(
           step.model,
           read(step.system) + read(step.prompt),
-          defaultOutputTokens,
+          expectedOutputTokens(step.maxOutputTokens),
           Math.min(agentTurns, step.maxIterations),
         ),
         note: `≈${Math.min(agentTurns, step.maxIterations)} turns, up to ${step.maxIterations}`,
@@ -183,9 +185,8 @@ function estimateStep(
           ...base,
           ...model(
             step.classify.model,
-            read(step.classify.system) + read(step.classify.prompt) + estimateTokens(routes) + 60,
-            // A route, a confidence and a short reason: about 40 tokens, never more than the cap.
-            Math.min(40, step.classify.maxOutputTokens ?? 40),
+            read(step.classify.system) + read(step.classify.prompt) + expectedInputTokens(routes) + 60,
+            expectedOutputTokens(step.classify.maxOutputTokens),
             1,
           ),
         };
@@ -237,9 +238,8 @@ function promptTokens(
 ): number {
   if (value === undefined) return 0;
   if (typeof value !== 'string') return unknownValueTokens;
-  let tokens = estimateTokens(value.replace(/\{\{[\s\S]*?\}\}/g, ''));
-  for (const match of value.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
-    const expression = match[1] ?? '';
+  let tokens = expectedInputTokens(templateText(value));
+  for (const expression of templateExpressions(value)) {
     // The engine's own reference finder, so the plan reads the steps the run will wait for.
     const stepIds = [...computedReferences(expression, false)];
     const inputs = inputReferences(expression, false);
@@ -249,31 +249,11 @@ function promptTokens(
       tokens +=
         given === undefined
           ? unknownValueTokens
-          : estimateTokens(typeof given === 'string' ? given : JSON.stringify(given));
+          : expectedInputTokens(typeof given === 'string' ? given : JSON.stringify(given));
     }
     if (stepIds.length === 0 && inputs.length === 0) tokens += unknownValueTokens;
   }
   return tokens;
-}
-
-/** Kahn's algorithm over dependency lists; validation has already ruled out cycles. */
-function topologicalOrder(deps: number[][]): number[] {
-  const waiting = deps.map((list) => list.length);
-  const dependents = deps.map(() => [] as number[]);
-  deps.forEach((list, index) => {
-    for (const dep of list) dependents[dep]?.push(index);
-  });
-  const ready = waiting.flatMap((count, index) => (count === 0 ? [index] : []));
-  const order: number[] = [];
-  while (ready.length > 0) {
-    const next = ready.shift() as number;
-    order.push(next);
-    for (const dependent of dependents[next] ?? []) {
-      waiting[dependent] = (waiting[dependent] ?? 1) - 1;
-      if (waiting[dependent] === 0) ready.push(dependent);
-    }
-  }
-  return order;
 }
 
 function sum(values: number[]): number {

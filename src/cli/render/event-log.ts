@@ -64,7 +64,7 @@ export function describeEvent(event: BatonEvent): string | undefined {
     case 'model-call':
       return `${event.path} model=${event.model} ${formatDuration(event.durationMs)} tokens=${formatUsage(event.usage)} cost=${formatCostOf(event.costUsd, event.unpriced)}${event.cached ? ' cached' : ''}${event.finishReason === 'length' ? ' finish=length' : ''}`;
     case 'model-retry':
-      return `${event.path} model=${event.model} retry=${event.retry}${event.statusCode === undefined ? '' : ` status=${event.statusCode}`} in ${formatDuration(event.delayMs)}`;
+      return `${event.path} model=${event.model} retry=${event.retry}${event.statusCode === undefined ? '' : ` status=${event.statusCode}`} in ${formatDuration(event.delayMs)}${event.retryAfterMs === undefined ? '' : ` retry-after=${formatDuration(event.retryAfterMs)}`}`;
     case 'model-fallback':
       return `${event.path} from=${event.from} to=${event.to} (${event.error.code})`;
     case 'tool-call':

@@ -15,6 +15,11 @@ export function templateExpressions(template: string): string[] {
   return Array.from(template.matchAll(placeholder), (match) => (match[1] ?? '').trim());
 }
 
+/** The literal text of a template: what is left without its placeholders. */
+export function templateText(template: string): string {
+  return template.replace(placeholder, '');
+}
+
 /**
  * How a step renders its templates. `reads` collects the value of each placeholder (journaled
  * with the step); `required` makes a placeholder that yields nothing a `MISSING_INPUT` error.

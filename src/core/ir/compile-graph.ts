@@ -18,6 +18,23 @@ export interface CompiledGraph {
   byId: Map<string, number>;
 }
 
+/**
+ * The order in which the engine starts a level's steps when each ends at once: the steps without
+ * dependencies in their written order, then each step as its last dependency ends. Every step
+ * comes after the steps it depends on; a step on a cycle (which validation refuses) is left out.
+ */
+export function startOrder(graph: CompiledGraph): number[] {
+  const waiting = graph.nodes.map((node) => node.deps.length);
+  const order = graph.nodes.flatMap((node) => (node.deps.length === 0 ? [node.index] : []));
+  for (let next = 0; next < order.length; next++) {
+    for (const dependent of graph.nodes[order[next] as number]?.dependents ?? []) {
+      waiting[dependent] = (waiting[dependent] ?? 1) - 1;
+      if (waiting[dependent] === 0) order.push(dependent);
+    }
+  }
+  return order;
+}
+
 const cache = new WeakMap<readonly Step[], CompiledGraph>();
 
 /**

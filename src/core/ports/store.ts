@@ -1,4 +1,5 @@
 import { BatonError, type SerializedError } from '../errors.js';
+import type { JournaledEvent } from '../events.js';
 import type { Workflow } from '../ir/workflow.js';
 
 /** Run statuses. `waiting` means suspended on a person (an approval), with no process needed. */
@@ -91,6 +92,12 @@ export interface CacheEntry {
   createdAt: number;
 }
 
+/** Which journaled events of a run `readEvents` returns: those with `seq > after`, at most `limit`. */
+export interface EventRange {
+  after?: number;
+  limit?: number;
+}
+
 export interface RunFilter {
   workflowName?: string;
   status?: RunStatus;
@@ -113,6 +120,19 @@ export function leaseLost(runId: string, fence: Fence, current: number | undefin
     {
       hint: 'This process stopped running the run; the process that holds the lease now carries it on.',
       details: { runId, fence, epoch: current },
+    },
+  );
+}
+
+/** Adapters refuse an appended event whose `seq` does not follow the run's last one with this. */
+export function eventOutOfOrder(runId: string, seq: number, last?: number): BatonError {
+  const after = last === undefined ? '' : ` (${last})`;
+  return new BatonError(
+    'STORE_CONFLICT',
+    `Event ${seq} of run ${runId} does not follow the journal's last event${after}; nothing was appended.`,
+    {
+      hint: 'Events are numbered 1, 2, 3... per run, and only the process holding the run appends them.',
+      details: { runId, seq, ...(last === undefined ? {} : { last }) },
     },
   );
 }
@@ -148,6 +168,21 @@ export interface Store {
   insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined>;
   /** The sub-calls of a step instance by sequence. */
   listSubCalls(runId: string, path: string): Promise<SubCallRecord[]>;
+  /**
+   * Adds events to the run's event journal, in order, as one write (all or none). The runner
+   * numbers them: `seq` goes on from the last one, with no gap. Fenced like the other writes.
+   */
+  appendEvents(runId: string, events: readonly JournaledEvent[], fence?: Fence): Promise<void>;
+  /** The run's journaled events with `seq` above `after` (default 0), by `seq`, at most `limit`. */
+  readEvents(runId: string, range?: EventRange): Promise<JournaledEvent[]>;
+  /** The `seq` of the run's last journaled event; 0 when it has none. */
+  lastEventSeq(runId: string): Promise<number>;
+  /**
+   * Calls `onWake` soon after events of the run are appended, by any process; returns the
+   * function that stops it. Optional: without it a reader in another process polls the journal.
+   * A wake may be spurious and a reader reads the journal after it, so a missed one only delays.
+   */
+  followEvents?(runId: string, onWake: () => void): () => void;
   /**
    * Takes the run for `owner` until `until` (epoch ms) unless another owner holds a lease that
    * has not expired at `now`. Returns the lease's epoch, the {@link Fence} of the holder's writes,

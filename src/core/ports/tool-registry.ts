@@ -8,11 +8,11 @@ export interface ToolContext {
   /** run id + step path + call sequence: the same on every re-execution, so side effects can dedupe. */
   idempotencyKey: string;
   abortSignal: AbortSignal;
-  /** In a `tool` step: ask a person and wait (see `CodeContext`). */
+  /** In a `tool` step or an agent's call: ask a person and wait (see `CodeContext`). */
   interrupt?: CodeContext['interrupt'];
-  /** In a `tool` step: run a side effect once per run. */
+  /** In a `tool` step or an agent's call: run a side effect once per run. */
   once?: CodeContext['once'];
-  /** In a `tool` step: call a model through the model layer, journaled. */
+  /** In a `tool` step or an agent's call: call a model through the model layer, journaled. */
   generate?: CodeContext['generate'];
 }
 

@@ -35,7 +35,7 @@ export async function prepareAnswer(
   }
   const schema = (question.request as { schema?: Record<string, unknown> } | undefined)?.schema;
   const value = schema ? checkAgainstSchema(answer.value, schema, 'INPUT_INVALID', path) : answer.value;
-  return { path, value, by: answer.by ?? 'unknown' };
+  return { path, sequence: question.sequence, value, by: answer.by ?? 'unknown' };
 }
 
 /** The latest question of a step that has no answer yet. */

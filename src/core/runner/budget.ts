@@ -12,6 +12,16 @@ export const defaultOutputTokens = 1024;
 /** Providers bill about one token per four characters of English text and JSON. */
 const charactersPerToken = 4;
 
+/** The output tokens a call is expected to use: its `maxOutputTokens`, else {@link defaultOutputTokens}. */
+export function expectedOutputTokens(maxOutputTokens: number | undefined): number {
+  return maxOutputTokens ?? defaultOutputTokens;
+}
+
+/** The input tokens of a text, by {@link charactersPerToken}. */
+export function expectedInputTokens(text: string): number {
+  return Math.ceil(text.length / charactersPerToken);
+}
+
 /** What a model call is expected to cost, before it is made. */
 export interface CallEstimate {
   inputTokens: number;
@@ -51,7 +61,7 @@ export function estimateCall(options: {
   pricing?: ModelPricing | undefined;
 }): CallEstimate {
   const inputTokens = Math.ceil(options.promptCharacters / charactersPerToken);
-  const outputTokens = options.maxOutputTokens ?? defaultOutputTokens;
+  const outputTokens = expectedOutputTokens(options.maxOutputTokens);
   const costUsd = priceOf(options.pricing, { inputTokens, outputTokens, cachedInputTokens: 0 });
   return { inputTokens, outputTokens, costUsd };
 }

@@ -42,17 +42,29 @@ export interface CodeContext {
 /** An answer on its way to a waiting question; `refusal` is set when the question's schema refuses it. */
 export interface PendingAnswer {
   path: string;
+  /** The sequence of the question it answers: of several waiting in one step, this one. */
+  sequence?: number;
   value: unknown;
   by: string;
   refusal?: BatonError;
 }
 
 /**
- * The context of one execution of a code step. Each call takes the next slot: slot `i` journals
- * at sequence `2i` (and its decision at `2i + 1`), so a re-run meets its earlier calls in order,
- * and a call that does not match what the journal holds there fails instead of reusing a value.
+ * Where the calls of a tool an agent called as call `n` are journaled: below the sequences agent
+ * turns and tool calls count up from 0 and the attempts' model records (`-attempt`), 500 slots
+ * per tool call.
  */
-export function createCodeContext(context: StepContext): CodeContext {
+export function toolCallContextBase(call: number): number {
+  return -1_000_000 - 1_000 * call;
+}
+
+/**
+ * The context of one execution of a code step (or of a tool an agent called, from `base`). Each
+ * call takes the next slot: slot `i` journals at sequence `base + 2i` (and its decision at the
+ * next), so a re-run meets its earlier calls in order, and a call that does not match what the
+ * journal holds there fails instead of reusing a value.
+ */
+export function createCodeContext(context: StepContext, base = 0): CodeContext {
   const { run, path } = context;
   const store = run.services.store;
   let calls: Promise<SubCallRecord[]> | undefined;
@@ -62,12 +74,12 @@ export function createCodeContext(context: StepContext): CodeContext {
     return calls;
   };
   const take = async (kind: string, name: string) => {
-    const sequence = 2 * slot++;
+    const sequence = base + 2 * slot++;
     const pause = pauseAt(await journal(), sequence);
     if (pause.request && (pause.request.kind !== kind || pause.request.name !== name)) {
       throw new BatonError(
         'STEP_FAILED',
-        `Step "${path}" made ${kind} "${name}" as call ${sequence / 2 + 1}, but when it ran before that call was ${pause.request.kind} "${pause.request.name}".`,
+        `Step "${path}" made ${kind} "${name}" as call ${(sequence - base) / 2 + 1}, but when it ran before that call was ${pause.request.kind} "${pause.request.name}".`,
         {
           stepPath: path,
           details: { expected: { kind: pause.request.kind, name: pause.request.name }, got: { kind, name } },
@@ -104,7 +116,8 @@ export function createCodeContext(context: StepContext): CodeContext {
         });
       }
       const answer = run.answer;
-      if (answer?.path === path && answer.refusal === undefined) {
+      const mine = answer?.sequence === undefined || answer.sequence === sequence;
+      if (answer?.path === path && mine && answer.refusal === undefined) {
         const parsed = request.schema ? request.schema.safeParse(answer.value) : undefined;
         if (parsed && !parsed.success) {
           answer.refusal = refusedAnswer(path, request.key, parsed.error.issues, answer.value);

@@ -1,6 +1,6 @@
 import { BatonError } from '../errors.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
-import type { Store } from '../ports/store.js';
+import type { Store, SubCallRecord } from '../ports/store.js';
 import { type ToolApprovalRequest, toolApprovalKinds } from '../steps/agent-tool-approval.js';
 import type { ApprovalDecision } from '../steps/approval-step.js';
 import { parseToolInput } from '../steps/tool-step.js';
@@ -107,8 +107,13 @@ export async function listWaiting(store: Store, runId: string): Promise<WaitingI
   const items: WaitingItem[] = [];
   for (const step of await store.listSteps(runId)) {
     if (step.status !== 'waiting') continue;
+    if (step.kind === 'approval') {
+      items.push({ path: step.path, kind: 'approval' });
+      continue;
+    }
+    const calls = await store.listSubCalls(runId, step.path);
     if (step.kind === 'agent') {
-      for (const call of await listWaitingCalls(store, runId, step.path)) {
+      for (const call of waitingCallsOf(calls, step.path)) {
         const item: WaitingItem = {
           path: step.path,
           kind: 'tool-call',
@@ -120,18 +125,17 @@ export async function listWaiting(store: Store, runId: string): Promise<WaitingI
         if (call.expiresAt !== undefined) item.expiresAt = call.expiresAt;
         items.push(item);
       }
-    } else if (step.kind === 'approval') items.push({ path: step.path, kind: 'approval' });
-    else {
-      const question = pendingQuestion(await store.listSubCalls(runId, step.path));
-      const asked = question?.request as { prompt?: string } | undefined;
-      if (!question) continue;
-      items.push({
-        path: step.path,
-        kind: 'question',
-        ...(question.name === undefined ? {} : { key: question.name }),
-        ...(asked?.prompt === undefined ? {} : { prompt: asked.prompt }),
-      });
     }
+    // A code step, or a tool an agent called, that asked a person (`ctx.interrupt`).
+    const question = pendingQuestion(calls);
+    const asked = question?.request as { prompt?: string } | undefined;
+    if (!question) continue;
+    items.push({
+      path: step.path,
+      kind: 'question',
+      ...(question.name === undefined ? {} : { key: question.name }),
+      ...(asked?.prompt === undefined ? {} : { prompt: asked.prompt }),
+    });
   }
   return items;
 }
@@ -142,7 +146,10 @@ export async function listWaitingCalls(
   runId: string,
   path: string,
 ): Promise<WaitingToolCall[]> {
-  const calls = await store.listSubCalls(runId, path);
+  return waitingCallsOf(await store.listSubCalls(runId, path), path);
+}
+
+function waitingCallsOf(calls: readonly SubCallRecord[], path: string): WaitingToolCall[] {
   const taken = new Set(calls.map((call) => call.sequence));
   return calls
     .filter((call) => call.kind === toolApprovalKinds.request && !taken.has(call.sequence + 1))

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventListener } from '../events.js';
+import type { EventListener, StreamEvent } from '../events.js';
 import { defaultExpressionLimits, type ExpressionLimits } from '../expressions/expression-limits.js';
 import type { ApprovalRef, ApprovalsOf, InputOf, OutputOf } from '../ir/definition.js';
 import type { WorkflowDefinition } from '../ir/workflow.js';
@@ -11,12 +11,13 @@ import type { ToolDefinition, ToolRegistry } from '../ports/tool-registry.js';
 import { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { coreStepHandlers } from '../steps/index.js';
 import { prepareAnswer } from './answer-question.js';
-import { decideWaiting } from './decide-tool-call.js';
+import { type DecisionInput, decideWaiting } from './decide-tool-call.js';
 import { defaultInputLimits, type InputLimits } from './input-limits.js';
-import { type ReplayOptions, replayRun } from './replay-run.js';
+import { prepareReplay, type ReplayOptions } from './replay-run.js';
 import { resumableRun, resumeRun } from './resume-run.js';
 import type { EngineServices, StepHandler } from './run-state.js';
-import { cancelRun, type RunOptions, type RunResult, runWorkflow } from './run-workflow.js';
+import { cancelRun, continueRun, createRunRecord, type RunOptions, type RunResult } from './run-workflow.js';
+import { type EventStreamOptions, streamEvents } from './stream-events.js';
 
 export type ResumeOptions<D extends WorkflowDefinition = WorkflowDefinition> = Omit<
   RunOptions,
@@ -48,6 +49,23 @@ export interface ApproveDecision<EDIT = unknown> {
 export interface RejectDecision {
   by?: string;
   reason: string;
+}
+
+/**
+ * A run that has started: its id at once, its result when it ends, and its events as they happen.
+ * The run executes whether or not anyone reads `result` or `events`.
+ */
+export interface RunHandle<OUTPUT = unknown> {
+  readonly runId: string;
+  /** Resolves when this execution ends (succeeded, failed, cancelled, or waiting on a person). */
+  readonly result: Promise<RunResult<OUTPUT>>;
+  /**
+   * This execution's events, from its `run-start` to its `run-end` (journaled ones with `seq`,
+   * live deltas between them). Each iteration starts again from the execution's first event.
+   */
+  readonly events: AsyncIterable<StreamEvent>;
+  /** Cancels the run, as `engine.cancel(runId)`. */
+  cancel(): Promise<'stopped' | 'marked' | 'ended'>;
 }
 
 export interface EngineOptions {
@@ -83,6 +101,16 @@ export interface EngineOptions {
   /** Bounds on a run's input. Default 10 MB of JSON and depth 100. */
   inputLimits?: Partial<InputLimits>;
   /**
+   * The largest step output, in bytes of JSON, a `step-end` event carries; a larger one is
+   * referenced by `outputRef` (read it with `store.listSteps`). Default 65,536.
+   */
+  eventOutputLimit?: number;
+  /**
+   * Events each `events` reader may have queued before it falls behind: then live deltas are
+   * dropped first, and it re-reads the journal from where it was. Default 10,000.
+   */
+  eventBufferSize?: number;
+  /**
    * Put the messages sent to each model and its answer on the `model-call` event (`content`), so
    * a tracer can record them. Default false: prompts often hold personal data.
    */
@@ -92,12 +120,26 @@ export interface EngineOptions {
 /** A running engine: one per process, shared by every run so limits hold across them. */
 export interface Engine {
   readonly services: EngineServices;
-  /** Runs a definition to its end; a typed definition checks the input and types the output. */
+  /**
+   * Checks the definition and the input (a bad one rejects with `WORKFLOW_INVALID` or
+   * `INPUT_INVALID` before anything is journaled), journals the run, and resolves with its handle
+   * at once; the run executes in the background.
+   */
+  start<D extends WorkflowDefinition>(
+    definition: D,
+    ...options: RunArguments<D>
+  ): Promise<RunHandle<OutputOf<D>>>;
+  /** Runs a definition to its end: `(await start(...)).result`. */
   run<D extends WorkflowDefinition>(
     definition: D,
     ...options: RunArguments<D>
   ): Promise<RunResult<OutputOf<D>>>;
   /** Continues a run that stopped (crash, cancel, failure, approval): finished steps are not redone. */
+  startResume<D extends WorkflowDefinition = WorkflowDefinition>(
+    runId: string,
+    options?: ResumeOptions<D>,
+  ): Promise<RunHandle<OutputOf<D>>>;
+  /** `(await startResume(...)).result`. */
   resume<D extends WorkflowDefinition = WorkflowDefinition>(
     runId: string,
     options?: ResumeOptions<D>,
@@ -107,8 +149,19 @@ export interface Engine {
    * The step is an id, checked against a typed definition given in `options`, or a reference
    * from `approvalOf(definition, id)`; `edit` has the approval's output type. Nothing is recorded
    * when the run needs functions this engine does not have. With `call`, it decides a gated tool
-   * call of an agent instead (an edit replaces its arguments).
+   * call of an agent instead (an edit replaces its arguments). A refused decision (already
+   * decided, an invalid edit) rejects before the handle resolves.
    */
+  startApprove<
+    D extends WorkflowDefinition = WorkflowDefinition,
+    const ID extends keyof ApprovalsOf<D> & string = keyof ApprovalsOf<D> & string,
+  >(
+    runId: string,
+    step: ApprovalStepOf<D, ID>,
+    decision?: ApproveDecision<ApprovalsOf<D>[ID]> & { call?: number },
+    options?: ResumeOptions<D>,
+  ): Promise<RunHandle<OutputOf<D>>>;
+  /** `(await startApprove(...)).result`. */
   approve<
     D extends WorkflowDefinition = WorkflowDefinition,
     const ID extends keyof ApprovalsOf<D> & string = keyof ApprovalsOf<D> & string,
@@ -119,6 +172,16 @@ export interface Engine {
     options?: ResumeOptions<D>,
   ): Promise<RunResult<OutputOf<D>>>;
   /** Rejects a waiting approval step and continues the run (the rejection may be routed by onError). */
+  startReject<
+    D extends WorkflowDefinition = WorkflowDefinition,
+    const ID extends keyof ApprovalsOf<D> & string = keyof ApprovalsOf<D> & string,
+  >(
+    runId: string,
+    step: ApprovalStepOf<D, ID>,
+    decision: RejectDecision & { call?: number },
+    options?: ResumeOptions<D>,
+  ): Promise<RunHandle<OutputOf<D>>>;
+  /** `(await startReject(...)).result`. */
   reject<
     D extends WorkflowDefinition = WorkflowDefinition,
     const ID extends keyof ApprovalsOf<D> & string = keyof ApprovalsOf<D> & string,
@@ -130,8 +193,16 @@ export interface Engine {
   ): Promise<RunResult<OutputOf<D>>>;
   /**
    * Answers the question a waiting step asked with `ctx.interrupt` and continues the run. An
-   * answer its schema refuses (refinements included) is `INPUT_INVALID`; the run keeps waiting.
+   * answer the journaled schema refuses is `INPUT_INVALID` before the handle resolves; one only
+   * the step's own refinements refuse rejects `result`, and the run keeps waiting.
    */
+  startAnswer<D extends WorkflowDefinition = WorkflowDefinition>(
+    runId: string,
+    path: string,
+    answer: { value: unknown; by?: string; key?: string },
+    options?: ResumeOptions<D>,
+  ): Promise<RunHandle<OutputOf<D>>>;
+  /** `(await startAnswer(...)).result`. */
   answer<D extends WorkflowDefinition = WorkflowDefinition>(
     runId: string,
     path: string,
@@ -139,12 +210,21 @@ export interface Engine {
     options?: ResumeOptions<D>,
   ): Promise<RunResult<OutputOf<D>>>;
   /** A new run that reuses an earlier run's outputs upstream of `from` and runs the rest. */
+  startReplay(runId: string, options: ReplayOptions): Promise<RunHandle>;
+  /** `(await startReplay(...)).result`. */
   replay(runId: string, options: ReplayOptions): Promise<RunResult>;
   /**
    * Cancels a run: `stopped` when it ran in this process, `marked` when another process runs it
    * (it stops at its next lease renewal), `ended` when it had already ended.
    */
   cancel(runId: string): Promise<'stopped' | 'marked' | 'ended'>;
+  /**
+   * A run's events: the journaled ones with `seq` above `after`, then live ones as they happen,
+   * without a gap or a duplicate, whether the run executes in this process or in another one.
+   * Ends at a `run-end` that nothing follows (a `waiting` one only without `follow`), or when
+   * `signal` aborts. An unknown run rejects the first `next()` with `RUN_NOT_FOUND`.
+   */
+  events(runId: string, options?: EventStreamOptions): AsyncIterable<StreamEvent>;
   /** Listens to the events of every run; returns the function that stops listening. */
   subscribe(listener: EventListener): () => void;
 }
@@ -185,6 +265,9 @@ export function createEngine(options: EngineOptions): Engine {
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: options.leaseMs ?? 30_000,
     active: new Map(),
+    feeds: new Map(),
+    eventOutputLimit: options.eventOutputLimit ?? 65_536,
+    eventBufferSize: options.eventBufferSize ?? 10_000,
     cancelGraceMs: options.cancelGraceMs ?? 5_000,
     onListenerError: options.onListenerError ?? warnListenerError,
     captureModelContent: options.captureModelContent === true,
@@ -208,36 +291,111 @@ export function createEngine(options: EngineOptions): Engine {
     }
     return ended;
   };
+  /**
+   * The handle of an execution `execute` starts now. Its `events` wait for the execution to hold
+   * the lease (they start at its first event), and rethrow its failure if it never does.
+   */
+  const launch = (
+    runId: string,
+    execute: (onStarted: (firstSeq: number) => void) => Promise<RunResult>,
+    wakeOptions: ResumeOptions | undefined,
+    finish: (result: RunResult) => RunResult = (result) => result,
+  ): RunHandle<never> => {
+    let begin: (firstSeq: number) => void = () => {};
+    let fail: (error: unknown) => void = () => {};
+    const started = new Promise<number>((resolve, reject) => {
+      begin = resolve;
+      fail = reject;
+    });
+    started.catch(() => {});
+    const execution = execute(begin);
+    execution.catch(fail);
+    const result = wake(execution, wakeOptions).then(finish);
+    // The run goes on whether or not the caller reads its result: a failure is never unhandled.
+    result.catch(() => {});
+    return {
+      runId,
+      result: result as Promise<RunResult<never>>,
+      events: {
+        [Symbol.asyncIterator]: () =>
+          (async function* () {
+            const firstSeq = await started;
+            yield* streamEvents(services, runId, { after: firstSeq - 1 }, result);
+          })(),
+      },
+      cancel: () => cancelRun(services, runId),
+    };
+  };
+  const start: Engine['start'] = async (definition, ...runOptions) => {
+    const options = runOptions[0] ?? {};
+    const record = await createRunRecord(services, definition, options);
+    return launch(
+      record.id,
+      (onStarted) =>
+        continueRun(services, record.id, { ...options, onStarted }, async () => ({
+          definition,
+          record,
+          replay: new Map(),
+        })),
+      undefined,
+    );
+  };
+  const startResume: Engine['startResume'] = async (runId, options) => {
+    // Refuses an unknown run, or one needing functions this engine lacks, before the handle exists.
+    await resumableRun(services, runId, options?.definition);
+    return launch(runId, (onStarted) => resumeRun(services, runId, { ...options, onStarted }), options);
+  };
+  const startDecision = async (
+    runId: string,
+    step: string | ApprovalRef,
+    decision: DecisionInput,
+    resumeOptions: ResumeOptions | undefined,
+  ): Promise<RunHandle<never>> => {
+    const [path, options] = decisionTarget(step, resumeOptions);
+    await resumableRun(services, runId, options?.definition);
+    await decideWaiting(services, runId, path, decision, options?.definition);
+    return launch(runId, (onStarted) => resumeRun(services, runId, { ...options, onStarted }), options);
+  };
+  const startAnswer: Engine['startAnswer'] = async (runId, path, answer, resumeOptions) => {
+    await resumableRun(services, runId, resumeOptions?.definition);
+    const pending = await prepareAnswer(services, runId, path, answer);
+    return launch(
+      runId,
+      (onStarted) => resumeRun(services, runId, { ...resumeOptions, answer: pending, onStarted }),
+      resumeOptions,
+      (result) => {
+        if (pending.refusal) throw pending.refusal;
+        return result;
+      },
+    );
+  };
+  const startReplay: Engine['startReplay'] = async (runId, replayOptions) => {
+    const replay = await prepareReplay(services, runId, replayOptions);
+    return launch(replay.runId, (onStarted) => replay.execute({ ...replayOptions, onStarted }), undefined);
+  };
+  const resultOf = async <T>(handle: Promise<RunHandle<T>>): Promise<RunResult<T>> => (await handle).result;
   return {
     services,
-    run: (definition, ...runOptions) =>
-      wake(runWorkflow(services, definition, runOptions[0]), undefined) as Promise<RunResult<never>>,
-    resume: (runId, resumeOptions) =>
-      wake(resumeRun(services, runId, resumeOptions), resumeOptions) as Promise<RunResult<never>>,
-    async approve(runId, step, decision = {}, resumeOptions) {
-      const [path, options] = decisionTarget(step, resumeOptions);
-      await resumableRun(services, runId, options?.definition);
-      await decideWaiting(services, runId, path, { action: 'approve', ...decision }, options?.definition);
-      return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
-    },
-    async reject(runId, step, decision, resumeOptions) {
-      const [path, options] = decisionTarget(step, resumeOptions);
-      await resumableRun(services, runId, options?.definition);
-      await decideWaiting(services, runId, path, { action: 'reject', ...decision }, options?.definition);
-      return wake(resumeRun(services, runId, options), options) as Promise<RunResult<never>>;
-    },
-    async answer(runId, path, answer, resumeOptions) {
-      await resumableRun(services, runId, resumeOptions?.definition);
-      const pending = await prepareAnswer(services, runId, path, answer);
-      const result = await wake(
-        resumeRun(services, runId, { ...resumeOptions, answer: pending }),
-        resumeOptions,
-      );
-      if (pending.refusal) throw pending.refusal;
-      return result as RunResult<never>;
-    },
-    replay: (runId, replayOptions) => wake(replayRun(services, runId, replayOptions), undefined),
+    start,
+    run: (definition, ...runOptions) => resultOf(start(definition, ...runOptions)),
+    startResume,
+    resume: (runId, options) => resultOf(startResume(runId, options)),
+    startApprove: (runId, step, decision = {}, options) =>
+      startDecision(runId, step, { action: 'approve', ...decision }, options),
+    approve: (runId, step, decision = {}, options) =>
+      resultOf(startDecision(runId, step, { action: 'approve', ...decision }, options)),
+    startReject: (runId, step, decision, options) =>
+      startDecision(runId, step, { action: 'reject', ...decision }, options),
+    reject: (runId, step, decision, options) =>
+      resultOf(startDecision(runId, step, { action: 'reject', ...decision }, options)),
+    startAnswer,
+    answer: (runId, path, answer, options) => resultOf(startAnswer(runId, path, answer, options)),
+    startReplay,
+    replay: (runId, options) => resultOf(startReplay(runId, options)),
     cancel: (runId) => cancelRun(services, runId),
+    events: (runId, options) => ({
+      [Symbol.asyncIterator]: () => streamEvents(services, runId, options),
+    }),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -16,13 +16,14 @@ export interface ReplayOptions extends Omit<RunOptions, 'runId' | 'parentRunId'>
 /**
  * Starts a new run from an existing one at a chosen step: outputs recorded upstream of `from`
  * are reused without running again, optionally with new input or a changed definition. The new
- * run records its parent.
+ * run records its parent. This checks the step, journals the new run and copies the reused
+ * instances into it; `execute` runs it, so a handle exists before the run executes.
  */
-export async function replayRun(
+export async function prepareReplay(
   services: EngineServices,
   parentId: string,
   options: ReplayOptions,
-): Promise<RunResult> {
+): Promise<{ runId: string; execute(options: RunOptions): Promise<RunResult> }> {
   const parent = await requireRun(services.store, parentId);
   const definition = options.definition ??
     services.workflows.get(parent.workflowName) ?? { workflow: parent.definition, functions: {} };
@@ -58,5 +59,9 @@ export async function replayRun(
   });
   // Reused instances are copied into the new run's journal, so it stands on its own.
   for (const step of reused.values()) await services.store.writeStep({ ...step, runId: record.id });
-  return continueRun(services, record.id, options, async () => ({ definition, record, replay: reused }));
+  return {
+    runId: record.id,
+    execute: (runOptions) =>
+      continueRun(services, record.id, runOptions, async () => ({ definition, record, replay: reused })),
+  };
 }

@@ -11,7 +11,9 @@ import type { ToolRegistry } from '../ports/tool-registry.js';
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import type { PendingAnswer } from './code-context.js';
 import type { InputLimits } from './input-limits.js';
+import type { ModelRecoveryNote } from './model-recoveries.js';
 import type { Question } from './pause.js';
+import type { RunFeed } from './run-events.js';
 import type { RunLease } from './run-lease.js';
 
 /** What the engine holds for every run in the process. */
@@ -33,6 +35,12 @@ export interface EngineServices {
   leaseMs: number;
   /** The runs executing in this process, by id, so `cancel` can reach them and wait for their end. */
   active: Map<string, { controller: AbortController; ended: Promise<void> }>;
+  /** The event feeds of the runs executing in this process, by id: `events` readers attach to them. */
+  feeds: Map<string, RunFeed>;
+  /** The largest output (bytes of JSON) a `step-end` event carries; a larger one is referenced. */
+  eventOutputLimit: number;
+  /** Events each `events` reader may have queued before it falls back to re-reading the journal. */
+  eventBufferSize: number;
   /** How long a cancelled step may take to settle before it is journaled as interrupted. */
   cancelGraceMs: number;
   /** Told about each listener that threw, once per listener; it never changes a run's outcome. */
@@ -152,6 +160,8 @@ export interface StepContext {
   cache: boolean;
   /** Counts a model call answered from the cache (`true`) or by the model (`false`). */
   countCacheHit(hit: boolean): void;
+  /** Notes a retry or fallback of the model layer; journaled with the attempt however it ends. */
+  noteModelRecovery(recovery: ModelRecoveryNote): void;
 }
 
 /** One step kind. Leaf kinds take a concurrency slot; containers (map, loop) do not. */

@@ -6,6 +6,7 @@ import type { AttemptRecord, CacheEntry, StepRecord, Usage } from '../ports/stor
 import type { ConcurrencyGate } from '../scheduler/concurrency-gate.js';
 import { settleWithin, startDeadline } from './attempt-deadlines.js';
 import { stepCacheKey } from './cache-key.js';
+import { journalModelRecoveries, type ModelRecovery } from './model-recoveries.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
 import type { Frame, RunState, StepContext, StepHandler, StepOutcome, Waiting } from './run-state.js';
@@ -112,6 +113,7 @@ export async function runStep(
     let unpriced = false;
     let cacheHits = 0;
     let cacheMisses = 0;
+    const recoveries: ModelRecovery[] = [];
     const deadline =
       timeoutMs === undefined ? undefined : startDeadline(services.clock, timeoutMs, frame.signal, path);
     const signal = deadline?.signal ?? frame.signal;
@@ -150,7 +152,11 @@ export async function runStep(
         if (hit) cacheHits++;
         else cacheMisses++;
       },
+      noteModelRecovery: (recovery) => {
+        recoveries.push({ ...recovery, attempt } as ModelRecovery);
+      },
     };
+    const journalRecoveries = () => journalModelRecoveries(run, path, attempt, recoveries);
     try {
       const work =
         step.cache === true && context.cache
@@ -167,7 +173,7 @@ export async function runStep(
         record.status = 'waiting';
         // What its model calls spent so far shows while it waits.
         if (usage) Object.assign(record, { usage }, unpriced ? {} : { costUsd });
-        await run.journal.writeStep(record);
+        await Promise.all([run.journal.writeStep(record), journalRecoveries()]);
         const time = services.clock.now();
         const wakeAt = outcome.waiting.wakeAt;
         run.emit({
@@ -203,13 +209,14 @@ export async function runStep(
         startedAt: attemptStart,
         endedAt,
       });
-      await Promise.all([started, ended]);
+      await Promise.all([started, ended, journalRecoveries()]);
       emitEnd(run, record, 'succeeded');
       return { outcome: 'succeeded', output };
     } catch (thrown) {
       await started.catch(() => {});
       deadline?.clear();
       for (const gate of gates) gate.release();
+      await journalRecoveries();
       const error = frame.signal.aborted
         ? cancelled(run, frame, path)
         : toBatonError(thrown, 'STEP_FAILED', path);
@@ -386,7 +393,11 @@ function emitEnd(run: RunState, record: StepRecord, status: 'succeeded' | 'faile
   if (record.cached) event.cached = true;
   if (record.note !== undefined) event.note = record.note;
   if (replayed) event.replayed = true;
-  if (record.output !== undefined) event.output = record.output;
+  if (record.output !== undefined) {
+    if ((record.outputSize ?? sizeOf(record.output)) <= run.services.eventOutputLimit)
+      event.output = record.output;
+    else event.outputRef = { path: record.path };
+  }
   run.emit(event);
 }
 

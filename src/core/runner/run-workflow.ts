@@ -9,9 +9,9 @@ import { canonicalJson } from './canonical-json.js';
 import type { PendingAnswer } from './code-context.js';
 import { executeGraph } from './execute-graph.js';
 import { checkInputLimits } from './input-limits.js';
-import { isolateListeners } from './isolate-listeners.js';
 import { checkAgainstSchema } from './output-schema.js';
 import { requireRun } from './require-run.js';
+import { openRunFeed, type RunFeed } from './run-events.js';
 import { type RunLease, takeLease } from './run-lease.js';
 import type { Budget, EngineServices, RunState, Waiting } from './run-state.js';
 
@@ -29,6 +29,11 @@ export interface RunOptions {
   parentRunId?: string;
   /** An answer to a waiting question, brought by `engine.answer`. */
   answer?: PendingAnswer;
+  /**
+   * Called once the run holds its lease, with the seq its first event will have: a handle's
+   * `events` starts there. @internal
+   */
+  onStarted?: (firstSeq: number) => void;
 }
 
 interface RunResultBase {
@@ -56,16 +61,6 @@ export type RunResult<OUTPUT = unknown> =
     });
 
 const validated = new WeakSet<Workflow>();
-
-/** Starts a new run of a workflow definition and resolves when it ends. */
-export async function runWorkflow(
-  services: EngineServices,
-  definition: WorkflowDefinition,
-  options: RunOptions = {},
-): Promise<RunResult> {
-  const record = await createRunRecord(services, definition, options);
-  return continueRun(services, record.id, options, async () => ({ definition, record, replay: new Map() }));
-}
 
 /** Validates the definition and the input, and journals a new run. */
 export async function createRunRecord(
@@ -146,10 +141,14 @@ export async function continueRun(
         }
       },
     );
+    let feed: RunFeed | undefined;
     try {
       const prepared = await prepare(lease);
-      return await executeRun(services, prepared, options, controller, lease);
+      feed = await openRunFeed(services, runId, lease.fence, options.onEvent);
+      options.onStarted?.(feed.seq + 1);
+      return await executeRun(services, prepared, options, controller, lease, feed);
     } finally {
+      feed?.end();
       await lease.release();
     }
   } finally {
@@ -164,6 +163,7 @@ async function executeRun(
   options: RunOptions,
   controller: AbortController,
   lease: RunLease,
+  feed: RunFeed,
 ): Promise<RunResult> {
   const fence = lease.fence;
   // A run continued after a crash, a cancel or a failure is running again, without its old error.
@@ -173,7 +173,7 @@ async function executeRun(
   const cancel = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', cancel, { once: true });
   if (options.signal?.aborted) cancel();
-  const emit = isolateListeners(services, options.onEvent);
+  const emit = feed.emit;
   const run: RunState = {
     id: record.id,
     definition,
@@ -282,6 +282,8 @@ async function executeRun(
     ...(run.unpriced ? { unpriced: true } : {}),
     ...(error ? { error } : {}),
   });
+  // The run-end is in the journal before the result is: a reader that saw the result finds it there.
+  await feed.close();
   return result;
 }
 

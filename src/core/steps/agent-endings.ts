@@ -1,5 +1,6 @@
 import { BatonError } from '../errors.js';
 import type { AgentStep } from '../ir/step.js';
+import type { Question } from '../runner/pause.js';
 import type { StepContext, StepOutcome } from '../runner/run-state.js';
 import type { AgentLoop } from './agent-journal.js';
 import { type StateValue, sameState, statusOf, terminalOf } from './agent-state.js';
@@ -93,6 +94,7 @@ export function fatalToolError(
 export function waitFor(
   context: StepContext,
   pending: Array<{ call: number; tool: string; args: unknown; expiresAt?: number }>,
+  questions: Question[] = [],
 ): StepOutcome {
   const deadlines = pending.flatMap((call) => (call.expiresAt === undefined ? [] : [call.expiresAt]));
   const calls = pending.map(({ call, tool, args }) => ({ path: context.path, call, tool, args }));
@@ -100,7 +102,8 @@ export function waitFor(
     output: undefined,
     waiting: {
       paths: [context.path],
-      calls,
+      ...(calls.length ? { calls } : {}),
+      ...(questions.length ? { questions } : {}),
       ...(deadlines.length ? { wakeAt: Math.min(...deadlines) } : {}),
     },
   };

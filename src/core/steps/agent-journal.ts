@@ -1,6 +1,8 @@
 import type { ModelMessage } from 'ai';
 import { BatonError, type BatonErrorCode, toBatonError } from '../errors.js';
 import type { SubCallRecord } from '../ports/store.js';
+import { createCodeContext, toolCallContextBase } from '../runner/code-context.js';
+import { PauseSignal } from '../runner/pause.js';
 import type { StepContext } from '../runner/run-state.js';
 import type { StateValue } from './agent-state.js';
 import type { ModelTurn } from './call-model.js';
@@ -85,10 +87,12 @@ export async function executeToolCall(
   sequence: number,
 ): Promise<JournaledResult> {
   try {
-    return { output: await invokeTool(context, call.toolName, input, sequence, undefined, call.toolCallId) };
+    const code = createCodeContext(context, toolCallContextBase(sequence));
+    return { output: await invokeTool(context, call.toolName, input, sequence, code, call.toolCallId) };
   } catch (thrown) {
-    // A call cut short by cancellation has no result: it is not journaled, so a resume runs it.
-    if (context.signal.aborted) throw thrown;
+    // A call cut short by cancellation, or waiting for an answer (`ctx.interrupt`), has no
+    // result: it is not journaled, so a resume runs it again.
+    if (context.signal.aborted || thrown instanceof PauseSignal) throw thrown;
     const error = toBatonError(thrown, 'TOOL_FAILED', context.path);
     const cause = error.cause;
     const message = error.code === 'TOOL_FAILED' && cause instanceof Error ? cause.message : error.message;

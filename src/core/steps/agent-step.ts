@@ -26,6 +26,7 @@ import { describeTools, resolveTools } from './agent-tools.js';
 import { loadAiSdk } from './ai-sdk.js';
 import { generateTurn, type ModelTurn } from './call-model.js';
 import { renderMessages, toModelMessages } from './conversation.js';
+import { validatorOf } from './llm-step.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 import { checkTruncation, endedAtDefaultLimit } from './truncation.js';
 
@@ -124,7 +125,7 @@ export const agentStep: StepHandler<AgentStep> = {
       }
       if (turn.toolCalls.length === 0) {
         if (!loop.state) {
-          const outcome = finish(step, context, loop, turn);
+          const outcome = await finish(step, context, loop, turn);
           if (outcome) return outcome;
           continue;
         }
@@ -156,7 +157,9 @@ export const agentStep: StepHandler<AgentStep> = {
         }
       }
       if (answered.fatal) throw fatalToolError(context, loop, answered.fatal);
-      if (answered.pending.length > 0) return waitFor(context, answered.pending);
+      if (answered.pending.length > 0 || answered.questions.length > 0) {
+        return waitFor(context, answered.pending, answered.questions);
+      }
       loop.messages.push(answered.message);
       if (loop.state) {
         await recordStateAfter(context, loop, before);
@@ -231,24 +234,35 @@ async function recordStateAfter(context: StepContext, loop: AgentLoop, before: S
   loop.journal.set(record.sequence, updated);
 }
 
-/** The outcome of a turn without tool calls, or undefined when its answer goes back for repair. */
-function finish(step: AgentStep, context: StepContext, loop: AgentLoop, turn: JournaledTurn) {
+/**
+ * The outcome of a turn without tool calls, or undefined when its answer goes back for repair:
+ * an answer that breaks the `output` schema or fails `validate` is shown its issues, as an `llm`
+ * step's is, within `maxRepairs`.
+ */
+async function finish(step: AgentStep, context: StepContext, loop: AgentLoop, turn: JournaledTurn) {
   const note = noteOf(loop, []);
-  if (!step.output) {
-    const output: AgentResult = { answer: turn.text, turns: loop.turns, toolCalls: loop.toolCalls };
-    return { output, model: turn.model, note };
+  const checked = step.output
+    ? checkAnswer(turn.text, step.output)
+    : {
+        ok: true as const,
+        value: { answer: turn.text, turns: loop.turns, toolCalls: loop.toolCalls } satisfies AgentResult,
+      };
+  const issues = checked.ok
+    ? ((await validatorOf(step, context)?.(checked.value))?.map((message) => ({ path: '(root)', message })) ??
+      [])
+    : checked.issues;
+  if (checked.ok && issues.length === 0) {
+    return { output: checked.value, model: turn.model, note, checked: true };
   }
-  const checked = checkAnswer(turn.text, step.output);
-  if (checked.ok) return { output: checked.value, model: turn.model, note };
   if (loop.repairs >= (step.maxRepairs ?? defaultMaxRepairs) || loop.turns >= step.maxIterations) {
-    throw invalidAnswer(context.path, turn.model, turn.text, checked.issues, {
+    throw invalidAnswer(context.path, turn.model, turn.text, issues, {
       repairs: loop.repairs,
       turns: loop.turns,
       toolCalls: loop.toolCalls,
     });
   }
   loop.repairs++;
-  loop.messages.push({ role: 'user', content: repairPrompt(checked.issues, step.output) });
+  loop.messages.push({ role: 'user', content: repairPrompt(issues, step.output) });
   return undefined;
 }
 

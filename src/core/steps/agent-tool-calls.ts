@@ -2,6 +2,7 @@ import type { JSONValue, ModelMessage } from 'ai';
 import { BatonError, type BatonErrorCode } from '../errors.js';
 import type { AgentStep } from '../ir/step.js';
 import { canonicalJson } from '../runner/canonical-json.js';
+import { PauseSignal, type Question } from '../runner/pause.js';
 import type { StepContext } from '../runner/run-state.js';
 import {
   type AgentLoop,
@@ -33,6 +34,8 @@ export interface AnsweredCalls {
   pending: Array<{ call: number; tool: string; args: unknown; expiresAt?: number }>;
   /** The first call that failed fatally. */
   fatal?: { tool: string; error: string; call: number };
+  /** Questions tools asked (`ctx.interrupt`); the step waits for their answers. */
+  questions: Question[];
 }
 
 /**
@@ -50,13 +53,26 @@ export async function answerToolCalls(
 ): Promise<AnsweredCalls> {
   const plans: Plan[] = [];
   for (const call of calls) plans.push(await plan(step, context, loop, call, offered));
-  const settled = await Promise.all(
+  // Every call settles (and journals its result) before the turn goes on, even when another
+  // waits for an answer: a resume then runs only the calls that have no result.
+  const outcomes = await Promise.allSettled(
     plans.map(async (planned) => {
       if (planned.gate) return settleGated(context, loop, planned.call, planned.sequence, planned.gate);
       return { result: await settle(context, loop, planned) };
     }),
   );
-  const answered: AnsweredCalls = { message: { role: 'tool', content: [] }, events: [], pending: [] };
+  const answered: AnsweredCalls = {
+    message: { role: 'tool', content: [] },
+    events: [],
+    pending: [],
+    questions: [],
+  };
+  const settled = outcomes.map((outcome) => {
+    if (outcome.status === 'fulfilled') return outcome.value;
+    if (!(outcome.reason instanceof PauseSignal)) throw outcome.reason;
+    answered.questions.push(outcome.reason.question);
+    return { result: undefined, pending: undefined };
+  });
   for (const [index, { result, pending }] of settled.entries()) {
     const { call, sequence } = plans[index] as Plan;
     if (pending) {

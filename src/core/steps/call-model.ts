@@ -7,7 +7,7 @@ import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
 import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk } from './ai-sdk.js';
-import { fromModelError } from './model-error.js';
+import { fromModelError, recoveryOf } from './model-error.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 import { checkTruncation } from './truncation.js';
 
@@ -127,17 +127,21 @@ export async function generateTurn(
     const resolved = resolver.resolve(chain[index], path, {
       onRetry: (retry) => {
         const statusCode = (retry.error as { statusCode?: unknown } | null)?.statusCode;
-        run.emit({
-          type: 'model-retry',
+        const error = fromModelError(retry.error, path, retry.model, run.services.clock.now());
+        const event = {
+          type: 'model-retry' as const,
           runId: run.id,
           path,
           model: retry.model,
           retry: retry.retry,
           ...(typeof statusCode === 'number' ? { statusCode } : {}),
           delayMs: retry.delayMs,
+          ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
           time: run.services.clock.now(),
-          error: serializeError(fromModelError(retry.error, path, retry.model, run.services.clock.now())),
-        });
+          error: serializeError(error),
+        };
+        run.emit(event);
+        context.noteModelRecovery(recoveryOf(event));
       },
     });
     const estimate = estimateCall({
@@ -243,16 +247,17 @@ export async function generateTurn(
       const error = fromModelError(thrown, path, resolved.id, run.services.clock.now());
       const next = chain[index + 1];
       if (index + 1 >= chain.length || context.signal.aborted) throw error;
-      const time = run.services.clock.now();
-      run.emit({
-        type: 'model-fallback',
+      const event = {
+        type: 'model-fallback' as const,
         runId: run.id,
         path,
         from: resolved.id,
         to: String(next),
-        time,
+        time: run.services.clock.now(),
         error: serializeError(error),
-      });
+      };
+      run.emit(event);
+      context.noteModelRecovery(recoveryOf(event));
     }
   }
 }

@@ -1,5 +1,7 @@
 import { BatonError } from '../errors.js';
+import type { BatonEvent } from '../events.js';
 import { modelFailureOf } from '../model-failure.js';
+import type { ModelRecoveryNote } from '../runner/model-recoveries.js';
 import { retryAfterOf } from '../runner/retry-policy.js';
 import { loadedAiSdk } from './ai-sdk.js';
 
@@ -32,7 +34,7 @@ export function fromModelError(error: unknown, stepPath: string, model: string, 
     }
     return new BatonError(
       limited ? 'RATE_LIMITED' : 'MODEL_CALL_FAILED',
-      `Model ${model} failed in step "${stepPath}"${attempts}: ${what}${wait}`,
+      `Model ${model} failed in step "${stepPath}"${attempts}: ${wait && !/[.!?]$/.test(what) ? `${what}.` : what}${wait}`,
       {
         cause: error,
         stepPath,
@@ -71,6 +73,7 @@ export function fromModelError(error: unknown, stepPath: string, model: string, 
 }
 
 function seconds(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
   return ms < 10_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms / 1_000)} s`;
 }
 
@@ -96,4 +99,25 @@ function statusHint(status: number | undefined, provider: string, rateLimited: b
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What the journal keeps of a `model-retry` or `model-fallback` event (the attempt is added by the step). */
+export function recoveryOf(
+  event: Extract<BatonEvent, { type: 'model-retry' | 'model-fallback' }>,
+): ModelRecoveryNote {
+  const { code, message } = event.error;
+  if (event.type === 'model-fallback') {
+    return { type: 'fallback', from: event.from, to: event.to, code, message, time: event.time };
+  }
+  return {
+    type: 'retry',
+    model: event.model,
+    retry: event.retry,
+    ...(event.statusCode === undefined ? {} : { statusCode: event.statusCode }),
+    delayMs: event.delayMs,
+    ...(event.retryAfterMs === undefined ? {} : { retryAfterMs: event.retryAfterMs }),
+    code,
+    message,
+    time: event.time,
+  };
 }

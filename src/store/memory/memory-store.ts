@@ -2,7 +2,10 @@ import {
   type AttemptRecord,
   BatonError,
   type CacheEntry,
+  type EventRange,
+  eventOutOfOrder,
   type Fence,
+  type JournaledEvent,
   leaseLost,
   type RunFilter,
   type RunPatch,
@@ -24,6 +27,7 @@ export class MemoryStore implements Store {
   private readonly leases = new Map<string, { owner: string; until: number; epoch: number }>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly sources = new Map<string, string>();
+  private readonly events = new Map<string, JournaledEvent[]>();
 
   async createRun(run: RunRecord): Promise<void> {
     if (this.runs.has(run.id)) {
@@ -124,6 +128,32 @@ export class MemoryStore implements Store {
 
   async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
     return (this.subCalls.get(`${runId}\u0000${path}`) ?? []).map((call) => ({ ...call }));
+  }
+
+  async appendEvents(runId: string, events: readonly JournaledEvent[], fence?: Fence): Promise<void> {
+    this.checkFence(runId, fence);
+    let journal = this.events.get(runId);
+    if (!journal) {
+      journal = [];
+      this.events.set(runId, journal);
+    }
+    const last = journal.at(-1)?.seq ?? 0;
+    for (const [index, event] of events.entries()) {
+      if (event.seq !== last + index + 1) throw eventOutOfOrder(runId, event.seq, last + index);
+    }
+    for (const event of events) journal.push({ ...event });
+  }
+
+  async readEvents(runId: string, range: EventRange = {}): Promise<JournaledEvent[]> {
+    const journal = this.events.get(runId) ?? [];
+    // Seqs are 1, 2, 3...: the event after `after` is at index `after`.
+    const start = Math.max(0, range.after ?? 0);
+    const end = range.limit === undefined ? journal.length : start + range.limit;
+    return journal.slice(start, end).map((event) => ({ ...event }));
+  }
+
+  async lastEventSeq(runId: string): Promise<number> {
+    return this.events.get(runId)?.at(-1)?.seq ?? 0;
   }
 
   async claimRun(runId: string, owner: string, until: number, now: number): Promise<number | undefined> {

@@ -63,6 +63,15 @@ export const postgresSql = {
     INSERT INTO workflow_files (workflow_hash, path, recorded_at) VALUES ($1, $2, $3)
     ON CONFLICT (workflow_hash) DO UPDATE SET path = excluded.path, recorded_at = excluded.recorded_at`,
   selectWorkflowFile: 'SELECT path FROM workflow_files WHERE workflow_hash = $1',
+  // Appends only when the first event follows the run's last one, so the journal has no gap.
+  insertEvents: `
+    INSERT INTO events (run_id, seq, type, body)
+    SELECT $1, (e->>0)::integer, e->>1, e->>2 FROM json_array_elements($2::json) AS e
+    WHERE (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = $1) = $3`,
+  selectEvents: 'SELECT body FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+  selectLastEventSeq: 'SELECT coalesce(max(seq), 0) AS seq FROM events WHERE run_id = $1',
+  // Delivered when the transaction commits; a follower LISTENs on this channel.
+  notifyEvents: 'SELECT pg_notify($1, $2)',
   selectCache: `
     SELECT c.*, v.body AS value_body FROM cache c
     LEFT JOIN blobs v ON v.hash = c.value_blob

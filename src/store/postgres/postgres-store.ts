@@ -3,7 +3,10 @@ import {
   type AttemptRecord,
   BatonError,
   type CacheEntry,
+  type EventRange,
+  eventOutOfOrder,
   type Fence,
+  type JournaledEvent,
   type RunFilter,
   type RunPatch,
   type RunRecord,
@@ -29,6 +32,7 @@ import {
   toSubCallRecord,
 } from '../shared/journal-rows.js';
 import { type GetBlob, storeValue } from '../shared/stored-value.js';
+import { eventsChannel, PostgresEventFollower } from './postgres-event-follower.js';
 import { migratePostgres, quoteIdentifier } from './postgres-migrations.js';
 import { postgresSql as sql } from './postgres-statements.js';
 import { PostgresWriteQueue, type QueuedWrite } from './postgres-write-queue.js';
@@ -68,6 +72,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly where: string;
   private readonly queue: PostgresWriteQueue;
+  private readonly follower: PostgresEventFollower;
 
   private constructor(pool: pg.Pool, schema: string, where: string) {
     this.pool = pool;
@@ -77,6 +82,7 @@ export class PostgresStore implements Store {
       () => pool.connect(),
       (error) => this.failure(error, 'write to the journal'),
     );
+    this.follower = new PostgresEventFollower(() => pool.connect(), schema);
   }
 
   /** Connects, migrates the schema, and returns the store. */
@@ -206,6 +212,55 @@ export class PostgresStore implements Store {
     return this.queue.write({ runId: step.runId, fence, blobs, rows });
   }
 
+  /** Shares the group commit of the journal's writes; notifies followers when it commits. */
+  appendEvents(runId: string, events: readonly JournaledEvent[], fence?: Fence): Promise<void> {
+    const first = events[0];
+    if (first === undefined) return Promise.resolve();
+    const gap = events.findIndex((event, index) => event.seq !== first.seq + index);
+    if (gap >= 0) return Promise.reject(eventOutOfOrder(runId, events[gap]?.seq ?? 0, first.seq + gap - 1));
+    const rows = JSON.stringify(events.map((event) => [event.seq, event.type, JSON.stringify(event)]));
+    return this.queue.write({
+      runId,
+      fence,
+      blobs: [],
+      statements: [
+        {
+          text: sql.insertEvents,
+          values: [runId, rows, first.seq - 1],
+          check: (result) => {
+            if (result.rowCount !== events.length) throw eventOutOfOrder(runId, first.seq);
+          },
+        },
+        { text: sql.notifyEvents, values: [eventsChannel, `${this.schema}:${runId}`] },
+      ],
+    });
+  }
+
+  async readEvents(runId: string, range: EventRange = {}): Promise<JournaledEvent[]> {
+    await this.settled();
+    return this.attempt('read events', async () => {
+      const { rows } = await this.pool.query<{ body: string }>(sql.selectEvents, [
+        runId,
+        range.after ?? 0,
+        range.limit ?? null,
+      ]);
+      return rows.map((row) => JSON.parse(row.body) as JournaledEvent);
+    });
+  }
+
+  async lastEventSeq(runId: string): Promise<number> {
+    await this.settled();
+    return this.attempt('read the last event', async () => {
+      const { rows } = await this.pool.query<{ seq: number }>(sql.selectLastEventSeq, [runId]);
+      return rows[0]?.seq ?? 0;
+    });
+  }
+
+  /** Wakes `onWake` when any process appends events to the run (LISTEN/NOTIFY). */
+  followEvents(runId: string, onWake: () => void): () => void {
+    return this.follower.follow(runId, onWake);
+  }
+
   async listSteps(runId: string): Promise<StepRecord[]> {
     await this.settled();
     return this.attempt('list steps', async () => {
@@ -312,6 +367,7 @@ export class PostgresStore implements Store {
 
   /** Waits for the writes in flight, then closes the pool. */
   async close(): Promise<void> {
+    await this.follower.close();
     await this.queue.idle();
     await this.pool.end();
   }

@@ -5,7 +5,7 @@ import type { sqlStatements } from './sqlite-statements.js';
 /** The statements a queued write may run: the upserts the engine makes on its hot path. */
 export type QueuedStatement = keyof Pick<
   typeof sqlStatements,
-  'upsertStep' | 'upsertAttempt' | 'upsertCache'
+  'upsertStep' | 'upsertAttempt' | 'upsertCache' | 'insertEvent'
 >;
 
 /** One write waiting for its commit: its rows and blobs, encoded when it was called. */
@@ -14,6 +14,8 @@ export interface PendingWrite {
   blobs: Array<[hash: string, body: string]>;
   /** The run and lease epoch the write is made under, checked in the transaction that commits it. */
   fence?: [runId: string, epoch: number];
+  /** Throws to refuse the write, checked in the transaction that commits it (after the fence). */
+  check?: () => void;
 }
 
 interface Waiting extends PendingWrite {
@@ -23,7 +25,7 @@ interface Waiting extends PendingWrite {
 }
 
 /**
- * Group commit for `writeStep` and `writeCache`. A commit costs far more than a row (the WAL
+ * Group commit for `writeStep`, `appendEvents` and `writeCache`. A commit costs far more than a row (the WAL
  * frames, and now and then a checkpoint's fsync), and a fan-out of a thousand steps writes a
  * thousand records (and as many cache entries) in the same tick; so writes made before the event
  * loop turns (`setImmediate`) share one transaction. That also lets a quick step's start and end
@@ -46,12 +48,14 @@ export class WriteQueue {
     action: string,
     encode: (putBlob: PutBlob) => PendingWrite['rows'],
     fence?: PendingWrite['fence'],
+    check?: PendingWrite['check'],
   ): Promise<void> {
     let encoded: PendingWrite;
     try {
       const blobs: PendingWrite['blobs'] = [];
       const rows = encode((hash, body) => blobs.push([hash, body]));
       encoded = fence ? { rows, blobs, fence } : { rows, blobs };
+      if (check) encoded.check = check;
     } catch (error) {
       return Promise.reject(this.failure(error, action));
     }

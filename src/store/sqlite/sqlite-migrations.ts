@@ -150,6 +150,20 @@ export const sqliteMigrations: readonly SqliteMigration[] = [
       UPDATE steps SET handled = 'routed' WHERE status = 'failed' AND note LIKE 'routed to %';
     `,
   },
+  {
+    version: 6,
+    name: 'create events',
+    // The event journal: one row per event, numbered per run, so a late reader catches up by seq.
+    sql: `
+      CREATE TABLE events (
+        run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

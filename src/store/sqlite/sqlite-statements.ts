@@ -83,6 +83,9 @@ export const sqlStatements = {
     INSERT INTO workflow_files (workflow_hash, path, recorded_at) VALUES (?, ?, ?)
     ON CONFLICT (workflow_hash) DO UPDATE SET path = excluded.path, recorded_at = excluded.recorded_at`,
   selectWorkflowFile: 'SELECT path FROM workflow_files WHERE workflow_hash = ?',
+  insertEvent: 'INSERT INTO events (run_id, seq, type, body) VALUES (?, ?, ?, ?)',
+  selectEvents: 'SELECT body FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+  selectLastEventSeq: 'SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?',
   upsertCache: `
     INSERT INTO cache (key, value, value_blob, model, usage, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, value_blob = excluded.value_blob,

@@ -5,7 +5,10 @@ import {
   type AttemptRecord,
   BatonError,
   type CacheEntry,
+  type EventRange,
+  eventOutOfOrder,
   type Fence,
+  type JournaledEvent,
   leaseLost,
   type RunFilter,
   type RunPatch,
@@ -109,6 +112,7 @@ export class SqliteStore implements Store {
     const commitWrites = this.database.transaction((writes: readonly PendingWrite[]) => {
       for (const write of writes) {
         if (write.fence) this.checkFence(...write.fence);
+        write.check?.();
         for (const [hash, body] of write.blobs) insertBlob.run(hash, body);
         for (const [statement, parameters] of write.rows) this.statements[statement].run(...parameters);
       }
@@ -208,6 +212,44 @@ export class SqliteStore implements Store {
         return rows;
       },
       fence === undefined ? undefined : [step.runId, fence],
+    );
+  }
+
+  /** Shares the group commit of `writeStep`: a step's events commit with its records. */
+  appendEvents(runId: string, events: readonly JournaledEvent[], fence?: Fence): Promise<void> {
+    const first = events[0];
+    if (first === undefined) return Promise.resolve();
+    const lastSeq = this.statements.selectLastEventSeq.pluck();
+    return this.writes.write(
+      'append events',
+      () =>
+        events.map((event): PendingWrite['rows'][number] => [
+          'insertEvent',
+          [runId, event.seq, event.type, JSON.stringify(event)],
+        ]),
+      fence === undefined ? undefined : [runId, fence],
+      () => {
+        const last = lastSeq.get(runId) as number;
+        const outOfOrder = events.findIndex((event, index) => event.seq !== last + index + 1);
+        if (outOfOrder >= 0) {
+          throw eventOutOfOrder(runId, events[outOfOrder]?.seq ?? 0, last + outOfOrder);
+        }
+      },
+    );
+  }
+
+  readEvents(runId: string, range: EventRange = {}): Promise<JournaledEvent[]> {
+    return this.execute('read events', () =>
+      (this.statements.selectEvents.pluck().all(runId, range.after ?? 0, range.limit ?? -1) as string[]).map(
+        (body) => JSON.parse(body) as JournaledEvent,
+      ),
+    );
+  }
+
+  lastEventSeq(runId: string): Promise<number> {
+    return this.execute(
+      'read the last event',
+      () => this.statements.selectLastEventSeq.pluck().get(runId) as number,
     );
   }
 

@@ -235,6 +235,7 @@ describe('approval request and response', () => {
         subject: { plan: 'migrate' },
         instructions: 'Check migrate',
         time: expect.any(Number),
+        seq: expect.any(Number),
       },
     ]);
     const [record] = await store.listSteps(first.runId);
