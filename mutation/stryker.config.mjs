@@ -37,6 +37,7 @@ export const groupTests = {
     'test/testing/**/*.test.ts',
     'test/core/runner/concurrency.test.ts',
     'test/core/runner/crash-in-process.test.ts',
+    'test/core/runner/event-stream.test.ts',
   ],
   'rate-limiter+resilient-model+model-cache': ['test/models/**/*.test.ts'],
 };
