@@ -62,7 +62,8 @@ export default {
   timeoutMS: 10_000,
   // The first run of the whole suite, with coverage, takes minutes on a busy machine.
   dryRunTimeoutMinutes: 30,
-  reporters: ['clear-text', 'progress', 'json'],
+  plugins: ['@stryker-mutator/vitest-runner', './mutation/survivor-reporter.mjs'],
+  reporters: ['clear-text', 'progress', 'json', 'survivors'],
   clearTextReporter: { reportTestsForSurvivingMutants: false, reportScoreTable: true },
   jsonReporter: { fileName: `reports/mutation/${slug}.json` },
   tempDirName: '.stryker-tmp',
