@@ -14,14 +14,19 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
 /** A clock moved by hand; its waits end only when aborted, so only the test moves the limiter. */
-function manualClock() {
-  const clock = {
-    time: 0,
-    now: () => clock.time,
+function manualClock(): Clock & { time: number } {
+  let time = 0;
+  return {
+    get time() {
+      return time;
+    },
+    set time(value: number) {
+      time = value;
+    },
+    now: () => time,
     sleep: (_ms: number, signal?: AbortSignal) =>
       new Promise<void>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
-  } satisfies Clock & { time: number };
-  return clock;
+  };
 }
 
 // One request a second, reaching the server at most 200 ms after it is sent.
