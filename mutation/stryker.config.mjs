@@ -31,7 +31,15 @@ export const groupTests = {
     'test/core/steps/map-step.test.ts',
   ],
   runner: ['test/core/**/*.test.ts', 'test/testing/**/*.test.ts'],
-  'approval+agent': ['test/core/**/*.test.ts'],
+  'approval+agent': [
+    'test/core/steps/**/*.test.ts',
+    // The runner's tests that run approvals or agents.
+    ...['budget', 'canonical-keys', 'concurrency', 'crash-in-process', 'event-stream', 'on-error-resume'].map(
+      (name) => `test/core/runner/${name}.test.ts`,
+    ),
+    'test/core/runner/run-handles.test.ts',
+    'test/core/runner/step-checks.test.ts',
+  ],
   'sqlite-store': [
     'test/store/sqlite-*.test.ts',
     'test/testing/**/*.test.ts',
