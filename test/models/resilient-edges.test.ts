@@ -5,7 +5,7 @@ import {
   type LanguageModelV4StreamPart,
 } from '@ai-sdk/provider';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type BatonError, systemClock } from '../../src/core/index.js';
+import { type BatonError, modelFailureOf, systemClock } from '../../src/core/index.js';
 import { createResilientModel, type ModelRetry, RateLimiter } from '../../src/models/index.js';
 
 beforeEach(() => {
@@ -113,6 +113,39 @@ describe('createResilientModel retries', () => {
     expect(longer.state.calls).toBe(1);
   });
 
+  it('marks the error it hands on with the attempts, the provider and the Retry-After, and the cap only when over it', async () => {
+    const limited = flaky(10, () => httpError(503, { 'retry-after-ms': '200' }));
+    const retrying = createResilientModel(limited.model, {
+      id: 'test:flaky',
+      retry: { maxRetries: 1, maxRetryAfterMs: 1_000 },
+      random: () => 0.5,
+    });
+    const failed = Promise.resolve(retrying.doGenerate(call)).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(modelFailureOf(await failed)).toEqual({
+      attempts: 2,
+      provider: 'test',
+      rateLimited: false,
+      retryAfterMs: 200,
+    });
+
+    const refused = flaky(10, () => httpError(400));
+    const named = createResilientModel(refused.model, { id: 'test:flaky', provider: 'my-test' });
+    const error = await Promise.resolve(named.doGenerate(call)).catch((thrown: unknown) => thrown);
+    expect(modelFailureOf(error)).toEqual({ attempts: 1, provider: 'my-test', rateLimited: false });
+
+    const over = flaky(10, () => httpError(503, { 'retry-after-ms': '5000' }));
+    const capped = createResilientModel(over.model, { id: 'test:flaky', retry: { maxRetryAfterMs: 1_000 } });
+    const overCap = await Promise.resolve(capped.doGenerate(call)).catch((thrown: unknown) => thrown);
+    expect(modelFailureOf(overCap)).toEqual({
+      attempts: 1,
+      provider: 'test',
+      rateLimited: false,
+      retryAfterMs: 5_000,
+      maxRetryAfterMs: 1_000,
+    });
+  });
+
   it('retries a stream that fails to open, and counts the tokens its finish part reports', async () => {
     const { model, state } = flaky(1, () => httpError(502));
     const limiter = new RateLimiter({ tokensPerMinute: 100, windowMs: 1_000 }, systemClock);
@@ -189,6 +222,7 @@ describe('createResilientModel retries', () => {
     const error = (parts[2] as { error: BatonError }).error;
     expect(error).toMatchObject({ code: 'MODEL_CALL_FAILED', retryable: true, stepPath: 'ask' });
     expect(error.message).toContain('ended before the model finished');
+    expect(error.details).toEqual({ model: 'test:cut' });
   });
 
   it('turns a finish the provider marks interrupted into a cut-off error and an error finish', async () => {

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatonError } from '../../src/core/index.js';
 import { storeValue } from '../../src/store/shared/stored-value.js';
 import { SqliteStore, sqliteSchemaVersion } from '../../src/store/sqlite/index.js';
@@ -278,6 +278,20 @@ describe('enableWriteAheadLog', () => {
     expect(state.attempts).toBeLessThanOrEqual(51);
   });
 
+  it('waits between 2 and 10 ms before each retry, as its random draw says', () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const { database, state } = connection('SQLITE_BUSY');
+      const started = Date.now();
+      expect(() => enableWriteAheadLog(database, 60)).toThrow('database is locked');
+      // 6 ms apart: at most 11 tries in 60 ms (fewer when the machine is busy), never a spin.
+      expect(state.attempts).toBeLessThanOrEqual(11);
+      expect((Date.now() - started) / state.attempts).toBeGreaterThanOrEqual(5);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it('does not try again after any other failure', () => {
     for (const code of ['SQLITE_CORRUPT', 'SQLITE_LOCKED', 42, undefined]) {
       const { database, state } = connection(code);
@@ -314,5 +328,21 @@ describe('migrateJournal', () => {
     expect((error as BatonError).message).toContain(`schema version ${sqliteSchemaVersion + 1}`);
     expect((error as BatonError).hint).toMatch(/upgrade Baton/i);
     expect(executed).toEqual([]);
+  });
+
+  it('leaves a journal another process migrated in the meantime as it is', () => {
+    const versions = [0, sqliteSchemaVersion];
+    const executed: string[] = [];
+    const database = {
+      pragma: (command: string) => {
+        if (command !== 'user_version') executed.push(command);
+        return versions.shift();
+      },
+      exec: (sql: string) => executed.push(sql),
+      prepare: () => ({ run: () => executed.push('record') }),
+      transaction: (work: () => void) => ({ immediate: work }),
+    } as unknown as Database.Database;
+    migrateJournal(database, path);
+    expect(executed).toEqual([`user_version = ${sqliteSchemaVersion}`]);
   });
 });
