@@ -91,6 +91,25 @@ describe('SqliteStore failures', () => {
     });
   });
 
+  it('refuses a second run with the same id as a conflict, naming the run, and keeps the first', async () => {
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    const error = await store
+      .createRun({ ...runFixture(), workflowName: 'other' })
+      .catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'STORE_CONFLICT', details: { runId: 'run_1' } });
+    expect((error as BatonError).hint).toContain('another id');
+    expect((error as BatonError).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect(await store.getRun('run_1')).toStrictEqual(runFixture());
+    await store.close();
+  });
+
+  it('reports any other failure to create a run as the store being unavailable, not a conflict', async () => {
+    const store = new SqliteStore(path);
+    await store.close();
+    await expect(store.createRun(runFixture())).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
   it('says a file that is not a database is not one', () => {
     writeFileSync(path, 'not a database at all, just text that is long enough to have a header. '.repeat(4));
     expect(() => new SqliteStore(path)).toThrow(
