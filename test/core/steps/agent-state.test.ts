@@ -168,6 +168,27 @@ describe('agent inputs', () => {
     });
   });
 
+  it('sends an agent its `messages` before the prompt, on every turn', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([{ toolCalls: [{ toolName: 'add', input: { by: 1 } }] }, 'Done, Ana.']);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const step: Step = {
+      id: 'chat',
+      kind: 'agent',
+      prompt: 'Count for me.',
+      tools: ['add'],
+      maxIterations: 3,
+      messages: [
+        { role: 'user', content: 'Hi, I am {{ input.name }}.' },
+        { role: 'assistant', content: 'Hi!' },
+      ],
+    };
+    const result = await engine.run(define({ steps: [step] }), { input: { name: 'Ana' } });
+    expect(result.status).toBe('succeeded');
+    expect(sent(model, 0)).toMatch(/Hi, I am Ana\..*Hi!.*Count for me\./);
+    expect(sent(model, 1)).toMatch(/Hi, I am Ana\..*Hi!.*Count for me\./);
+  });
+
   it('fails with INPUT_INVALID naming the message when `messages` is not a conversation', async () => {
     const model = createScriptedModel(['x']);
     const { engine } = setup({ model });
