@@ -189,6 +189,42 @@ describe('agent inputs', () => {
     expect(sent(model, 1)).toMatch(/Hi, I am Ana\..*Hi!.*Count for me\./);
   });
 
+  it('asks the model to go on after an answer cut off at the output limit, and reports the cut', async () => {
+    const model = createScriptedModel([{ text: 'Part one', truncated: true }, 'Part two.']);
+    const { engine, ofType } = setup({ model });
+    const step: Step = {
+      id: 'chat',
+      kind: 'agent',
+      prompt: 'Write it all.',
+      tools: [],
+      maxIterations: 2,
+      maxOutputTokens: 50,
+      onTruncate: 'accept',
+    };
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.status).toBe('succeeded');
+    expect(result.output).toMatchObject({ chat: { answer: 'Part two.', turns: 2 } });
+    expect(sent(model, 1)).toMatch(/Part one.*cut off at the output limit\. Continue\./);
+    expect(ofType('output-truncated')).toMatchObject([{ path: 'chat' }]);
+  });
+
+  it('fails an agent cut off at the output limit on its last turn with LOOP_LIMIT_REACHED', async () => {
+    const model = createScriptedModel([{ text: 'Part one', truncated: true }, 'Part two.']);
+    const { engine } = setup({ model });
+    const step: Step = {
+      id: 'chat',
+      kind: 'agent',
+      prompt: 'Write it all.',
+      tools: [],
+      maxIterations: 1,
+      maxOutputTokens: 50,
+      onTruncate: 'accept',
+    };
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.error).toMatchObject({ code: 'LOOP_LIMIT_REACHED', stepPath: 'chat' });
+    expect(model.calls).toHaveLength(1);
+  });
+
   it('fails with INPUT_INVALID naming the message when `messages` is not a conversation', async () => {
     const model = createScriptedModel(['x']);
     const { engine } = setup({ model });
