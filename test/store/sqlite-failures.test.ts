@@ -104,6 +104,14 @@ describe('SqliteStore failures', () => {
     await store.close();
   });
 
+  it('refuses to update a run that is not in the journal, naming it', async () => {
+    const store = new SqliteStore(path);
+    const error = await store.updateRun('run_9', { status: 'failed' }).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'RUN_NOT_FOUND', details: { runId: 'run_9' } });
+    expect((error as BatonError).hint).toContain('Create the run before updating it');
+    await store.close();
+  });
+
   it('reports any other failure to create a run as the store being unavailable, not a conflict', async () => {
     const store = new SqliteStore(path);
     await store.close();

@@ -89,6 +89,27 @@ describe('agent state', () => {
     expect(result.error?.message).toContain('total:');
   });
 
+  it('fails with STATE_INVALID before any model call when the initial state breaks the schema', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 1 })]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const base = agent() as AgentStep;
+    const step = { ...base, state: { ...base.state, initial: { status: 'COUNTING', total: 11 } } } as Step;
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.error?.code).toBe('STATE_INVALID');
+    expect(result.error?.message).toContain('The initial state');
+    expect(model.calls).toHaveLength(0);
+  });
+
+  it('shows the prompt the statuses so far, starting from the initial one', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 1 }), call('add', { by: 2 })]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(define({ steps: [agent({ prompt: 'Statuses: {{ history }}.' })] }));
+    expect(result.status).toBe('succeeded');
+    expect(sent(model, 0)).toContain('Statuses: [\\"COUNTING\\"].');
+  });
+
   it('takes a reduce function instead of `on`, with the event it reduces', async () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 5 })]);
