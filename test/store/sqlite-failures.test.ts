@@ -104,6 +104,13 @@ describe('SqliteStore failures', () => {
     await store.close();
   });
 
+  it('appends no events as nothing to write, whatever the fence', async () => {
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    await expect(store.appendEvents('run_1', [], 99)).resolves.toBeUndefined();
+    await store.close();
+  });
+
   it('refuses to update a run that is not in the journal, naming it', async () => {
     const store = new SqliteStore(path);
     const error = await store.updateRun('run_9', { status: 'failed' }).catch((thrown: unknown) => thrown);
