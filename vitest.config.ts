@@ -17,6 +17,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     testTimeout: 20_000,
+    // Set-up hooks spawn built-CLI runs; on a loaded 2-core machine 10 s is not enough for two.
+    hookTimeout: 60_000,
     globalSetup: ['test/e2e/global-setup.ts'],
   },
 });
