@@ -111,6 +111,19 @@ describe('SqliteStore failures', () => {
     await store.close();
   });
 
+  it('refuses events that do not follow the last one, naming the first that does not and what it should follow', async () => {
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    const event = (seq: number) =>
+      ({ type: 'step-skip', runId: 'run_1', path: 'x', stepId: 'x', reason: 'r', time: seq, seq }) as const;
+    await store.appendEvents('run_1', [event(1), event(2)]);
+    const error = await store.appendEvents('run_1', [event(3), event(5)]).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'STORE_CONFLICT', details: { runId: 'run_1', seq: 5, last: 3 } });
+    // Nothing of the refused append was written.
+    await store.appendEvents('run_1', [event(3)]);
+    await store.close();
+  });
+
   it('refuses to update a run that is not in the journal, naming it', async () => {
     const store = new SqliteStore(path);
     const error = await store.updateRun('run_9', { status: 'failed' }).catch((thrown: unknown) => thrown);

@@ -113,12 +113,14 @@ describe('agent state', () => {
   it('gives a stuck agent one notice before it fails it as stuck', async () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 0 }), call('add', { by: 3 })]);
-    const { engine } = setup({ model, tools: { add: tool } });
+    const { engine, store } = setup({ model, tools: { add: tool } });
     const base = agent() as AgentStep;
     const step = { ...base, state: { ...base.state, stuckAfter: 1 } } as Step;
     const result = await engine.run(define({ steps: [step] }));
     expect(result.status).toBe('succeeded');
     expect(model.calls).toHaveLength(2);
+    const [record] = await store.listSteps(result.runId);
+    expect(record?.note).toBe('2 turn(s), 2 tool call(s)');
   });
 
   it('takes a reduce function instead of `on`, with the event it reduces', async () => {
