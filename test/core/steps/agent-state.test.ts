@@ -123,6 +123,33 @@ describe('agent state', () => {
     expect(record?.note).toBe('2 turn(s), 2 tool call(s)');
   });
 
+  it('journals the input of its first turn, with the initial state', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 1 }), call('add', { by: 2 })]);
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(define({ steps: [agent({ prompt: 'Turn {{ turn }}.' })] }));
+    expect(result.status).toBe('succeeded');
+    const [record] = await store.listSteps(result.runId);
+    expect(record?.input).toStrictEqual({
+      system: 'Total 0 on turn 1.',
+      prompt: 'Turn 1.',
+      tools: ['add'],
+      state: { status: 'COUNTING', total: 0 },
+    });
+  });
+
+  it('notes an answer cut off at the output limit and kept, then goes on', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([{ text: 'Let me', truncated: true }, call('add', { by: 3 })]);
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(
+      define({ steps: [agent({ maxOutputTokens: 50, onTruncate: 'accept' } as Partial<AgentStep>)] }),
+    );
+    expect(result.output).toEqual({ agent: { status: 'DONE', total: 3 } });
+    const [record] = await store.listSteps(result.runId);
+    expect(record?.note).toContain('answer cut off at maxOutputTokens (50), kept (onTruncate: accept)');
+  });
+
   it('takes a reduce function instead of `on`, with the event it reduces', async () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 5 })]);
