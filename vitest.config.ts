@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^baton$/, replacement: source('index.ts') },
+      { find: /^baton\/engine$/, replacement: source('engine.ts') },
       { find: /^baton\/testing$/, replacement: source('testing/index.ts') },
       { find: /^baton\/testing\/store-contract$/, replacement: source('testing/store-contract.ts') },
       { find: /^baton\/store\/sqlite$/, replacement: source('store/sqlite/index.ts') },

@@ -38,7 +38,31 @@ export function fanOut(width: number): WorkflowDefinition {
 
 export interface TimedGraph {
   definition: WorkflowDefinition;
-  criticalPathMs: number;
+  /** The makespan of a schedule without overhead: the critical path, within the concurrency limit. */
+  idealMs: number;
+}
+
+/** The engine's default concurrency: leaf steps running at once. */
+const defaultConcurrency = 64;
+
+/** A map over `count` items whose one step sleeps `ms`: waves of the default concurrency. */
+export function mapOf(count: number, ms: number): TimedGraph {
+  const steps: Step[] = [
+    {
+      id: 'each',
+      kind: 'map',
+      items: { function: 'items' },
+      steps: [{ id: 'work', kind: 'transform', value: { function: 'sleep' } }],
+    },
+  ];
+  const functions = {
+    items: () => Array.from({ length: count }, (_, index) => index),
+    sleep: () => new Promise((resolve) => setTimeout(resolve, ms, ms)),
+  };
+  return {
+    definition: { workflow: { name: 'map', steps }, functions },
+    idealMs: Math.ceil(count / defaultConcurrency) * ms,
+  };
 }
 
 /**
@@ -95,6 +119,6 @@ function timed(latency: number[], parents: number[][]): TimedGraph {
   );
   return {
     definition: { workflow: { name: 'timed', steps }, functions },
-    criticalPathMs: Math.max(...finish),
+    idealMs: Math.max(...finish),
   };
 }

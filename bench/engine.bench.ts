@@ -1,29 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, type WorkflowDefinition } from '../src/core/index.js';
-import { MemoryStore } from '../src/store/memory/memory-store.js';
-import { chain, fanOut, independentChains, randomDag, type TimedGraph } from './dag-workloads.js';
+import { chain, fanOut, independentChains, mapOf, randomDag, type TimedGraph } from './dag-workloads.js';
+import { load, perUnit, spread, type Timing, timeRun } from './measure.js';
 
 const steps = 2000;
+const repeats = 21;
 
-async function timeRun(definition: WorkflowDefinition): Promise<number> {
-  const engine = createEngine({ store: new MemoryStore(), concurrency: 4096 });
-  const started = process.hrtime.bigint();
-  const result = await engine.run(definition);
-  const elapsed = Number(process.hrtime.bigint() - started) / 1000;
-  if (result.status !== 'succeeded') throw new Error(`bench run ${result.status}: ${result.error?.message}`);
-  return elapsed;
-}
-
-async function best(times: number, work: () => Promise<number>): Promise<number> {
-  let fastest = Number.POSITIVE_INFINITY;
-  for (let index = 0; index < times; index++) fastest = Math.min(fastest, await work());
-  return fastest;
-}
-
-async function handWritten(kind: 'chain' | 'fan-out'): Promise<number> {
+async function handWritten(kind: 'chain' | 'fan-out'): Promise<Timing> {
   const value = async () => 1;
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   if (kind === 'chain') {
     for (let index = 0; index < steps; index++) await value();
@@ -32,36 +18,75 @@ async function handWritten(kind: 'chain' | 'fan-out'): Promise<number> {
     await Promise.all(Array.from({ length: steps }, value));
     await value();
   }
-  return Number(process.hrtime.bigint() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { wall: Number(process.hrtime.bigint() - started) / 1000, cpu: used.user + used.system };
 }
 
-async function ratio(name: string, graph: TimedGraph): Promise<void> {
-  const makespan = (await timeRun(graph.definition)) / 1000;
+/** A pool of `workers` Promise loops over `count` items that each sleep `ms`: the same schedule by hand. */
+async function handWrittenPool(count: number, workers: number, ms: number): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  const used = process.cpuUsage(cpu);
+  return { wall: Number(process.hrtime.bigint() - started) / 1000, cpu: used.user + used.system };
+}
+
+async function ratio(
+  name: string,
+  graph: TimedGraph,
+  goal: string,
+  baseline?: () => Promise<Timing>,
+): Promise<void> {
+  const runs = await spread(6, () => timeRun(graph.definition));
+  const of = (timing: Timing) => (timing.wall / 1000 / graph.idealMs).toFixed(4);
+  const by = baseline && (await spread(6, baseline));
+  const byHand = by ? `; hand-written Promise pool median ${of(by.median)}, best ${of(by.best)}` : '';
   console.log(
-    `${name}: makespan ${makespan.toFixed(1)} ms, critical path ${graph.criticalPathMs} ms, ratio ${(makespan / graph.criticalPathMs).toFixed(4)} (goal <= 1.01)`,
+    `${name}: makespan / ideal ${graph.idealMs} ms: median ${of(runs.median)}, best ${of(runs.best)} (goal ${goal}${byHand}; ${load()})`,
   );
 }
 
-/** Engine overhead per step, makespan against the critical path, and peak memory. */
+/**
+ * Engine overhead per step and makespans, each run on a fresh engine with the default options and
+ * the memory store, as a user gets them; then peak memory in a fresh process.
+ */
 export default async function engineBench(): Promise<void> {
   for (const [name, definition] of [
     ['chain', chain(steps)],
     ['fan-out', fanOut(steps)],
   ] as const) {
-    const cold = await timeRun(definition);
-    const engine = await best(20, () => timeRun(definition));
-    const baseline = await best(20, () => handWritten(name));
     const count = definition.workflow.steps.length;
+    const engine = await spread(repeats, () => timeRun(definition));
+    const baseline = await spread(repeats, () => handWritten(name));
     console.log(
-      `${steps}-step ${name}: ${(engine / count).toFixed(2)} us/step through the engine, best of 20 (goal <= 10; first run in the process ${(cold / count).toFixed(2)}), hand-written Promise equivalent ${(baseline / count).toFixed(2)} us/step`,
+      `${steps}-step ${name}, memory store, default options, ${repeats - 1} runs: ${perUnit(engine, count, 2)} ` +
+        `(goal <= 5 wall-clock; first run in the process ${(engine.first.wall / count).toFixed(2)}); ` +
+        `hand-written Promise equivalent best ${(baseline.best.wall / count).toFixed(2)} us/step (${load()})`,
     );
   }
-  await ratio('random DAG of 48 steps (20-400 ms, seed 7)', randomDag(48, 7, 20, 400));
-  await ratio('8 independent chains of 6 steps (20-400 ms, seed 11)', independentChains(8, 6, 11, 20, 400));
+  await ratio('1,000-item map, 20 ms items', mapOf(1000, 20), '<= 1.01', () => handWrittenPool(1000, 64, 20));
+  await ratio('random DAG of 48 steps (20-400 ms, seed 7)', randomDag(48, 7, 20, 400), '<= 1.01');
+  await ratio(
+    '8 independent chains of 6 steps (20-400 ms, seed 11)',
+    independentChains(8, 6, 11, 20, 400),
+    '<= 1.01',
+  );
   const here = dirname(fileURLToPath(import.meta.url));
-  const rss = execFileSync(process.execPath, [join(here, 'fan-out-rss.mjs'), String(steps)], {
-    encoding: 'utf8',
-  }).trim();
+  for (const store of ['memory', 'sqlite']) {
+    const rss = execFileSync(process.execPath, [join(here, 'fan-out-rss.mjs'), String(steps), store], {
+      encoding: 'utf8',
+    }).trim();
+    console.log(
+      `${steps}-wide fan-out peak RSS, ${store} store: ${rss} MB in a fresh process on the built package (goal <= 90; ${load()})`,
+    );
+  }
   const bare = execFileSync(
     process.execPath,
     ['-e', 'console.log((process.resourceUsage().maxRSS / 1024).toFixed(1))'],
@@ -69,7 +94,5 @@ export default async function engineBench(): Promise<void> {
       encoding: 'utf8',
     },
   ).trim();
-  console.log(
-    `${steps}-wide fan-out peak RSS: ${rss} MB in a fresh process on the built package (goal <= 90; bare node ${bare} MB)`,
-  );
+  console.log(`bare node peak RSS: ${bare} MB`);
 }

@@ -1,46 +1,29 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Store, type WorkflowDefinition } from '../src/core/index.js';
-import { MemoryStore } from '../src/store/memory/memory-store.js';
-import { SqliteStore } from '../src/store/sqlite/index.js';
+import type { WorkflowDefinition } from '../src/core/index.js';
+import type { SqliteStoreOptions } from '../src/store/sqlite/index.js';
 import { chain, fanOut } from './dag-workloads.js';
+import { baton, load, perUnit, spread, timeRun } from './measure.js';
 
 const steps = 2000;
-const repeats = 5;
-
-/** Microseconds one run takes on a fresh store; `inspect` sees the store after the run. */
-async function timeRun(definition: WorkflowDefinition, store: Store): Promise<number> {
-  const engine = createEngine({ store, concurrency: 4096 });
-  const started = process.hrtime.bigint();
-  const result = await engine.run(definition);
-  const elapsed = Number(process.hrtime.bigint() - started) / 1000;
-  if (result.status !== 'succeeded') throw new Error(`bench run ${result.status}: ${result.error?.message}`);
-  return elapsed;
-}
-
-/** The median of `repeats` runs, each on a new store, after one run to warm up. */
-async function median(work: () => Promise<number>): Promise<number> {
-  await work();
-  const times: number[] = [];
-  for (let index = 0; index < repeats; index++) times.push(await work());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? Number.NaN;
-}
 
 /**
- * What the SQLite journal adds to a run: time per step over the memory store, and bytes of
- * database per step. Each SQLite run gets a new file in a temp directory.
+ * A run on the SQLite journal a user gets (`createSqliteStore` with its defaults, and with
+ * `synchronous: 'full'`), each on a new file in a temp directory and a fresh engine with the
+ * default options: time per step, and bytes of database per step.
  */
 export default async function journalBench(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'baton-journal-bench-'));
   let files = 0;
-  const onSqlite = async (definition: WorkflowDefinition) => {
+  let bytes = 0;
+  const onSqlite = async (definition: WorkflowDefinition, options: SqliteStoreOptions) => {
     const path = join(directory, `run-${files++}.db`);
-    const store = new SqliteStore(path);
+    const store = baton.createSqliteStore({ path, ...options });
     const elapsed = await timeRun(definition, store);
     await store.close();
-    return { elapsed, bytes: statSync(path).size };
+    bytes = statSync(path).size;
+    return elapsed;
   };
   try {
     for (const [name, definition] of [
@@ -48,14 +31,17 @@ export default async function journalBench(): Promise<void> {
       ['fan-out', fanOut(steps)],
     ] as const) {
       const count = definition.workflow.steps.length;
-      const memory = await median(() => timeRun(definition, new MemoryStore()));
-      const sqlite = await median(async () => (await onSqlite(definition)).elapsed);
-      const { bytes } = await onSqlite(definition);
-      console.log(
-        `${steps}-step ${name}: journal overhead ${((sqlite - memory) / count).toFixed(1)} us/step (goal <= 60); ` +
-          `memory ${(memory / count).toFixed(1)} us/step, SQLite ${(sqlite / count).toFixed(1)} us/step; ` +
-          `database ${(bytes / count).toFixed(0)} bytes/step (${(bytes / 1024).toFixed(0)} KiB in all)`,
-      );
+      for (const [mode, repeats] of [
+        ['normal', 11],
+        ['full', 5],
+      ] as const) {
+        const sqlite = await spread(repeats, () => onSqlite(definition, { synchronous: mode }));
+        console.log(
+          `${steps}-step ${name}, SQLite journal (synchronous ${mode}${mode === 'normal' ? ', the default' : ''}), ` +
+            `default options, ${repeats - 1} runs: ${perUnit(sqlite, count)} (goal <= 30 wall-clock; ` +
+            `first run ${(sqlite.first.wall / count).toFixed(1)}); database ${(bytes / count).toFixed(0)} bytes/step (${load()})`,
+        );
+      }
     }
   } finally {
     rmSync(directory, { recursive: true, force: true });

@@ -19,69 +19,104 @@ interface Import {
   typeOnly: boolean;
 }
 
-function importsOf(file: string): Import[] {
-  // Examples in TSDoc comments are not imports.
-  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-  const found: Import[] = [];
-  for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gms)) {
-    const specifier = match[2] ?? '';
-    const target = specifier.startsWith('.')
-      ? relative(src, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
-      : specifier;
-    found.push({ from: relative(src, file), target, typeOnly: match[1] !== undefined });
+/**
+ * Every module specifier a source file names: static imports and re-exports, side-effect imports,
+ * dynamic `import()` and `require()` (as made by `createRequire`), with literal specifiers.
+ */
+function specifiersOf(text: string): Array<{ specifier: string; typeOnly: boolean }> {
+  // Examples in TSDoc comments and line comments are not imports.
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const found: Array<{ specifier: string; typeOnly: boolean }> = [];
+  for (const match of code.matchAll(/^(?:import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gms)) {
+    found.push({ specifier: match[2] ?? '', typeOnly: match[1] !== undefined });
   }
-  for (const match of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-    const specifier = match[1] ?? '';
-    const target = specifier.startsWith('.')
-      ? relative(src, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
-      : specifier;
-    found.push({ from: relative(src, file), target, typeOnly: false });
+  for (const match of code.matchAll(/^import\s+['"]([^'"]+)['"]/gm)) {
+    found.push({ specifier: match[1] ?? '', typeOnly: false });
+  }
+  const call =
+    /(\btypeof\s+)?(?:\bimport|\brequire(?:\.resolve)?|\bcreateRequire\([^()]*\))\(\s*['"`]([^'"`$]+)['"`]\s*\)/g;
+  for (const match of code.matchAll(call)) {
+    // `typeof import('x')` is a type.
+    found.push({ specifier: match[2] ?? '', typeOnly: match[1] !== undefined });
   }
   return found;
 }
 
-const files = sourceFiles(src);
+function importsOf(file: string): Import[] {
+  return specifiersOf(readFileSync(file, 'utf8')).map(({ specifier, typeOnly }) => ({
+    from: relative(src, file),
+    target: specifier.startsWith('.')
+      ? relative(src, resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
+      : specifier,
+    typeOnly,
+  }));
+}
+
+/** The npm package a specifier names: `ai/test` is `ai`, `@ai-sdk/openai/internal` is `@ai-sdk/openai`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+}
+
+/**
+ * Whether `specifier` is one of the `allowed` packages: a package name matches exactly (`ai`
+ * admits `ai/test` but not `ai-foo`), a scope ending in `/` (`@stdlib/`) admits its packages and
+ * `node:` admits the built-in modules.
+ */
+function isAllowedPackage(specifier: string, allowed: readonly string[]): boolean {
+  const name = packageName(specifier);
+  return allowed.some((entry) =>
+    entry.endsWith(':')
+      ? specifier.startsWith(entry)
+      : entry.endsWith('/')
+        ? name.startsWith(entry)
+        : name === entry,
+  );
+}
+
+// ui/ is a separate client built on its own; it reaches the engine over HTTP only.
+const separate = ['ui/'];
+const files = sourceFiles(src).filter(
+  (file) => !separate.some((folder) => relative(src, file).startsWith(folder)),
+);
 const imports = files.flatMap(importsOf);
 const internal = (target: string) => !target.startsWith('..') && target.endsWith('.ts');
-const packageName = (target: string) =>
-  target.startsWith('@') ? target.split('/').slice(0, 2).join('/') : (target.split('/')[0] ?? '');
 
-/** What each folder may import, inside src/ and from npm (STYLE.md, section 2). */
-const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
+/**
+ * What each part of src/ may import, inside src/ and from npm (STYLE.md, section 2). `part` is a
+ * folder (ending in `/`) or a file at the root of src/; a file follows the first rule that names
+ * it, and every file must be named by one.
+ */
+const rules: Array<{ part: string; internal: string[]; npm: string[] }> = [
   // re2js is part of the expression engine: JSONata's regexes run on it, in linear time.
-  { folder: 'core/', internal: ['core/'], npm: ['zod', 'ai', 'jsonata', 're2js', 'node:'] },
-  { folder: 'store/memory/', internal: ['core/'], npm: [] },
+  { part: 'core/', internal: ['core/'], npm: ['zod', 'ai', 'jsonata', 're2js', 'node:'] },
+  { part: 'store/memory/', internal: ['core/'], npm: [] },
   // The row codec and the content-addressed value encoding are shared by the database stores.
-  { folder: 'store/shared/', internal: ['core/'], npm: ['node:'] },
-  { folder: 'store/sqlite/', internal: ['core/', 'store/shared/'], npm: ['better-sqlite3', 'node:'] },
-  { folder: 'store/postgres/', internal: ['core/', 'store/shared/'], npm: ['pg', 'node:'] },
+  { part: 'store/shared/', internal: ['core/'], npm: ['node:'] },
+  { part: 'store/sqlite/', internal: ['core/', 'store/shared/'], npm: ['better-sqlite3', 'node:'] },
+  { part: 'store/postgres/', internal: ['core/', 'store/shared/'], npm: ['pg', 'node:'] },
   {
-    folder: 'models/',
+    part: 'models/',
     internal: ['core/'],
-    npm: ['ai', '@ai-sdk/', 'node:', 'yaml', 'zod', 'node-llama-cpp'],
-  },
-  { folder: 'tools/', internal: ['core/'], npm: ['@modelcontextprotocol/sdk', 'zod', 'node:'] },
-  { folder: 'authoring/', internal: ['core/', 'authoring/'], npm: ['yaml', 'zod', 'node:'] },
-  {
-    // The eval module plans cells, scores them and computes statistics over the public engine API.
-    folder: 'eval/',
-    internal: ['core/', 'authoring/yaml/', 'eval/'],
     npm: [
-      'zod',
-      'yaml',
-      'csv-parse',
-      'fastest-levenshtein',
-      '@stdlib/stats-base-dists-binomial-cdf',
-      '@stdlib/stats-base-dists-normal-cdf',
-      '@stdlib/stats-base-dists-normal-quantile',
-      '@stdlib/stats-base-dists-t-cdf',
-      '@stdlib/stats-base-dists-t-quantile',
+      'ai',
+      '@ai-sdk/anthropic',
+      '@ai-sdk/openai',
+      '@ai-sdk/openai-compatible',
+      '@ai-sdk/provider',
+      '@ai-sdk/togetherai',
       'node:',
+      'yaml',
+      'zod',
+      'node-llama-cpp',
     ],
   },
+  { part: 'tools/', internal: ['core/'], npm: ['@modelcontextprotocol/sdk', 'zod', 'node:'] },
+  { part: 'authoring/', internal: ['core/', 'authoring/'], npm: ['yaml', 'zod', 'node:'] },
   {
-    // The OTLP SDK and exporters are imported dynamically, only when an endpoint is configured.
-    folder: 'observe/',
+    // The tracing API is the user's, so its package is a peer; the OTLP SDK and exporters are
+    // imported dynamically, only when an endpoint is configured.
+    part: 'observe/',
     internal: ['core/'],
     npm: [
       '@opentelemetry/api',
@@ -94,28 +129,111 @@ const rules: Array<{ folder: string; internal: string[]; npm: string[] }> = [
       '@opentelemetry/exporter-metrics-otlp-proto',
     ],
   },
+  // The composition root wires the default adapters; the entries list the public names.
+  { part: 'baton.ts', internal: ['core/', 'store/sqlite/', 'models/'], npm: [] },
   {
-    folder: 'testing/',
+    part: 'index.ts',
+    internal: [
+      'baton.ts',
+      'core/',
+      'authoring/',
+      'models/',
+      'observe/',
+      'store/memory/',
+      'store/sqlite/',
+      'tools/',
+    ],
+    npm: [],
+  },
+  { part: 'engine.ts', internal: ['core/'], npm: [] },
+  {
+    // The eval module plans cells, scores them and computes statistics over the public engine API.
+    part: 'eval/',
+    internal: ['core/', 'authoring/yaml/', 'eval/'],
+    npm: ['zod', 'yaml', 'csv-parse', 'fastest-levenshtein', '@stdlib/', 'node:'],
+  },
+  {
+    part: 'testing/',
     internal: ['core/', 'store/memory/', 'testing/'],
     npm: ['ai', '@ai-sdk/provider', 'vitest', 'zod', 'node:'],
   },
+  // An adapter from HTTP to the public engine API and the store port.
+  {
+    part: 'server/',
+    internal: ['baton.ts', 'core/', 'authoring/', 'observe/', 'server/'],
+    npm: ['hono', '@hono/', 'zod', 'node:'],
+  },
+  // The application: it opens stores, loads model configuration and runs evals for the user.
+  {
+    part: 'cli/',
+    internal: [
+      'baton.ts',
+      'core/',
+      'authoring/',
+      'models/',
+      'observe/',
+      'eval/',
+      'server/',
+      'store/',
+      'cli/',
+    ],
+    npm: ['commander', '@ai-sdk/provider', 'node:'],
+  },
+  // The generator of the published JSON Schema runs at build time only.
+  { part: 'authoring/generate-schema.ts', internal: ['core/'], npm: ['zod', 'node:'] },
 ];
 
+const ruleOf = (file: string) =>
+  rules.find((rule) => (rule.part.endsWith('/') ? file.startsWith(rule.part) : file === rule.part));
+
 describe('architecture', () => {
+  it('sees static, side-effect, dynamic and createRequire imports', () => {
+    const text = [
+      "import { a } from 'one';",
+      "import type { B } from 'two';",
+      "import 'three';",
+      "export { c } from './four.js';",
+      "const d = await import('five');",
+      "const e = createRequire(import.meta.url)('six/sub') as typeof import('nine');",
+      "// import { f } from 'seven';",
+      "/** import { g } from 'eight'; */",
+    ].join('\n');
+    expect(specifiersOf(text)).toEqual([
+      { specifier: 'one', typeOnly: false },
+      { specifier: 'two', typeOnly: true },
+      { specifier: './four.js', typeOnly: false },
+      { specifier: 'three', typeOnly: false },
+      { specifier: 'five', typeOnly: false },
+      { specifier: 'six/sub', typeOnly: false },
+      { specifier: 'nine', typeOnly: true },
+    ]);
+  });
+
+  it('matches package names exactly, subpaths and scopes included', () => {
+    expect(isAllowedPackage('ai', ['ai'])).toBe(true);
+    expect(isAllowedPackage('ai/test', ['ai'])).toBe(true);
+    expect(isAllowedPackage('ai-foo', ['ai'])).toBe(false);
+    expect(isAllowedPackage('@ai-sdk/openai', ['@ai-sdk/provider'])).toBe(false);
+    expect(isAllowedPackage('@stdlib/stats-base-dists-t-cdf', ['@stdlib/'])).toBe(true);
+    expect(isAllowedPackage('@stdlibx/thing', ['@stdlib/'])).toBe(false);
+    expect(isAllowedPackage('node:fs', ['node:'])).toBe(true);
+    expect(isAllowedPackage('fs', ['node:'])).toBe(false);
+  });
+
+  it('has a rule for every source file', () => {
+    expect(files.map((file) => relative(src, file)).filter((file) => ruleOf(file) === undefined)).toEqual([]);
+  });
+
   for (const rule of rules) {
-    it(`keeps ${rule.folder} to its allowed imports`, () => {
+    it(`keeps ${rule.part} to its allowed imports`, () => {
       const broken = imports
-        .filter((entry) => entry.from.startsWith(rule.folder))
+        .filter((entry) => ruleOf(entry.from) === rule)
         .filter((entry) =>
           internal(entry.target)
-            ? ![rule.folder, ...rule.internal].some((allowed) => entry.target.startsWith(allowed))
-            : !entry.target.startsWith('..') &&
-              !rule.npm.some(
-                (allowed) =>
-                  entry.target === allowed ||
-                  entry.target.startsWith(allowed) ||
-                  packageName(entry.target) === allowed,
-              ),
+            ? ![rule.part, ...rule.internal].some((allowed) =>
+                allowed.endsWith('/') ? entry.target.startsWith(allowed) : entry.target === allowed,
+              )
+            : !entry.target.startsWith('..') && !isAllowedPackage(entry.target, rule.npm),
         )
         .map((entry) => `${entry.from} → ${entry.target}`);
       expect(broken).toEqual([]);

@@ -60,7 +60,9 @@ describe('README', () => {
           encoding: 'utf8',
         },
       );
-      if (args[0] === 'run') runId = (JSON.parse(stdout) as { runId: string }).runId;
+      // `run --json` prints the run's events as JSON lines, its result last.
+      if (args[0] === 'run')
+        runId = (JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { runId: string }).runId;
     }
     expect(runId).toMatch(/^run_/);
   }, 60_000);

@@ -7,7 +7,8 @@
  * real runs of the engine.
  */
 import { readFileSync } from 'node:fs';
-import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
+import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 
 const labels = new Map(
@@ -40,22 +41,29 @@ function createModel(name: 'strong' | 'cheap') {
   return new MockLanguageModelV4({
     provider: 'example',
     modelId: name,
-    doGenerate: async (options) => {
+    doStream: async (options) => {
       const prompt = promptOf(options);
       const text = prompt.includes('What kind of document is this')
         ? JSON.stringify({ kind: classify(prompt, name === 'cheap') })
         : `${name} model notes on the document: ${prompt.slice(0, 120).replaceAll('\n', ' ')}`;
       const inputTokens = Math.ceil(prompt.length / 4);
       const outputTokens = Math.ceil(text.length / 4);
-      return {
-        content: [{ type: 'text', text }],
-        finishReason: { unified: 'stop', raw: undefined },
-        usage: {
-          inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: undefined },
-          outputTokens: { total: outputTokens, text: outputTokens, reasoning: undefined },
+      // Baton streams every model call: the answer in a text part, then the finish with usage.
+      const parts: LanguageModelV4StreamPart[] = [
+        { type: 'stream-start', warnings: [] },
+        { type: 'text-start', id: 't' },
+        { type: 'text-delta', id: 't', delta: text },
+        { type: 'text-end', id: 't' },
+        {
+          type: 'finish',
+          finishReason: { unified: 'stop', raw: undefined },
+          usage: {
+            inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: undefined },
+            outputTokens: { total: outputTokens, text: outputTokens, reasoning: undefined },
+          },
         },
-        warnings: [],
-      };
+      ];
+      return { stream: simulateReadableStream({ chunks: parts }) };
     },
   });
 }

@@ -3,7 +3,7 @@ import { escapeControl } from './render/format.js';
 
 /** Where a command writes: results on stdout, notes and errors on stderr. */
 export interface CliOutput {
-  /** `--json`: stdout carries exactly one JSON document and nothing else. */
+  /** `--json`: stdout carries JSON only (one document, or JSON lines for a run) and nothing else. */
   readonly json: boolean;
   readonly isTTY: boolean;
   /** Terminal width, for lines that must not wrap. */
@@ -16,6 +16,8 @@ export interface CliOutput {
   note(text: string): void;
   /** The machine-readable result on stdout, in `--json` mode only. */
   data(value: unknown): void;
+  /** One compact JSON line on stdout, in `--json` mode only: an event of a run, or its result. */
+  jsonLine(value: unknown): void;
   /** Reports an error: one line from `describe()`, or `{ "error": ... }` in `--json` mode. */
   error(error: unknown): void;
 }
@@ -46,6 +48,9 @@ export function createOutput(options: { json: boolean }): CliOutput {
     },
     data(value) {
       if (options.json) writeTo(stdout, `${JSON.stringify(value, null, 2)}\n`);
+    },
+    jsonLine(value) {
+      if (options.json) writeTo(stdout, `${JSON.stringify(value)}\n`);
     },
     error(error) {
       if (options.json) {

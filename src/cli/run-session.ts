@@ -3,8 +3,7 @@ import { type ExitCode, exitCodeForRun } from './exit-codes.js';
 import type { CliOutput } from './output.js';
 import { EventLog } from './render/event-log.js';
 import { LiveView } from './render/live-view.js';
-import type { RunRenderer } from './render/run-renderer.js';
-import { silentRenderer } from './render/run-renderer.js';
+import { jsonLinesRenderer, type RunRenderer } from './render/run-renderer.js';
 import { printRunSummary } from './render/run-summary.js';
 import { styleFor } from './render/style.js';
 
@@ -21,8 +20,9 @@ export interface RunSessionOptions {
 }
 
 /**
- * Runs a workflow in the foreground: a live view on a terminal, one line per event otherwise,
- * nothing but the result with `--json`. The first Ctrl-C cancels the run and waits for it to be
+ * Runs a workflow in the foreground: a live view on a terminal (with the text of running model
+ * calls), one line per event otherwise, and with `--json` every event as a JSON line, the
+ * result document last. The first Ctrl-C cancels the run and waits for it to be
  * journaled as cancelled; a second one quits at once.
  *
  * @example
@@ -36,7 +36,7 @@ export async function runSession(
   const { output } = options;
   const style = styleFor(output.isTTY && !output.json);
   const renderer: RunRenderer = output.json
-    ? silentRenderer
+    ? jsonLinesRenderer(output)
     : output.isTTY && !options.showOutputs
       ? new LiveView(output, style, options.workflowName, options.steps)
       : new EventLog(output, options.showOutputs);

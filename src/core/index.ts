@@ -46,7 +46,44 @@ export {
 } from './ir/definition.js';
 export { toMilliseconds } from './ir/duration.js';
 export { workflowWarnings } from './ir/schema-checks.js';
-export * from './ir/step.js';
+export {
+  type AgentStateConfig,
+  AgentStateSchema,
+  type AgentStep,
+  AgentStepSchema,
+  type ApprovalStep,
+  ApprovalStepSchema,
+  type BranchStep,
+  BranchStepSchema,
+  type Computed,
+  ComputedSchema,
+  type Duration,
+  DurationSchema,
+  type JsonSchema,
+  JsonSchemaSchema,
+  type LlmStep,
+  LlmStepSchema,
+  type LoopStep,
+  LoopStepSchema,
+  type MapStep,
+  MapStepSchema,
+  type OnError,
+  OnErrorSchema,
+  type RetryPolicy,
+  RetryPolicySchema,
+  RouteSchema,
+  type Step,
+  type StepKind,
+  StepSchema,
+  type ToolApproval,
+  ToolApprovalSchema,
+  type ToolStep,
+  ToolStepSchema,
+  type TransformStep,
+  TransformStepSchema,
+  type WorkflowCallStep,
+  WorkflowStepSchema,
+} from './ir/step.js';
 export { childPath, itemPath, iterationPath, stepIdOf } from './ir/step-path.js';
 export { inputReferences } from './ir/step-references.js';
 export {
@@ -82,7 +119,12 @@ export type {
 export { eventOutOfOrder, leaseLost } from './ports/store.js';
 export type { ToolContext, ToolDefinition, ToolRegistry } from './ports/tool-registry.js';
 export { type Backoff, backoffDelay } from './runner/backoff.js';
-export { defaultOutputTokens, expectedInputTokens, expectedOutputTokens } from './runner/budget.js';
+export {
+  costOf,
+  defaultOutputTokens,
+  expectedInputTokens,
+  expectedOutputTokens,
+} from './runner/budget.js';
 export { canonicalJson } from './runner/canonical-json.js';
 export type {
   CodeContext,
@@ -135,5 +177,4 @@ export { ConcurrencyGate } from './scheduler/concurrency-gate.js';
 export type { AgentEvent, StateValue } from './steps/agent-state.js';
 export type { AgentResult, AgentToolCall } from './steps/agent-step.js';
 export type { ApprovalDecision, ApprovalOutcome, ApprovalRequest } from './steps/approval-step.js';
-export { priceOf } from './steps/call-model.js';
 export { defaultLimitFinishReason } from './steps/truncation.js';

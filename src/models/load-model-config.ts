@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
 import { checkModelConfig, type ModelConfig, type ModelConfigProblem } from './model-config.js';
 import { configInvalid } from './model-errors.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** The config file names looked for, in this order, in the working directory. */
 export const configFileNames = [
@@ -63,6 +64,7 @@ async function isFile(file: string): Promise<boolean> {
  * ```
  */
 export function parseModelConfigYaml(text: string, file: string): ModelConfig {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true });
   const syntax = document.errors[0];
@@ -138,6 +140,7 @@ function invalidConfig(
  * it on the parent object) points at the parent; a missing value points at its parent.
  */
 function nodeAt(contents: unknown, path: Array<string | number>): Node | undefined {
+  const { isMap, isNode, isScalar, isSeq } = yamlLibrary();
   let node = contents as Node | undefined;
   for (const [index, key] of path.entries()) {
     let next: unknown;

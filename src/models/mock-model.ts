@@ -5,18 +5,20 @@ import {
   type LanguageModelV4Content,
   type LanguageModelV4FunctionTool,
   type LanguageModelV4GenerateResult,
-  type LanguageModelV4StreamPart,
   type LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { type Clock, systemClock } from '../core/index.js';
 import { estimateTokens, promptText } from './estimate-tokens.js';
 import { hashString, sampleFromJsonSchema, seededRandom } from './json-schema-sample.js';
+import { streamOfParts, streamPartsOf } from './stream-parts.js';
 
 export interface MockModelOptions {
   /** The part after `mock:`; it takes part in the answers, so two mock models answer differently. */
   name?: string;
   /** Milliseconds before answering (a stream: before its first part). */
   latencyMs?: number;
+  /** Milliseconds between two streamed words, so a stream shows as it would from a provider. */
+  chunkDelayMs?: number;
   clock?: Clock;
   /**
    * Faults for the first calls, one per call, then answers: `429` or `429:2` (with Retry-After in
@@ -59,6 +61,7 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
   const name = options.name || 'default';
   const clock = options.clock ?? systemClock;
   const latencyMs = options.latencyMs ?? 0;
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
   const faults = (options.failures ?? []).map(parseMockFault);
   let calls = 0;
 
@@ -136,29 +139,8 @@ export function createMockModel(options: MockModelOptions = {}): LanguageModelV4
     async doStream(call) {
       if (latencyMs > 0) await clock.sleep(latencyMs, call.abortSignal);
       await stageFault(call.abortSignal);
-      const result = answer(call);
-      const parts: LanguageModelV4StreamPart[] = [{ type: 'stream-start', warnings: [] }];
-      if (result.response) parts.push({ type: 'response-metadata', ...result.response });
-      for (const part of result.content) {
-        if (part.type === 'text') {
-          parts.push({ type: 'text-start', id: 'text-0' });
-          // Word by word, as a real model streams.
-          for (const delta of part.text.match(/\S+\s*/g) ?? [])
-            parts.push({ type: 'text-delta', id: 'text-0', delta });
-          parts.push({ type: 'text-end', id: 'text-0' });
-        } else if (part.type === 'tool-call') {
-          parts.push(part);
-        }
-      }
-      parts.push({ type: 'finish', usage: result.usage, finishReason: result.finishReason });
-      return {
-        stream: new ReadableStream({
-          start(controller) {
-            for (const part of parts) controller.enqueue(part);
-            controller.close();
-          },
-        }),
-      };
+      // Word by word, as a real model streams.
+      return { stream: streamOfParts(streamPartsOf(answer(call)), chunkDelayMs, clock, call.abortSignal) };
     },
   };
 }

@@ -53,6 +53,8 @@ export interface ProviderConfig {
   timeoutMs?: number;
   /** Mock only: milliseconds before answering. */
   latencyMs?: number;
+  /** Mock only: milliseconds between two streamed words of an answer. */
+  chunkDelayMs?: number;
   /** Mock only: faults for the first calls (`429:2`, `500`, `timeout`); `mock:x?fail=429:2,500` too. */
   failures?: string[];
   /** Local only: the GGUF file used by `local` or `local:default`. */
@@ -118,6 +120,7 @@ const providerSchema = z.strictObject({
   retry: retrySchema.optional(),
   timeoutMs: count.optional(),
   latencyMs: count.optional(),
+  chunkDelayMs: count.optional(),
   failures: z.array(z.string().regex(/^(\d{3}(:\d+(\.\d+)?)?|timeout)$/)).optional(),
   modelPath: z.string().min(1).optional(),
   contextSize: z.number().int().positive().optional(),

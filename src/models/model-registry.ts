@@ -12,7 +12,7 @@ import { modelCacheDirectory } from './model-cache.js';
 import type { ModelConfig } from './model-config.js';
 import { configInvalid, missingApiKey, modelNotFound } from './model-errors.js';
 import { parseModelName } from './model-name.js';
-import { priceOfModel } from './pricing.js';
+import { pricingOf } from './pricing.js';
 import {
   apiKeyOf,
   createProviderModel,
@@ -183,7 +183,7 @@ export function createModelRegistry(
             }
           : {}),
       });
-      const pricing = priceOfModel(id, {
+      const pricing = pricingOf(id, {
         ...(config.pricing ? { overrides: config.pricing } : {}),
         type: entry.type,
       });

@@ -70,10 +70,10 @@ export const defaultPricing: Readonly<Record<string, ModelPricing>> = {
  *
  * @example
  * ```ts
- * priceOfModel('openai:gpt-4o-mini-2024-07-18'); // { inputPerMillion: 0.15, outputPerMillion: 0.6, cachedInputPerMillion: 0.075 }
+ * pricingOf('openai:gpt-4o-mini-2024-07-18'); // { inputPerMillion: 0.15, outputPerMillion: 0.6, cachedInputPerMillion: 0.075 }
  * ```
  */
-export function priceOfModel(
+export function pricingOf(
   id: string,
   options: { overrides?: Readonly<Record<string, ModelPricing>>; type?: string } = {},
 ): ModelPricing | undefined {

@@ -160,10 +160,12 @@ export function createProviderModel(
       });
     case 'mock': {
       const latency = Number(settings.options.latencyMs ?? entry.latencyMs ?? 0);
+      const chunkDelay = Number(settings.options.chunkDelayMs ?? entry.chunkDelayMs ?? 0);
       const failures = settings.options.fail?.split(',') ?? entry.failures;
       return createMockModel({
         name: modelId,
         latencyMs: Number.isFinite(latency) ? latency : 0,
+        chunkDelayMs: Number.isFinite(chunkDelay) ? chunkDelay : 0,
         clock: settings.clock,
         ...(failures ? { failures } : {}),
       });

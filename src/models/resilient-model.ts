@@ -85,7 +85,7 @@ export function createResilientModel(model: LanguageModelV4, options: Resilience
   const cutOffError = () =>
     new BatonError(
       'MODEL_CALL_FAILED',
-      `The stream of model ${options.id} ended before the model finished its answer${options.stepPath ? ` in step "${options.stepPath}"` : ''}.`,
+      `The stream of model ${options.id} broke off before the model finished its answer${options.stepPath ? ` in step "${options.stepPath}"` : ''}.`,
       {
         stepPath: options.stepPath,
         retryable: true,

@@ -64,11 +64,11 @@ export interface RunReport {
  * ```
  */
 export async function createRunReport(store: Store, runId: string): Promise<RunReport> {
-  return buildRunReport(await requireRun(store, runId), await store.listSteps(runId));
+  return runReportOf(await requireRun(store, runId), await store.listSteps(runId));
 }
 
 /** The report of a run record and its step records. */
-export function buildRunReport(run: RunRecord, records: StepRecord[]): RunReport {
+export function runReportOf(run: RunRecord, records: StepRecord[]): RunReport {
   const counts: Record<StepStatus, number> = {
     running: 0,
     waiting: 0,

@@ -21,13 +21,15 @@ export type ScriptedResponse =
       truncated?: boolean;
       /** Milliseconds to wait before answering (the call's signal still aborts it). */
       delayMs?: number;
+      /** Milliseconds between the streamed chunks (a word each) of the text. Default 0. */
+      chunkDelayMs?: number;
       /** Fails the call like a provider would: an HTTP status, with Retry-After in seconds. */
       error?: { status: number; message?: string; retryAfterSeconds?: number };
     };
 
 export interface ScriptedModel extends LanguageModelV4 {
-  /** The prompts the model received, one per call. */
-  readonly calls: MockLanguageModelV4['doGenerateCalls'];
+  /** The prompts the model received, one per call, streamed or not. */
+  readonly calls: LanguageModelV4CallOptions[];
   /** Unique to this model: its answers come from its script, so no other model shares its cache entries. */
   readonly cacheScope: string;
 }
@@ -78,8 +80,10 @@ export function createScriptedModel(
   options: { modelId?: string; provider?: string } = {},
 ): ScriptedModel {
   let call = 0;
+  const calls: LanguageModelV4CallOptions[] = [];
   const perStep = new Map<string, number>();
   const next = (sent: LanguageModelV4CallOptions): ScriptedResponse => {
+    calls.push(sent);
     const index = call++;
     if (typeof responses === 'function') return responses(index);
     if (!Array.isArray(responses)) return fromTable(responses, readCall(sent, index), perStep);
@@ -87,10 +91,11 @@ export function createScriptedModel(
     if (response === undefined) throw new Error('createScriptedModel needs at least one response');
     return response;
   };
-  const generate = async (sent: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
+  const generate = async (
+    sent: LanguageModelV4CallOptions,
+    scripted = scriptedOf(next(sent)),
+  ): Promise<LanguageModelV4GenerateResult> => {
     const signal = sent.abortSignal;
-    const response = next(sent);
-    const scripted = typeof response === 'string' ? { text: response } : response;
     if (scripted.delayMs) await delay(scripted.delayMs, signal);
     if (scripted.error) throw toApiError(scripted.error);
     const text = scripted.text ?? (scripted.object === undefined ? '' : JSON.stringify(scripted.object));
@@ -124,29 +129,38 @@ export function createScriptedModel(
     modelId: options.modelId ?? 'scripted',
     doGenerate: (callOptions) => generate(callOptions),
     doStream: async (callOptions) => {
-      const result = await generate(callOptions);
+      const scripted = scriptedOf(next(callOptions));
+      const result = await generate(callOptions, scripted);
       const parts: LanguageModelV4StreamPart[] = [{ type: 'stream-start', warnings: [] }];
       for (const part of result.content) {
         if (part.type === 'text') {
-          parts.push(
-            { type: 'text-start', id: 't' },
-            { type: 'text-delta', id: 't', delta: part.text },
-            { type: 'text-end', id: 't' },
-          );
+          parts.push({ type: 'text-start', id: 't' });
+          // A word at a time, as a provider streams.
+          for (const delta of part.text.match(/\s*\S+\s*/g) ?? [part.text])
+            parts.push({ type: 'text-delta', id: 't', delta });
+          parts.push({ type: 'text-end', id: 't' });
         } else if (part.type === 'tool-call') parts.push(part);
       }
       parts.push({ type: 'finish', finishReason: result.finishReason, usage: result.usage });
+      const signal = callOptions.abortSignal;
       return {
         stream: new ReadableStream({
-          start: (controller) => {
-            for (const part of parts) controller.enqueue(part);
-            controller.close();
+          async pull(controller) {
+            const part = parts.shift();
+            if (!part) return controller.close();
+            if (scripted.chunkDelayMs && part.type === 'text-delta')
+              await delay(scripted.chunkDelayMs, signal);
+            controller.enqueue(part);
           },
         }),
       };
     },
   });
-  return Object.assign(model, { calls: model.doGenerateCalls, cacheScope: `scripted-${randomUUID()}` });
+  return Object.assign(model, { calls, cacheScope: `scripted-${randomUUID()}` });
+}
+
+function scriptedOf(response: ScriptedResponse): Exclude<ScriptedResponse, string> {
+  return typeof response === 'string' ? { text: response } : response;
 }
 
 function fromTable(table: ScriptTable, sent: ScriptedCall, perStep: Map<string, number>): ScriptedResponse {

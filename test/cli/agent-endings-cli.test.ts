@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runBuiltCli } from './built-cli-tsx.js';
 import { type ChatReply, type ChatRequest, startChatServer, toolResultsOf } from './chat-server.js';
-import { makeWorkspace, runIdOf } from './cli-harness.js';
+import { makeWorkspace, runIdOf, runResultOf } from './cli-harness.js';
 
 beforeAll(() => buildCli(), 120_000);
 
@@ -96,7 +96,7 @@ describe('how an agent ends, through the built CLI', { timeout: 180_000 }, () =>
     const { baton, requests } = await workspace(() => ({ text: 'The invoice is', finishReason: 'length' }));
     const result = await baton('run', 'endings.yaml', '--json');
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({
+    expect(runResultOf(result.stdout)).toMatchObject({
       status: 'failed',
       error: { code: 'OUTPUT_TRUNCATED', stepPath: 'clerk' },
     });
@@ -137,12 +137,12 @@ steps:
     const { baton, requests } = await workspace(() => ({ toolCalls: [{ name: 'explode', args: {} }] }));
     const result = await baton('run', 'endings.yaml', '--json');
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({
+    expect(runResultOf(result.stdout)).toMatchObject({
       status: 'failed',
       error: { code: 'TOOL_FAILED', message: expect.stringContaining('the ledger is locked') },
     });
     expect(requests).toHaveLength(1);
-    const id = (JSON.parse(result.stdout) as { runId: string }).runId;
+    const id = (runResultOf(result.stdout) as { runId: string }).runId;
     const shown = await baton('show', id, '--step', 'clerk');
     expect(shown.stdout).toContain('call 1 explode {}');
     expect(shown.stdout).toContain('error: Tool "explode" failed: the ledger is locked');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeWorkspace, runCli, runIdOf } from './cli-harness.js';
+import { makeWorkspace, runCli, runIdOf, runResultOf } from './cli-harness.js';
 
 const refund = `name: refund
 steps:
@@ -53,7 +53,7 @@ describe('baton approve and baton reject', () => {
       { cwd },
     );
     expect(rejected.code).toBe(1);
-    expect(JSON.parse(rejected.stdout)).toMatchObject({
+    expect(runResultOf(rejected.stdout)).toMatchObject({
       runId: id,
       status: 'failed',
       error: { code: 'APPROVAL_REJECTED' },

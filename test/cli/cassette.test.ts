@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeWorkspace, runCli } from './cli-harness.js';
+import { makeWorkspace, runCli, runResultOf } from './cli-harness.js';
 
 const chain = `name: chain
 steps:
@@ -60,7 +60,7 @@ describe('baton run --record and --replay', () => {
       { cwd },
     );
     expect(replayed.code).toBe(0);
-    expect(JSON.parse(replayed.stdout).output).toEqual(JSON.parse(recorded.stdout).output);
+    expect(runResultOf(replayed.stdout).output).toEqual(runResultOf(recorded.stdout).output);
     expect(replayed.stderr).not.toContain('mock models');
   });
 
@@ -79,7 +79,7 @@ describe('baton run --record and --replay', () => {
       ['run', 'chain.yaml', '--input', 'topic=tides', '--replay', 'c.json', '--json'],
       { cwd },
     );
-    expect(JSON.parse(replayed.stdout).output.grade).toEqual({ label: otherLabel });
+    expect(runResultOf(replayed.stdout).output.grade).toEqual({ label: otherLabel });
   });
 
   it('fails with an error naming the step when the cassette has no answer for a prompt', async () => {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A message of an OpenAI chat request, as the server received it. */
@@ -12,6 +12,7 @@ export interface ChatMessage {
 /** One logged request to `/v1/chat/completions`. */
 export interface ChatRequest {
   model: string;
+  stream?: boolean;
   messages: ChatMessage[];
   tools?: Array<{ function: { name: string } }>;
   max_tokens?: number;
@@ -46,7 +47,8 @@ export function toolResultsOf(request: ChatRequest): Array<{ tool: string; conte
 
 /**
  * A loopback OpenAI-compatible chat server: each request is logged, and `reply` chooses the
- * answer from it (the conversation so far), so it behaves the same for a resumed run.
+ * answer from it (the conversation so far), so it behaves the same for a resumed run. A request
+ * with `stream: true` gets the answer as server-sent events.
  */
 export async function startChatServer(reply: (request: ChatRequest, index: number) => ChatReply) {
   const requests: ChatRequest[] = [];
@@ -83,6 +85,10 @@ export async function startChatServer(reply: (request: ChatRequest, index: numbe
           }
         : { role: 'assistant', content: answer.text };
     const finish = 'toolCalls' in answer ? 'tool_calls' : (answer.finishReason ?? 'stop');
+    if (request.stream) {
+      streamReply(response, index, request.model, message, finish);
+      return;
+    }
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(
       JSON.stringify({
@@ -107,4 +113,52 @@ export async function startChatServer(reply: (request: ChatRequest, index: numbe
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The same answer as server-sent events, the way the provider streams it: the text a word per
+ * chunk, each tool call's arguments in two chunks, then the finish and the usage.
+ */
+function streamReply(
+  response: ServerResponse,
+  index: number,
+  model: string,
+  message: {
+    content: string | null;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+  },
+  finish: string,
+) {
+  const chunk = (delta: unknown, finishReason: string | null = null, usage: unknown = null) =>
+    `data: ${JSON.stringify({
+      id: `chatcmpl-${index}`,
+      object: 'chat.completion.chunk',
+      created: 1_700_000_000,
+      model,
+      choices: usage ? [] : [{ index: 0, delta, finish_reason: finishReason }],
+      usage,
+    })}\n\n`;
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  response.write(chunk({ role: 'assistant', content: '' }));
+  for (const word of message.content?.match(/\s*\S+\s*/g) ?? []) response.write(chunk({ content: word }));
+  for (const [position, call] of (message.tool_calls ?? []).entries()) {
+    const args = call.function.arguments;
+    const half = Math.ceil(args.length / 2);
+    response.write(
+      chunk({
+        tool_calls: [
+          {
+            index: position,
+            id: call.id,
+            type: 'function',
+            function: { name: call.function.name, arguments: args.slice(0, half) },
+          },
+        ],
+      }),
+    );
+    response.write(chunk({ tool_calls: [{ index: position, function: { arguments: args.slice(half) } }] }));
+  }
+  response.write(chunk({}, finish));
+  response.write(chunk({}, null, { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 }));
+  response.end('data: [DONE]\n\n');
 }

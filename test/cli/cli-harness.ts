@@ -109,6 +109,17 @@ export function runCli(
 }
 
 /** The run id a plain-mode run printed first. */
+/**
+ * The result document of `baton run|resume|approve|reject|replay|answer --json`: the last of its
+ * JSON lines (the lines before it are the run's events).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the fields they expect
+export function runResultOf(stdout: string): any {
+  const last = stdout.trim().split('\n').at(-1);
+  if (last === undefined) throw new Error('no output');
+  return JSON.parse(last);
+}
+
 export function runIdOf(output: string): string {
   const id = /run_[a-z0-9]+/.exec(output)?.[0];
   if (id === undefined) throw new Error(`no run id in:\n${output}`);

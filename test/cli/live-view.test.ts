@@ -40,7 +40,33 @@ function framesOf(output: string): string[] {
   return output.split(cursorUp).map((frame) => frame.replaceAll('\r', ''));
 }
 
+// Streams a word every 60 ms: about two seconds of text arriving.
+const streaming = `name: streaming
+steps:
+  - id: draft
+    kind: llm
+    model: mock:writer?chunkDelayMs=60
+    prompt: "Draft a note about tides"
+`;
+
 describe('baton run on a terminal', () => {
+  it('shows the last line of the text a running model step streams, under its row', async () => {
+    const cwd = makeWorkspace({ 'streaming.yaml': streaming });
+    const { code, output } = await inTerminal(cliCommandLine(['run', 'streaming.yaml']), cwd);
+    expect(code).toBe(0);
+    const frames = framesOf(output);
+    const streamLine = (frame: string) => frame.split('\n').find((line) => line.includes('│ '));
+    const growing = frames.map(streamLine).filter((line): line is string => line !== undefined);
+    // The text grows frame by frame: the first shows fewer words than a later one.
+    expect(growing.length).toBeGreaterThan(2);
+    expect(new Set(growing).size).toBeGreaterThan(2);
+    // The text from its start, or its newest end once the line is wider than the terminal.
+    expect(growing.every((line) => /│ (Mock|…)/.test(line))).toBe(true);
+    // Once the step ended, its row shows no text in flight.
+    expect(streamLine(frames.at(-1) ?? '')).toBeUndefined();
+    expect(frames.at(-1)).toMatch(/"draft": "Mock answer [0-9a-f]+ from mock:writer/);
+  });
+
   it('redraws the steps in place and shows parallel steps running at the same time', async () => {
     const cwd = makeWorkspace({ 'parallel.yaml': parallel });
     const { code, output } = await inTerminal(cliCommandLine(['run', 'parallel.yaml']), cwd);

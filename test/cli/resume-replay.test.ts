@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeWorkspace, runCli, runIdOf, startCli, toolModule } from './cli-harness.js';
+import { makeWorkspace, runCli, runIdOf, runResultOf, startCli, toolModule } from './cli-harness.js';
 
 const pipeline = `name: pipeline
 module: ./pipeline.ts
@@ -57,7 +57,7 @@ describe('baton resume and baton replay', () => {
       env: { SLEEP_MS: '10' },
     });
     expect(resumed.code).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({
+    expect(runResultOf(resumed.stdout)).toMatchObject({
       status: 'succeeded',
       output: { report: 'recorded fetch then slept ' },
     });
@@ -67,13 +67,13 @@ describe('baton resume and baton replay', () => {
   it('replays from a step: a new run reuses what came before it and runs it and what follows', async () => {
     const cwd = makeWorkspace({ 'pipeline.yaml': pipeline, 'pipeline.ts': toolModule });
     const first = await runCli(['run', 'pipeline.yaml', '--json'], { cwd, env: { SLEEP_MS: '10' } });
-    const parent = JSON.parse(first.stdout) as { runId: string };
+    const parent = runResultOf(first.stdout) as { runId: string };
     const replayed = await runCli(['replay', parent.runId, '--from', 'wait', '--json'], {
       cwd,
       env: { SLEEP_MS: '10' },
     });
     expect(replayed.code).toBe(0);
-    const child = JSON.parse(replayed.stdout) as { runId: string; status: string };
+    const child = runResultOf(replayed.stdout) as { runId: string; status: string };
     expect(child.runId).not.toBe(parent.runId);
     expect(child.status).toBe('succeeded');
     expect(calls(cwd)).toEqual(['fetch']);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeWorkspace, runCli, runIdOf, startCli, toolModule } from './cli-harness.js';
+import { makeWorkspace, runCli, runIdOf, runResultOf, startCli, toolModule } from './cli-harness.js';
 
 const workflow = `
 name: article
@@ -53,7 +53,7 @@ describe('baton run', () => {
       cwd,
     });
     expect(result.code).toBe(0);
-    const document = JSON.parse(result.stdout) as {
+    const document = runResultOf(result.stdout) as {
       runId: string;
       status: string;
       output: Record<string, unknown>;
@@ -74,12 +74,12 @@ describe('baton run', () => {
     const fromFile = await runCli(['run', 'article.yaml', '--mock', '--input-file', 'input.json', '--json'], {
       cwd,
     });
-    expect(JSON.parse(fromFile.stdout).output.outline).toContain('from the file');
+    expect(runResultOf(fromFile.stdout).output.outline).toContain('from the file');
     const overridden = await runCli(
       ['run', 'article.yaml', '--mock', '--input-file', 'input.json', '--input', 'topic=otters', '--json'],
       { cwd },
     );
-    expect(JSON.parse(overridden.stdout).output.outline).toContain('otters');
+    expect(runResultOf(overridden.stdout).output.outline).toContain('otters');
   });
 
   it('exits 2 with the error in one line when the input misses a required field', async () => {
@@ -164,6 +164,9 @@ describe('baton run', () => {
     });
     const result = await runCli(['run', 'costly.yaml', '--budget', '0.0000001', '--json'], { cwd });
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'failed', error: { code: 'BUDGET_EXCEEDED' } });
+    expect(runResultOf(result.stdout)).toMatchObject({
+      status: 'failed',
+      error: { code: 'BUDGET_EXCEEDED' },
+    });
   });
 });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBaton, createSqliteStore, type WorkflowDefinition } from '../../src/index.js';
 import { ensureBuilt, makeApp, makePackedApp, runBuiltCli } from './built-cli.js';
+import { runResultOf } from './cli-harness.js';
 
 // A builder workflow written the usual TypeScript way: it imports a neighbour with a `.js`
 // specifier, and its approval's subject is a function that would change if evaluated again.
@@ -54,7 +55,7 @@ describe('TypeScript workflows in the built CLI', () => {
     );
     expect(approved.stderr).toBe('');
     expect(approved.code).toBe(0);
-    expect(JSON.parse(approved.stdout)).toMatchObject({
+    expect(runResultOf(approved.stdout)).toMatchObject({
       status: 'succeeded',
       output: { publish: 'published: On cats' },
     });
@@ -75,11 +76,11 @@ export default workflow('loud', { input: z.object({ name: z.string() }) })
     });
     const ran = await runBuiltCli(['run', 'flows.ts', '--input', 'name=ana', '--json'], { cwd });
     expect(ran.stderr).toBe('');
-    expect(JSON.parse(ran.stdout)).toMatchObject({ status: 'succeeded', output: { say: 'ANA' } });
-    const id = JSON.parse(ran.stdout).runId as string;
+    expect(runResultOf(ran.stdout)).toMatchObject({ status: 'succeeded', output: { say: 'ANA' } });
+    const id = runResultOf(ran.stdout).runId as string;
     // The file is remembered, so resume finds the functions again without --workflow.
     const resumed = await runBuiltCli(['resume', id, '--json'], { cwd });
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', output: { say: 'ANA' } });
+    expect(runResultOf(resumed.stdout)).toMatchObject({ status: 'succeeded', output: { say: 'ANA' } });
   });
 
   it('names the exported workflows when a module has several and no default', async () => {
@@ -116,7 +117,7 @@ steps:
     });
     const named = await runBuiltCli(['run', 'named.yaml', '--json'], { cwd });
     expect(named.stderr).toBe('');
-    expect(JSON.parse(named.stdout)).toMatchObject({ status: 'succeeded', output: { t: 'HI' } });
+    expect(runResultOf(named.stdout)).toMatchObject({ status: 'succeeded', output: { t: 'HI' } });
     const plain = await runBuiltCli(['run', 'plain.yaml'], { cwd });
     expect(plain.code).not.toBe(0);
     expect(plain.stdout + plain.stderr).toContain('Function "shout" is not registered');
@@ -134,13 +135,13 @@ steps:
       main: join(cwd, 'node_modules/baton/dist/cli/main.js'),
     });
     expect(ran.stderr).toBe('');
-    expect(JSON.parse(ran.stdout)).toMatchObject({ status: 'waiting', waiting: { paths: ['review'] } });
-    const id = JSON.parse(ran.stdout).runId as string;
+    expect(runResultOf(ran.stdout)).toMatchObject({ status: 'waiting', waiting: { paths: ['review'] } });
+    const id = runResultOf(ran.stdout).runId as string;
     const approved = await runBuiltCli(['approve', id, 'review', '--json'], {
       cwd,
       main: join(cwd, 'node_modules/baton/dist/cli/main.js'),
     });
-    expect(JSON.parse(approved.stdout)).toMatchObject({
+    expect(runResultOf(approved.stdout)).toMatchObject({
       status: 'succeeded',
       output: { publish: 'published: On dogs' },
     });

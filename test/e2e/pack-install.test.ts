@@ -124,7 +124,11 @@ describe('the packed package, installed into a new app', () => {
     expect(refused.stderr).toMatch(/--mock/);
     const result = inApp('npx', ['baton', 'run', 'greet.yaml', '--input', 'name=ada', '--mock', '--json']);
     expect(result.status, result.stderr).toBe(0);
-    const output = JSON.parse(result.stdout) as { status: string; output: { shout: string } };
+    // The result is the last of the run's JSON lines.
+    const output = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as {
+      status: string;
+      output: { shout: string };
+    };
     expect(output).toMatchObject({ status: 'succeeded', output: { shout: 'ADA' } });
   });
 
@@ -140,6 +144,16 @@ describe('the packed package, installed into a new app', () => {
     const result = inApp(process.execPath, ['--input-type=module', '-e', script]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe('{"ask":"hi"}');
+  });
+
+  it('imports baton/engine for custom step kinds', () => {
+    const script = [
+      "const engine = await import('baton/engine');",
+      "console.log(engine.itemPath('review', 3), engine.costOf({ inputPerMillion: 1, outputPerMillion: 2 }, { inputTokens: 1e6, outputTokens: 1e6, cachedInputTokens: 0 }));",
+    ].join('\n');
+    const result = inApp(process.execPath, ['--input-type=module', '-e', script]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('review[3] 3');
   });
 
   it('type-checks a typed-builder file under strict', () => {

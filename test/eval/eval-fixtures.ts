@@ -1,24 +1,25 @@
-import type { LanguageModelV4 } from '@ai-sdk/provider';
+import type { LanguageModelV4, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
 import { MockLanguageModelV4 } from 'ai/test';
 import { fromModels } from '../../src/baton.js';
 import type { Workflow } from '../../src/core/index.js';
 import type { DatasetRow, EvalFile } from '../../src/eval/eval-file.js';
 import type { EvalPlan } from '../../src/eval/run-eval.js';
 import { variantWorkflows } from '../../src/eval/run-eval.js';
+import { streamOfParts, streamPartsOf } from '../../src/models/stream-parts.js';
 
 /** A model that answers from the text of the last user message; counts its calls. */
 export function promptModel(answer: (prompt: string) => string): LanguageModelV4 & { count: number } {
   const model = new MockLanguageModelV4({
     provider: 'test',
     modelId: 'prompt',
-    doGenerate: async (options) => {
+    doStream: async (options) => {
       counter.count++;
       const last = [...options.prompt].reverse().find((message) => message.role === 'user');
       const text =
         last && Array.isArray(last.content)
           ? last.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
           : '';
-      return {
+      const result: LanguageModelV4GenerateResult = {
         content: [{ type: 'text', text: answer(text) }],
         finishReason: { unified: 'stop', raw: undefined },
         usage: {
@@ -27,6 +28,7 @@ export function promptModel(answer: (prompt: string) => string): LanguageModelV4
         },
         warnings: [],
       };
+      return { stream: streamOfParts(streamPartsOf(result)) };
     },
   });
   const counter = Object.assign(model, { count: 0 });

@@ -18,6 +18,8 @@ export interface Fixture {
     events?: string[];
     /** Milliseconds before the answer starts. */
     delayMs?: number;
+    /** Milliseconds between two events, so the client reads them one by one. */
+    eventDelayMs?: number;
     /** Drop the connection after the events instead of ending the response. */
     truncate?: boolean;
     /** Keep the connection open after the events, sending nothing more: a stalled stream. */
@@ -48,6 +50,8 @@ export function loadFixture(name: string): Fixture {
 export async function startFixtureServer(script: string[] | FixtureHandler) {
   const requests: RecordedRequest[] = [];
   const open = new Set<ServerResponse>();
+  let hungUp = 0;
+  let closing = false;
   const server = createServer(async (incoming, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
@@ -65,7 +69,10 @@ export async function startFixtureServer(script: string[] | FixtureHandler) {
         : (script[Math.min(index, script.length - 1)] ?? '');
     const fixture = typeof chosen === 'string' ? loadFixture(chosen) : chosen;
     open.add(response);
-    response.on('close', () => open.delete(response));
+    response.on('close', () => {
+      open.delete(response);
+      if (!response.writableEnded && !closing && !fixture.response.truncate) hungUp++;
+    });
     await replay(fixture, response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,7 +80,12 @@ export async function startFixtureServer(script: string[] | FixtureHandler) {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    /** Answers the client closed before the server ended them. */
+    get hungUp() {
+      return hungUp;
+    },
     async close() {
+      closing = true;
       for (const response of open) response.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -95,7 +107,11 @@ async function replay({ response: recorded }: Fixture, response: ServerResponse)
   }
   response.writeHead(recorded.status, recorded.headers ?? {});
   if (recorded.events) {
-    for (const event of recorded.events) response.write(`${event}\n\n`);
+    for (const event of recorded.events) {
+      if (recorded.eventDelayMs) await new Promise((resolve) => setTimeout(resolve, recorded.eventDelayMs));
+      if (response.destroyed) return;
+      response.write(`${event}\n\n`);
+    }
     if (recorded.hang) return;
     if (recorded.truncate) {
       // Let the events reach the client before the connection drops.

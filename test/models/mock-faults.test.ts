@@ -1,11 +1,6 @@
 import { generateText } from 'ai';
 import { describe, expect, it } from 'vitest';
-import {
-  createModelRegistry,
-  type ModelRetry,
-  priceOfModel,
-  RateLimiterPool,
-} from '../../src/models/index.js';
+import { createModelRegistry, type ModelRetry, pricingOf, RateLimiterPool } from '../../src/models/index.js';
 import { parseMockFault } from '../../src/models/mock-model.js';
 import { scaledClock } from './scaled-clock.js';
 
@@ -54,8 +49,8 @@ describe('staged faults of the mock model', () => {
 
 describe('mock prices', () => {
   it('differ between the fast and the smart mock, so routing shows a saving', () => {
-    const fast = priceOfModel('mock:fast');
-    const smart = priceOfModel('mock:smart');
+    const fast = pricingOf('mock:fast');
+    const smart = pricingOf('mock:smart');
     expect(fast?.inputPerMillion).toBeLessThan(smart?.inputPerMillion ?? 0);
     expect(fast?.outputPerMillion).toBeLessThan(smart?.outputPerMillion ?? 0);
   });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/index.js';
-import { makeWorkspace, runCli } from '../cli/cli-harness.js';
+import { makeWorkspace, runCli, runResultOf } from '../cli/cli-harness.js';
 import { dropTestStore, postgresUrl } from './postgres-fixture.js';
 
 const schema = `baton_test_cli_${process.pid}`;
@@ -22,7 +22,7 @@ describe('the CLI on a PostgreSQL journal', () => {
     const cwd = makeWorkspace({ 'flow.yaml': workflow });
     const ran = await runCli(['run', 'flow.yaml', '--db', db, '--json'], { cwd });
     expect(ran.code).toBe(0);
-    const result = JSON.parse(ran.stdout) as { runId: string; output: unknown };
+    const result = runResultOf(ran.stdout) as { runId: string; output: unknown };
     expect(result.output).toEqual({ first: 'one', second: 'one two' });
     const listed = await runCli(['runs', '--db', db, '--json'], { cwd });
     expect(JSON.parse(listed.stdout)).toMatchObject([{ id: result.runId, status: 'succeeded' }]);

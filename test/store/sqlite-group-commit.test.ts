@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CacheEntry, StepRecord } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
+import { lastOfEachRow } from '../../src/store/sqlite/sqlite-group-commit.js';
 import { stepFixture } from '../../src/testing/store-fixtures.js';
 
 let directory: string;
@@ -81,5 +82,61 @@ describe('SqliteStore group commit', () => {
       message: expect.stringMatching(/BigInt/),
     });
     expect(await store.listSteps('run_1')).toEqual([]);
+  });
+});
+
+describe('lastOfEachRow', () => {
+  it('keeps the last upsert of each row, in the order of the writes', () => {
+    const rows = [
+      ...lastOfEachRow([
+        {
+          rows: [
+            ['upsertStep', ['run_1', 'a', 'running']],
+            ['upsertAttempt', ['run_1', 'a', 1, 'running']],
+          ],
+          blobs: [],
+        },
+        { rows: [['upsertStep', ['run_1', 'b', 'running']]], blobs: [] },
+        {
+          rows: [
+            ['upsertStep', ['run_1', 'a', 'succeeded']],
+            ['upsertAttempt', ['run_1', 'a', 1, 'succeeded']],
+            ['upsertAttempt', ['run_1', 'a', 2, 'running']],
+            ['upsertCache', ['key', 'value']],
+          ],
+          blobs: [],
+        },
+      ]),
+    ];
+    expect(rows).toEqual([
+      ['upsertStep', ['run_1', 'b', 'running']],
+      ['upsertStep', ['run_1', 'a', 'succeeded']],
+      ['upsertAttempt', ['run_1', 'a', 1, 'succeeded']],
+      ['upsertAttempt', ['run_1', 'a', 2, 'running']],
+      ['upsertCache', ['key', 'value']],
+    ]);
+  });
+
+  it('commits a quick step as it ended', async () => {
+    const started = store.writeStep(stepFixture({ status: 'running' }), {
+      runId: 'run_1',
+      path: 'answer',
+      attempt: 1,
+      status: 'running',
+      startedAt: 1,
+    });
+    const ended = store.writeStep(stepFixture({ status: 'succeeded', output: 4 }), {
+      runId: 'run_1',
+      path: 'answer',
+      attempt: 1,
+      status: 'succeeded',
+      startedAt: 1,
+      endedAt: 2,
+    });
+    await Promise.all([started, ended]);
+    expect(await store.listSteps('run_1')).toMatchObject([{ status: 'succeeded', output: 4 }]);
+    expect(await store.listAttempts('run_1')).toMatchObject([
+      { attempt: 1, status: 'succeeded', endedAt: 2 },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, normalize, relative, resolve } from 'node:path';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import {
   BatonError,
   type SourceLocation,
@@ -21,6 +21,7 @@ import {
   type ModuleOptions,
   refuseModule,
 } from './workflow-module.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** A workflow file ready to run: the IR, the functions and tools of its module, and where they came from. */
 export interface LoadedWorkflow extends WorkflowDefinition {
@@ -182,6 +183,7 @@ export interface ParsedWorkflowText {
  * ```
  */
 export function parseWorkflowText(text: string, file: string): ParsedWorkflowText {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const tooDeep = deepFlowAt(text);
   if (tooDeep !== undefined) {

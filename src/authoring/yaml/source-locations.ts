@@ -1,5 +1,6 @@
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { SourceLocation } from '../../core/index.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /**
  * Finds where a path into a parsed document (`['steps', 2, 'needs', 0]`) was written. A path that
@@ -21,6 +22,7 @@ export function locatePath(
   path: ReadonlyArray<string | number>,
   key?: string,
 ): SourceLocation {
+  const { isAlias, isMap, isPair, isScalar, isSeq } = yamlLibrary();
   let node: unknown = document.contents;
   let offset = rangeStart(node) ?? 0;
   const segments = key === undefined ? path : [...path, key];

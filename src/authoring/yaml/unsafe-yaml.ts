@@ -1,4 +1,5 @@
-import { type Document, visit } from 'yaml';
+import type { Document } from 'yaml';
+import { yamlLibrary } from './yaml-library.js';
 
 /** How deep `[` and `{` may nest: the YAML parser recurses once per level. */
 export const maxFlowDepth = 256;
@@ -39,7 +40,7 @@ export function aliasProblems(document: Document): {
 } {
   const problems: Array<{ offset: number; message: string }> = [];
   let firstAlias: number | undefined;
-  visit(document, {
+  yamlLibrary().visit(document, {
     Alias(_key, node, path) {
       const offset = node.range?.[0] ?? 0;
       firstAlias ??= offset;

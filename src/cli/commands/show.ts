@@ -12,7 +12,7 @@ import {
   type Store,
   type WaitingItem,
 } from '../../core/index.js';
-import { buildRunReport } from '../../observe/run-report.js';
+import { runReportOf } from '../../observe/run-report.js';
 import { requireRun } from '../cli-engine.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
 import { ExitCode } from '../exit-codes.js';
@@ -94,7 +94,7 @@ export function createShowCommand(): Command {
       }
       if (output.json) {
         const { definition: _definition, ...summary } = run;
-        const models = buildRunReport(run, steps).models;
+        const models = runReportOf(run, steps).models;
         const listed = steps.map((step) => ({ ...step, ...recoveryFields(recoveries.get(step.path) ?? []) }));
         output.data({ run: summary, steps: listed, models, ...(waiting.length ? { waiting } : {}) });
         return ExitCode.ok;
@@ -145,7 +145,7 @@ function printRun(
   recoveries: ReadonlyMap<string, ModelRecovery[]>,
 ): void {
   const took = run.endedAt === undefined ? 'not ended' : formatDuration(run.endedAt - run.createdAt);
-  const report = buildRunReport(run, steps);
+  const report = runReportOf(run, steps);
   output.line(`Run ${run.id} · workflow ${run.workflowName} · ${run.status}`);
   output.line(
     `started ${formatTime(run.createdAt)} · took ${took} · ${formatUsage(run.usage)} · ${formatCostOf(run.costUsd, report.unpriced)}`,

@@ -2,8 +2,10 @@ import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
   LanguageModelV4GenerateResult,
+  LanguageModelV4StreamPart,
 } from '@ai-sdk/provider';
 import { BatonError, type ModelResolver, type ResolvedModel } from '../../core/index.js';
+import { resultOfStreamParts, streamOfParts, streamPartsOf } from '../../models/stream-parts.js';
 import { type Cassette, hashModelRequest } from './cassette.js';
 
 /**
@@ -47,6 +49,20 @@ export function recordingResolver(inner: ModelResolver, cassette: Cassette): Mod
         );
       }
       const inner4 = model as LanguageModelV4;
+      const record = (
+        options: LanguageModelV4CallOptions,
+        result: Partial<LanguageModelV4GenerateResult>,
+      ) => {
+        const { hash, request } = hashModelRequest(options as unknown as Record<string, unknown>);
+        cassette.calls.push({
+          model: resolved.id,
+          stepPath,
+          requestHash: hash,
+          specificationVersion: inner4.specificationVersion,
+          request,
+          result: JSON.parse(JSON.stringify(result)) as unknown,
+        });
+      };
       const recording: LanguageModelV4 = {
         specificationVersion: inner4.specificationVersion,
         provider: inner4.provider,
@@ -54,20 +70,28 @@ export function recordingResolver(inner: ModelResolver, cassette: Cassette): Mod
         supportedUrls: inner4.supportedUrls,
         async doGenerate(options) {
           const result = await inner4.doGenerate(options);
-          const { hash, request } = hashModelRequest(options as unknown as Record<string, unknown>);
           const { request: _sent, response: _received, ...kept } = result;
-          cassette.calls.push({
-            model: resolved.id,
-            stepPath,
-            requestHash: hash,
-            specificationVersion: inner4.specificationVersion,
-            request,
-            result: JSON.parse(JSON.stringify(kept)) as unknown,
-          });
+          record(options, kept);
           return result;
         },
-        // The engine calls generateText only; a streaming call is passed through unrecorded.
-        doStream: (options) => inner4.doStream(options),
+        // The stream passes through as it comes; once it finished, its whole answer is recorded.
+        async doStream(options) {
+          const result = await inner4.doStream(options);
+          const parts: LanguageModelV4StreamPart[] = [];
+          const watched = result.stream.pipeThrough(
+            new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
+              transform(part, controller) {
+                parts.push(part);
+                controller.enqueue(part);
+              },
+              flush() {
+                const answer = resultOfStreamParts(parts);
+                if (answer) record(options, answer);
+              },
+            }),
+          );
+          return { ...result, stream: watched };
+        },
       };
       return { ...resolved, model: recording };
     },
@@ -106,42 +130,37 @@ export function replayingResolver(cassette: Cassette, file: string): ModelResolv
         );
       }
       const [provider = 'cassette', ...rest] = id.split(':');
+      const answer = async (options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> => {
+        const { hash } = hashModelRequest(options as unknown as Record<string, unknown>);
+        const matches = cassette.calls.filter((call) => call.model === id && call.requestHash === hash);
+        const key = `${id}\u0000${hash}`;
+        const index = used.get(key) ?? 0;
+        const call = matches[Math.min(index, matches.length - 1)];
+        if (!call) {
+          throw new BatonError(
+            'MODEL_CALL_FAILED',
+            `Cassette ${file} holds no answer of model ${id} for the prompt of step "${stepPath}" (request ${hash}).`,
+            {
+              stepPath,
+              retryable: false,
+              hint: 'The prompt or the model changed since recording: record again with --record.',
+              details: { model: id, requestHash: hash, file },
+            },
+          );
+        }
+        used.set(key, index + 1);
+        return call.result as LanguageModelV4GenerateResult;
+      };
       const model: LanguageModelV4 = {
         specificationVersion: 'v4',
         provider,
         modelId: rest.join(':') || id,
         supportedUrls: {},
-        async doGenerate(options: LanguageModelV4CallOptions) {
-          const { hash } = hashModelRequest(options as unknown as Record<string, unknown>);
-          const matches = cassette.calls.filter((call) => call.model === id && call.requestHash === hash);
-          const key = `${id}\u0000${hash}`;
-          const index = used.get(key) ?? 0;
-          const call = matches[Math.min(index, matches.length - 1)];
-          if (!call) {
-            throw new BatonError(
-              'MODEL_CALL_FAILED',
-              `Cassette ${file} holds no answer of model ${id} for the prompt of step "${stepPath}" (request ${hash}).`,
-              {
-                stepPath,
-                retryable: false,
-                hint: 'The prompt or the model changed since recording: record again with --record.',
-                details: { model: id, requestHash: hash, file },
-              },
-            );
-          }
-          used.set(key, index + 1);
-          return call.result as LanguageModelV4GenerateResult;
-        },
-        async doStream() {
-          throw new BatonError(
-            'MODEL_CALL_FAILED',
-            `Cassette ${file} cannot replay a streaming call (step "${stepPath}").`,
-            {
-              stepPath,
-              hint: 'Cassettes hold generate calls only.',
-            },
-          );
-        },
+        doGenerate: (options: LanguageModelV4CallOptions) => answer(options),
+        // A recorded answer streams as the provider would have sent it.
+        doStream: async (options: LanguageModelV4CallOptions) => ({
+          stream: streamOfParts(streamPartsOf(await answer(options))),
+        }),
       };
       return recorded?.pricing ? { id, model, pricing: recorded.pricing } : { id, model };
     },

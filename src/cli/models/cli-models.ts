@@ -6,7 +6,7 @@ import {
   loadModelConfig,
   type ModelConfig,
   parseModelName,
-  priceOfModel,
+  pricingOf,
 } from '../../models/index.js';
 
 /** One model name the CLI knows, as `baton models` lists it. */
@@ -93,7 +93,7 @@ export async function createCliModels(options: {
     configFile: file,
     defaultModel,
     usesMock,
-    pricing: (id) => priceOfModel(id, merged.pricing ? { overrides: merged.pricing } : {}),
+    pricing: (id) => pricingOf(id, merged.pricing ? { overrides: merged.pricing } : {}),
     idOf,
     undefinedAliases: (names) => names.filter((name) => !known(name) && name !== 'default'),
     checkReachable: (name) => ping(resolver, name),

@@ -1,11 +1,11 @@
 import {
   compileGraph,
   computedReferences,
+  costOf,
   expectedInputTokens,
   expectedOutputTokens,
   inputReferences,
   type ModelPricing,
-  priceOf,
   type Step,
   startOrder,
   templateExpressions,
@@ -152,7 +152,7 @@ function estimateStep(
       ...(modelId === undefined ? {} : { modelId }),
       modelCalls: calls,
       ...usage,
-      costUsd: pricing ? priceOf(pricing, usage) : undefined,
+      costUsd: pricing ? costOf(pricing, usage) : undefined,
       durationMs: calls * (modelStartMs + output * msPerOutputToken),
     };
   };

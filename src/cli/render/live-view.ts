@@ -1,4 +1,4 @@
-import type { BatonEvent, Step } from '../../core/index.js';
+import { type BatonEvent, isLiveEvent, type Step } from '../../core/index.js';
 import type { CliOutput } from '../output.js';
 import {
   escapeControl,
@@ -28,7 +28,8 @@ const icons: Record<Exclude<RowStatus, 'running'>, string> = {
 /**
  * The live view of a run on a terminal: one line per step instance with its status, elapsed
  * time, tokens and cost, redrawn in place (cursor up, clear line) on every event and every
- * 100 ms while something runs. Steps running in parallel show as running together.
+ * 100 ms while something runs. Steps running in parallel show as running together; under a
+ * running model step, the last line of the text it streams (cut to the terminal's width).
  */
 export class LiveView implements RunRenderer {
   private readonly board: StepBoard;
@@ -56,7 +57,8 @@ export class LiveView implements RunRenderer {
 
   onEvent(event: BatonEvent): void {
     this.board.apply(event);
-    if (!this.stopped) this.draw();
+    // Streamed text shows at the next frame: deltas come often, and a frame every 100 ms is enough.
+    if (!this.stopped && !isLiveEvent(event)) this.draw();
   }
 
   /** Draws the last frame and gives the cursor back; later output goes below the view. */
@@ -83,7 +85,16 @@ export class LiveView implements RunRenderer {
     const header = `${style.bold(this.workflowName)} ${style.dim(board.runId ?? 'starting')}  ${formatDuration(elapsed)}`;
     const rows = this.visibleRows();
     const labelWidth = Math.min(32, Math.max(8, ...rows.map((row) => row.depth * 2 + row.label.length)));
-    const body = rows.map((row) => this.rowLine(row, labelWidth, now));
+    const body = rows.flatMap((row) => {
+      const line = this.rowLine(row, labelWidth, now);
+      const streaming = row.status === 'running' ? lastLine(row.stream) : '';
+      if (!streaming) return [line];
+      // The newest words are at the end: a line too long for the terminal loses its start.
+      const indent = `${'  '.repeat(row.depth)}   │ `;
+      const room = Math.max(10, this.output.columns - 1 - indent.length);
+      const shown = streaming.length > room ? `…${streaming.slice(-(room - 1))}` : streaming;
+      return [line, style.dim(`${indent}${shown}`)];
+    });
     const hidden = board.rows.length - rows.length;
     if (hidden > 0) body.push(style.dim(`  … ${hidden} finished instance(s) not shown`));
     const totals = `${formatUsage(board.usage)}  ${formatCostOf(board.costUsd, board.unpriced)}`;
@@ -110,8 +121,10 @@ export class LiveView implements RunRenderer {
 
   /** All rows if they fit the terminal, else finished nested instances give way first. */
   private visibleRows(): StepRow[] {
-    const room = Math.max(5, (process.stdout.rows || 40) - 4);
     const rows = this.board.rows;
+    // Each running step with streamed text takes a second line.
+    const streaming = rows.filter((row) => row.status === 'running' && lastLine(row.stream)).length;
+    const room = Math.max(5, (process.stdout.rows || 40) - 4 - streaming);
     if (rows.length <= room) return rows;
     const quiet = (row: StepRow) => row.depth > 0 && (row.status === 'succeeded' || row.status === 'skipped');
     let excess = rows.length - room;
@@ -123,6 +136,13 @@ export class LiveView implements RunRenderer {
       return true;
     });
   }
+}
+
+/** The last line of streamed text that has something on it, for the line under a running step. */
+function lastLine(text: string | undefined): string {
+  if (!text) return '';
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  return (lines.at(-1) ?? '').trim();
 }
 
 function colorOf(style: Style, status: RowStatus): (text: string) => string {

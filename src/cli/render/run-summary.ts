@@ -4,12 +4,13 @@ import { formatCostOf, formatDuration, formatUsage, formatValue, formatValueLine
 import type { Style } from './style.js';
 
 /**
- * Prints how a run ended: the result document in `--json` mode, else one status line, the output
+ * Prints how a run ended: the result document as a JSON line in `--json` mode, else one status line, the output
  * of a succeeded run, and for any other end the command that continues it.
  */
 export function printRunSummary(output: CliOutput, style: Style, result: RunResult): void {
   if (output.json) {
-    output.data(result);
+    // The last of the run's JSON lines.
+    output.jsonLine(result);
     return;
   }
   const totals = `${formatDuration(result.durationMs)} · ${formatUsage(result.usage)} · ${formatCostOf(result.costUsd, result.unpriced)}`;

@@ -1,4 +1,7 @@
-import type { BatonEvent, RunStatus, Step, Usage } from '../../core/index.js';
+import type { BatonEvent, LiveEvent, RunStatus, Step, Usage } from '../../core/index.js';
+
+/** Characters of a running step's streamed text a board keeps: enough for the last line shown. */
+const streamKept = 400;
 
 export type RowStatus =
   | 'pending'
@@ -27,6 +30,10 @@ export interface StepRow {
   unpriced?: boolean;
   model?: string;
   note?: string;
+  /** The end of the text its model is streaming, while the step runs. */
+  stream?: string;
+  /** The tool call whose arguments stream last, so the next one starts a new line. */
+  streamCall?: string;
 }
 
 /**
@@ -76,6 +83,8 @@ export class StepBoard {
         row.attempt = event.attempt;
         row.startedAt ??= event.time;
         delete row.note;
+        delete row.stream;
+        delete row.streamCall;
         break;
       }
       case 'step-end': {
@@ -84,6 +93,8 @@ export class StepBoard {
         row.attempt = event.attempt;
         row.endedAt = event.time;
         row.startedAt ??= event.time - event.durationMs;
+        delete row.stream;
+        delete row.streamCall;
         if (event.usage) row.usage = event.usage;
         if (event.costUsd !== undefined) row.costUsd = event.costUsd;
         if (event.model !== undefined) row.model = event.model;
@@ -139,9 +150,33 @@ export class StepBoard {
         }
         break;
       }
+      case 'step-delta':
+      case 'stream-reset':
+        this.applyStream(event);
+        break;
       default:
         break;
     }
+  }
+
+  /** Adds the streamed text of a running step; a reset clears it. */
+  private applyStream(event: LiveEvent): void {
+    const row = this.rowFor(event.path, undefined);
+    if (event.type === 'stream-reset') {
+      delete row.stream;
+      delete row.streamCall;
+      return;
+    }
+    const { delta } = event;
+    let text = delta.text;
+    if (delta.kind === 'tool-call' && delta.toolCallId !== row.streamCall) {
+      text = `\n→ ${delta.toolName ?? 'tool'} ${text}`;
+      if (delta.toolCallId !== undefined) row.streamCall = delta.toolCallId;
+    } else if (delta.kind !== 'tool-call' && row.streamCall !== undefined) {
+      text = `\n${text}`;
+      delete row.streamCall;
+    }
+    row.stream = `${row.stream ?? ''}${text}`.slice(-streamKept);
   }
 
   /** The row of a path, created in tree order the first time it is seen. */

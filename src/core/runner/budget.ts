@@ -35,11 +35,11 @@ export interface CallEstimate {
  *
  * @example
  * ```ts
- * priceOf({ inputPerMillion: 3, outputPerMillion: 15 }, { inputTokens: 1000, outputTokens: 200, cachedInputTokens: 0 });
+ * costOf({ inputPerMillion: 3, outputPerMillion: 15 }, { inputTokens: 1000, outputTokens: 200, cachedInputTokens: 0 });
  * // 0.006
  * ```
  */
-export function priceOf(pricing: ModelPricing | undefined, usage: Usage): number {
+export function costOf(pricing: ModelPricing | undefined, usage: Usage): number {
   if (!pricing) return 0;
   const cached = Math.min(usage.cachedInputTokens, usage.inputTokens);
   const cachedPrice = pricing.cachedInputPerMillion ?? pricing.inputPerMillion;
@@ -62,7 +62,7 @@ export function estimateCall(options: {
 }): CallEstimate {
   const inputTokens = Math.ceil(options.promptCharacters / charactersPerToken);
   const outputTokens = expectedOutputTokens(options.maxOutputTokens);
-  const costUsd = priceOf(options.pricing, { inputTokens, outputTokens, cachedInputTokens: 0 });
+  const costUsd = costOf(options.pricing, { inputTokens, outputTokens, cachedInputTokens: 0 });
   return { inputTokens, outputTokens, costUsd };
 }
 

@@ -26,23 +26,23 @@ export function executeGraph(
   const graph = compileGraph(steps);
   const { nodes } = graph;
   const controller = new AbortController();
-  const forward = () => controller.abort(parentSignal.reason);
-  if (parentSignal.aborted) forward();
-  else parentSignal.addEventListener('abort', forward, { once: true });
-  // A signal fires `abort` once: a run cancelled before this level started must reject at once.
-  const aborted = new Promise<never>((_, reject) => {
-    if (controller.signal.aborted) reject(controller.signal.reason);
-    else controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-  });
-  aborted.catch(() => {});
   const level: Record<string, unknown> = {};
   const frame: Frame = {
     prefix,
     scope: { ...scope, steps: { ...scope.steps } },
     signal: controller.signal,
-    aborted,
+    cancellers: new Set(),
     functions,
   };
+  // Only `abort` aborts this level's controller, so it tells the running steps itself rather than
+  // listening to its own signal: a map adds a level per item.
+  const abort = (reason: unknown) => {
+    controller.abort(reason);
+    for (const cancel of frame.cancellers) cancel(reason);
+  };
+  const forward = () => abort(parentSignal.reason);
+  if (parentSignal.aborted) forward();
+  else parentSignal.addEventListener('abort', forward, { once: true });
   const outcomes: Outcome[] = new Array(nodes.length);
   const pending = Int32Array.from(nodes, (node) => node.deps.length);
   const runGraph = (
@@ -94,7 +94,7 @@ export function executeGraph(
         if (outcome.outcome === 'failed') {
           if (!failure) {
             failure = outcome.error;
-            controller.abort(
+            abort(
               new BatonError('RUN_CANCELLED', `Cancelled because step "${path}" failed.`, { stepPath: path }),
             );
           }

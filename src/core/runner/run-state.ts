@@ -96,8 +96,12 @@ export interface Frame {
   prefix: string;
   scope: ExpressionScope & { steps: Record<string, unknown> };
   signal: AbortSignal;
-  /** Rejects when `signal` aborts, so a step that ignores its signal cannot hold the graph. */
-  aborted: Promise<never>;
+  /**
+   * Called with the reason when `signal` aborts, so a step that ignores its signal cannot hold the
+   * graph. A running step adds itself and removes itself when it settles: a level of thousands of
+   * steps keeps only its running ones here (one reaction per step on a shared promise would pile up).
+   */
+  cancellers: Set<(reason: unknown) => void>;
   /** The functions `{ function: name }` values resolve against (a called workflow brings its own). */
   functions: WorkflowDefinition['functions'];
 }

@@ -70,7 +70,11 @@ export async function runStep(
   for (;;) {
     record.attempt++;
     const attempt = record.attempt;
-    for (const gate of gates) await gate.acquire(frame.signal);
+    for (const gate of gates) {
+      // A free slot is taken without a promise: awaiting nothing would still cost a turn.
+      const waiting = gate.acquire(frame.signal);
+      if (waiting) await waiting;
+    }
     // A process that may have lost the run (it stalled past its lease) starts nothing before it
     // has renewed the lease; one that lost it starts nothing at all.
     // Cancelled before it began: nothing ran, so nothing is journaled.
@@ -164,8 +168,18 @@ export async function runStep(
           : handler.execute(step, context);
       // On a cancel the step's signal aborts and the step gets a grace period to settle: what it
       // returns in time is journaled, so a resume does not redo work whose effects have landed.
-      const aborted = frame.aborted.catch((reason: unknown) => settleWithin(run, work, reason));
-      const outcome = await Promise.race(deadline ? [work, aborted, deadline.expired] : [work, aborted]);
+      let cancel: (reason: unknown) => void = () => {};
+      const aborted = new Promise<StepOutcome>((resolve) => {
+        cancel = (reason) => resolve(settleWithin(run, work, reason));
+      });
+      frame.cancellers.add(cancel);
+      if (frame.signal.aborted) cancel(frame.signal.reason);
+      let outcome: StepOutcome;
+      try {
+        outcome = await Promise.race(deadline ? [work, aborted, deadline.expired] : [work, aborted]);
+      } finally {
+        frame.cancellers.delete(cancel);
+      }
       if (outcome.waiting) {
         await started;
         deadline?.clear();

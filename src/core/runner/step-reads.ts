@@ -1,7 +1,8 @@
 import type { Step } from '../ir/step.js';
 import { stepReferences } from '../ir/step-references.js';
 
-const referenced = new WeakMap<Step, string[]>();
+/** Each step's references as [step id, key in `reads`], the keys built once: a run builds `reads` per step. */
+const referenced = new WeakMap<Step, Array<[id: string, key: string]>>();
 
 /**
  * The values a step reads, by reference: `steps.<id>` for each step it reads (by expression or
@@ -9,13 +10,14 @@ const referenced = new WeakMap<Step, string[]>();
  * failed step shows what it saw; a large value is stored once, shared with the step that made it.
  */
 export function readsOf(step: Step, scope: { steps: Record<string, unknown> }): Record<string, unknown> {
-  let ids = referenced.get(step);
-  if (ids === undefined) {
-    ids = [...new Set([...(step.needs ?? []), ...safeReferences(step)])];
-    referenced.set(step, ids);
+  let references = referenced.get(step);
+  if (references === undefined) {
+    const ids = new Set([...(step.needs ?? []), ...safeReferences(step)]);
+    references = [...ids].map((id) => [id, `steps.${id}`]);
+    referenced.set(step, references);
   }
   const reads: Record<string, unknown> = {};
-  for (const id of ids) if (id in scope.steps) reads[`steps.${id}`] = scope.steps[id];
+  for (const [id, key] of references) if (id in scope.steps) reads[key] = scope.steps[id];
   return reads;
 }
 

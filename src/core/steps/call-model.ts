@@ -3,15 +3,14 @@ import { BatonError, serializeError } from '../errors.js';
 import type { JsonSchema } from '../ir/step.js';
 import type { ModelResolver, ResolvedModel } from '../ports/model-resolver.js';
 import type { Usage } from '../ports/store.js';
-import { estimateCall, priceOf, reserveBudget } from '../runner/budget.js';
+import { costOf, estimateCall, reserveBudget } from '../runner/budget.js';
 import { contentKey } from '../runner/cache-key.js';
 import type { StepContext } from '../runner/run-state.js';
 import { loadAiSdk } from './ai-sdk.js';
 import { fromModelError, recoveryOf } from './model-error.js';
+import { DeltaStream, resetStream, type StepDelta } from './stream-deltas.js';
 import { checkAnswer, defaultMaxRepairs, invalidAnswer, repairPrompt } from './structured-answer.js';
 import { checkTruncation } from './truncation.js';
-
-export { priceOf } from '../runner/budget.js';
 
 export interface ModelRequest {
   model: string | string[] | undefined;
@@ -98,14 +97,17 @@ export async function callModel(
       { role: 'assistant', content: turn.text },
       { role: 'user', content: repairPrompt(issues, schema) },
     );
+    // The repair answers anew: the invalid answer a watcher saw is void.
+    resetStream(context, 'retry');
   }
 }
 
 /**
- * One model call through the AI SDK: checks the run's budget with an estimate first, tries each
- * model of a fallback chain in order, adds usage and cost to the step and the run, emits
- * `model-call`, and turns provider errors into BatonErrors whose retryability comes from the
- * provider's own error. Tool calls are returned, never executed.
+ * One model call through the AI SDK, streamed: checks the run's budget with an estimate first,
+ * tries each model of a fallback chain in order, sends the answer to live watchers as it arrives
+ * (`step-delta`, and `stream-reset` before a fallback that follows streamed text), adds usage and
+ * cost to the step and the run, emits `model-call`, and turns provider errors into BatonErrors
+ * whose retryability comes from the provider's own error. Tool calls are returned, never executed.
  */
 export async function generateTurn(
   context: StepContext,
@@ -165,30 +167,24 @@ export async function generateTurn(
         cached: true,
         ...requestOf(call),
       });
+      const answer = cached.value as Omit<ModelTurn, 'usage' | 'costUsd'>;
+      // The whole answer as one delta, so a watcher sees the text a streamed call would show.
+      const live = new DeltaStream(context);
+      live.push({ kind: 'text', text: answer.text });
+      live.flush();
       return {
-        ...(cached.value as Omit<ModelTurn, 'usage' | 'costUsd'>),
+        ...answer,
         usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
         costUsd: 0,
       };
     }
     const release = reserveBudget(run, path, resolved.id, estimate, resolved.pricing !== undefined);
     const started = run.services.clock.now();
+    const live = new DeltaStream(context);
     try {
-      const result = await ai.generateText({
-        model: resolved.model,
-        messages: call.messages,
-        ...(call.system !== undefined ? { instructions: call.system } : {}),
-        ...(call.tools ? { tools: call.tools } : {}),
-        ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
-        ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
-        ...(call.schema ? { output: rawJsonOutput(ai, call.schema) } : {}),
-        // Providers read only their own namespace; test models read the step that called.
-        providerOptions: { baton: { step: path } },
-        abortSignal: context.signal,
-        maxRetries: 0,
-      });
+      const result = await streamTurn(ai, resolved, call, context, live);
       const usage = toUsage(result.usage);
-      const costUsd = priceOf(resolved.pricing, usage);
+      const costUsd = costOf(resolved.pricing, usage);
       const unpriced = resolved.pricing === undefined;
       context.addUsage(usage, costUsd, unpriced);
       release();
@@ -212,20 +208,11 @@ export async function generateTurn(
           ? { content: { ...system(call), input: call.messages, output: result.responseMessages } }
           : {}),
       });
-      // `output` is a getter that throws when the model answered with tool calls only.
-      const output: unknown = call.schema && result.finishReason !== 'tool-calls' ? result.output : undefined;
       const turn: ModelTurn = {
         model: resolved.id,
-        text: typeof output === 'string' ? output : result.text,
-        toolCalls: result.toolCalls.map((toolCall) => ({
-          toolCallId: toolCall.toolCallId,
-          toolName: toolCall.toolName,
-          input: toolCall.input,
-          ...(toolCall.invalid ? { invalid: errorMessage(toolCall.error) } : {}),
-        })),
-        // Tool messages the SDK adds for calls it could not parse are dropped: the caller answers
-        // every tool call itself, so the conversation has exactly one result per call.
-        messages: result.responseMessages.filter((message) => message.role === 'assistant'),
+        text: result.text,
+        toolCalls: result.toolCalls,
+        messages: result.messages,
         usage,
         costUsd,
         finishReason: result.finishReason,
@@ -247,6 +234,7 @@ export async function generateTurn(
       const error = fromModelError(thrown, path, resolved.id, run.services.clock.now());
       const next = chain[index + 1];
       if (index + 1 >= chain.length || context.signal.aborted) throw error;
+      if (live.streamed) resetStream(context, 'fallback');
       const event = {
         type: 'model-fallback' as const,
         runId: run.id,
@@ -260,6 +248,89 @@ export async function generateTurn(
       context.noteModelRecovery(recoveryOf(event));
     }
   }
+}
+
+/**
+ * Streams one call with the AI SDK's `streamText`, sending its text, reasoning and tool-call
+ * arguments to `live` as they arrive. A stream that breaks or is aborted throws, keeping the
+ * provider's error: a broken stream never passes for a finished answer.
+ */
+async function streamTurn(
+  ai: Awaited<ReturnType<typeof loadAiSdk>>,
+  resolved: ResolvedModel,
+  call: ModelCall,
+  context: StepContext,
+  live: DeltaStream,
+) {
+  const result = ai.streamText({
+    model: resolved.model,
+    messages: call.messages,
+    ...(call.system !== undefined ? { instructions: call.system } : {}),
+    ...(call.tools ? { tools: call.tools } : {}),
+    ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
+    ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
+    ...(call.schema ? { output: rawJsonOutput(ai, call.schema) } : {}),
+    // Providers read only their own namespace; test models read the step that called.
+    providerOptions: { baton: { step: context.path } },
+    abortSignal: context.signal,
+    maxRetries: 0,
+    // Errors are read from the stream below; the SDK's default would print them.
+    onError: () => undefined,
+  });
+  let failure: { error: unknown } | undefined;
+  const toolNames = new Map<string, string>();
+  const argumentsStreamed = new Set<string>();
+  try {
+    for await (const part of result.fullStream) {
+      if (part.type === 'text-delta') live.push({ kind: 'text', text: part.text });
+      else if (part.type === 'reasoning-delta') live.push({ kind: 'reasoning', text: part.text });
+      else if (part.type === 'tool-input-start') toolNames.set(part.id, part.toolName);
+      else if (part.type === 'tool-input-delta') {
+        argumentsStreamed.add(part.id);
+        live.push(toolDelta(part.id, toolNames.get(part.id), part.delta));
+      } else if (part.type === 'tool-call' && !argumentsStreamed.has(part.toolCallId)) {
+        // A provider that sends a tool call whole: its arguments as one delta.
+        live.push(toolDelta(part.toolCallId, part.toolName, JSON.stringify(part.input)));
+      } else if (part.type === 'error') failure ??= { error: part.error };
+      else if (part.type === 'abort') failure ??= { error: context.signal.reason ?? new Error('aborted') };
+    }
+  } finally {
+    live.flush();
+  }
+  if (failure) throw failure.error;
+  const [finishReason, rawFinishReason, usage, toolCalls, responseMessages, response, text] =
+    await Promise.all([
+      result.finishReason,
+      result.rawFinishReason,
+      result.usage,
+      result.toolCalls,
+      result.responseMessages,
+      result.response,
+      result.text,
+    ]);
+  // `output` rejects when the model answered with tool calls only.
+  const output: unknown = call.schema && finishReason !== 'tool-calls' ? await result.output : undefined;
+  return {
+    text: typeof output === 'string' ? output : text,
+    toolCalls: toolCalls.map((toolCall) => ({
+      toolCallId: toolCall.toolCallId,
+      toolName: toolCall.toolName,
+      input: toolCall.input,
+      ...(toolCall.invalid ? { invalid: errorMessage(toolCall.error) } : {}),
+    })),
+    // Tool messages the SDK adds for calls it could not parse are dropped: the caller answers
+    // every tool call itself, so the conversation has exactly one result per call.
+    messages: responseMessages.filter((message) => message.role === 'assistant'),
+    responseMessages,
+    response,
+    usage,
+    finishReason,
+    rawFinishReason,
+  };
+}
+
+function toolDelta(toolCallId: string, toolName: string | undefined, text: string): StepDelta {
+  return { kind: 'tool-call', text, toolCallId, ...(toolName !== undefined ? { toolName } : {}) };
 }
 
 /**

@@ -49,7 +49,10 @@ export const mapStep: StepHandler<MapStep> = {
         }
       }
     };
-    const workers = Math.min(step.concurrency ?? items.length, items.length);
+    // Without a limit of its own, a map starts as many items as the engine may run steps at once:
+    // more would only queue at the engine's gate, each holding a sub-graph and a listener.
+    const limit = step.concurrency ?? context.run.services.gate.limit;
+    const workers = Math.min(limit, items.length);
     await Promise.all(Array.from({ length: workers }, worker));
     if (waiting) return { output: undefined, waiting };
     return { output: results, note: `${items.length} item(s)` };

@@ -10,24 +10,60 @@ import {
   type RunFilter,
   type RunPatch,
   type RunRecord,
+  type RunStatus,
   type StepRecord,
   type Store,
   type SubCallRecord,
 } from '../../core/index.js';
 
+export interface MemoryStoreOptions {
+  /**
+   * How many ended runs (succeeded, failed or cancelled) to keep. Beyond it the run that ended
+   * longest ago is dropped with its steps, attempts and sub-calls; running and waiting runs are
+   * always kept. Default: no limit. Set it in a long-lived process, which would otherwise hold
+   * every run it ever made.
+   */
+  maxEndedRuns?: number;
+}
+
 /**
  * A store in memory: for tests and for runs that need no durability. Records are copied on the
  * way in and out, so callers never share mutable state with it.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore({ maxEndedRuns: 1000 });
+ * const baton = createBaton({ store });
+ * ```
  */
 export class MemoryStore implements Store {
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRecord>>();
-  private readonly attempts = new Map<string, AttemptRecord[]>();
-  private readonly subCalls = new Map<string, SubCallRecord[]>();
+  /** By run, then by step path. */
+  private readonly attempts = new Map<string, Map<string, AttemptRecord[]>>();
+  private readonly subCalls = new Map<string, Map<string, SubCallRecord[]>>();
   private readonly leases = new Map<string, { owner: string; until: number; epoch: number }>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly sources = new Map<string, string>();
   private readonly events = new Map<string, JournaledEvent[]>();
+  /** Ended runs, the one that ended longest ago first (a Set keeps insertion order). */
+  private readonly ended = new Set<string>();
+  private readonly maxEndedRuns: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const limit = options.maxEndedRuns ?? Number.POSITIVE_INFINITY;
+    if (!(limit >= 0)) {
+      throw new BatonError(
+        'INPUT_INVALID',
+        `MemoryStore option maxEndedRuns must be 0 or more, not ${limit}.`,
+        {
+          hint: 'Give a count of runs, or leave it out to keep every run.',
+          details: { maxEndedRuns: limit },
+        },
+      );
+    }
+    this.maxEndedRuns = limit;
+  }
 
   async createRun(run: RunRecord): Promise<void> {
     if (this.runs.has(run.id)) {
@@ -37,6 +73,7 @@ export class MemoryStore implements Store {
       });
     }
     this.runs.set(run.id, { ...run });
+    this.noteStatus(run.id, run.status);
   }
 
   async updateRun(runId: string, patch: RunPatch, fence?: Fence): Promise<void> {
@@ -54,6 +91,31 @@ export class MemoryStore implements Store {
       else if (value !== undefined) updated[key] = value;
     }
     this.runs.set(runId, updated as unknown as RunRecord);
+    this.noteStatus(runId, updated.status as RunStatus);
+  }
+
+  /** Keeps the order in which runs ended, and drops the oldest ended runs beyond the limit. */
+  private noteStatus(runId: string, status: RunStatus): void {
+    // A resumed run is no longer ended; a run that ends (again) is now the newest ended run.
+    this.ended.delete(runId);
+    if (endedStatuses.has(status)) this.ended.add(runId);
+    for (const oldest of this.ended) {
+      if (this.ended.size <= this.maxEndedRuns) break;
+      // The run that just ended still journals its last events: it goes at the next change.
+      if (oldest === runId) break;
+      this.evict(oldest);
+    }
+  }
+
+  /** Forgets a run and everything recorded under it. */
+  private evict(runId: string): void {
+    this.ended.delete(runId);
+    this.runs.delete(runId);
+    this.steps.delete(runId);
+    this.attempts.delete(runId);
+    this.subCalls.delete(runId);
+    this.leases.delete(runId);
+    this.events.delete(runId);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -79,12 +141,10 @@ export class MemoryStore implements Store {
     }
     steps.set(step.path, { ...step });
     if (attempt) {
-      const key = `${attempt.runId}\u0000${attempt.path}`;
-      const list = this.attempts.get(key) ?? [];
+      const list = listOf(this.attempts, attempt.runId, attempt.path);
       const index = list.findIndex((entry) => entry.attempt === attempt.attempt);
       if (index >= 0) list[index] = { ...attempt };
       else list.push({ ...attempt });
-      this.attempts.set(key, list);
     }
   }
 
@@ -96,12 +156,8 @@ export class MemoryStore implements Store {
   }
 
   async listAttempts(runId: string, path?: string): Promise<AttemptRecord[]> {
-    const lists =
-      path !== undefined
-        ? [this.attempts.get(`${runId}\u0000${path}`) ?? []]
-        : [...this.attempts.entries()]
-            .filter(([key]) => key.startsWith(`${runId}\u0000`))
-            .map(([, list]) => list);
+    const byPath = this.attempts.get(runId);
+    const lists = path !== undefined ? [byPath?.get(path) ?? []] : [...(byPath?.values() ?? [])];
     return lists
       .flat()
       .sort((a, b) => byText(a.path, b.path) || a.attempt - b.attempt)
@@ -110,15 +166,15 @@ export class MemoryStore implements Store {
 
   async writeSubCall(call: SubCallRecord, fence?: Fence): Promise<void> {
     this.checkFence(call.runId, fence);
-    const key = `${call.runId}\u0000${call.path}`;
-    const list = (this.subCalls.get(key) ?? []).filter((entry) => entry.sequence !== call.sequence);
+    const list = listOf(this.subCalls, call.runId, call.path);
+    const index = list.findIndex((entry) => entry.sequence === call.sequence);
+    if (index >= 0) list.splice(index, 1);
     list.push({ ...call });
     list.sort((a, b) => a.sequence - b.sequence);
-    this.subCalls.set(key, list);
   }
 
   async insertSubCall(call: SubCallRecord): Promise<SubCallRecord | undefined> {
-    const recorded = (this.subCalls.get(`${call.runId}\u0000${call.path}`) ?? []).find(
+    const recorded = (this.subCalls.get(call.runId)?.get(call.path) ?? []).find(
       (entry) => entry.sequence === call.sequence,
     );
     if (recorded) return { ...recorded };
@@ -127,19 +183,22 @@ export class MemoryStore implements Store {
   }
 
   async listSubCalls(runId: string, path: string): Promise<SubCallRecord[]> {
-    return (this.subCalls.get(`${runId}\u0000${path}`) ?? []).map((call) => ({ ...call }));
+    return (this.subCalls.get(runId)?.get(path) ?? []).map((call) => ({ ...call }));
   }
 
   async appendEvents(runId: string, events: readonly JournaledEvent[], fence?: Fence): Promise<void> {
     this.checkFence(runId, fence);
+    // The last events of a run dropped as ended (maxEndedRuns) must not bring back a journal of it.
+    if (!this.runs.has(runId)) return;
     let journal = this.events.get(runId);
     if (!journal) {
       journal = [];
       this.events.set(runId, journal);
     }
     const last = journal.at(-1)?.seq ?? 0;
-    for (const [index, event] of events.entries()) {
-      if (event.seq !== last + index + 1) throw eventOutOfOrder(runId, event.seq, last + index);
+    for (let index = 0; index < events.length; index++) {
+      const seq = events[index]?.seq;
+      if (seq !== last + index + 1) throw eventOutOfOrder(runId, seq ?? 0, last + index);
     }
     for (const event of events) journal.push({ ...event });
   }
@@ -195,6 +254,23 @@ export class MemoryStore implements Store {
   async writeCache(entry: CacheEntry): Promise<void> {
     this.cache.set(entry.key, structuredClone(entry));
   }
+}
+
+const endedStatuses: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** The list kept for `path` of run `runId`, created empty when there is none. */
+function listOf<T>(lists: Map<string, Map<string, T[]>>, runId: string, path: string): T[] {
+  let byPath = lists.get(runId);
+  if (!byPath) {
+    byPath = new Map();
+    lists.set(runId, byPath);
+  }
+  let list = byPath.get(path);
+  if (!list) {
+    list = [];
+    byPath.set(path, list);
+  }
+  return list;
 }
 
 function byText(a: string, b: string): number {

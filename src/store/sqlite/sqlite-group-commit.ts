@@ -14,8 +14,53 @@ export interface PendingWrite {
   blobs: Array<[hash: string, body: string]>;
   /** The run and lease epoch the write is made under, checked in the transaction that commits it. */
   fence?: [runId: string, epoch: number];
-  /** Throws to refuse the write, checked in the transaction that commits it (after the fence). */
-  check?: () => void;
+  /**
+   * Throws to refuse the write, checked in the transaction that commits it (after the fence).
+   * `batch` lives for that transaction: what one check learns (a run's last event seq) the next
+   * check reads from it instead of querying again.
+   */
+  check?: (batch: BatchState) => void;
+}
+
+/** What the checks of one transaction learn, kept by the store once the transaction commits. */
+export interface BatchState {
+  /** The last event seq of each run the batch appended events to. */
+  lastEventSeqs: Map<string, number>;
+  /** Runs whose last appended event ended an execution (`run-end`): nothing to remember of them. */
+  endedRuns: Set<string>;
+}
+
+/** How many leading parameters of each upsert are its row's key: a later upsert of a key replaces all of the row. */
+const rowKeyWidth: Partial<Record<QueuedStatement, number>> = {
+  upsertStep: 2,
+  upsertAttempt: 3,
+  upsertCache: 1,
+};
+
+/**
+ * The rows of a batch worth running: for each key, its last upsert only. A quick step's start and
+ * end (its record and its attempt) commit together, and the start rows would only be overwritten
+ * in the same transaction. Rows of any other statement are all kept.
+ */
+export function lastOfEachRow(writes: readonly PendingWrite[]): Set<PendingWrite['rows'][number]> {
+  const last = new Map<string, PendingWrite['rows'][number]>();
+  const kept = new Set<PendingWrite['rows'][number]>();
+  for (const write of writes) {
+    for (const row of write.rows) {
+      const width = rowKeyWidth[row[0]];
+      if (width === undefined) {
+        kept.add(row);
+        continue;
+      }
+      let key: string = row[0];
+      for (let index = 0; index < width; index++) key += `\u0000${row[1][index]}`;
+      const replaced = last.get(key);
+      if (replaced) kept.delete(replaced);
+      last.set(key, row);
+      kept.add(row);
+    }
+  }
+  return kept;
 }
 
 interface Waiting extends PendingWrite {

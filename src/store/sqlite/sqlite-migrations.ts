@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { BatonError } from '../../core/index.js';
+import { openDatabase } from './sqlite-driver.js';
 
 /** One change of the journal's schema. Applied in order, each exactly once, never edited once released. */
 export interface SqliteMigration {
@@ -189,7 +190,7 @@ export function assertJournalFile(path: string, timeoutMs: number): void {
     assertKnownVersion(path, header);
     return;
   }
-  const probe = new Database(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
+  const probe = openDatabase(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
   try {
     // One statement reads one snapshot: another process may be migrating this very file.
     const found = probe

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   type AttemptRecord,
   BatonError,
@@ -35,15 +35,26 @@ import {
   toSubCallRecord,
 } from '../shared/journal-rows.js';
 import { type GetBlob, type PutBlob, storeValue } from '../shared/stored-value.js';
+import { openDatabase } from './sqlite-driver.js';
 import { storeFailure } from './sqlite-errors.js';
-import { type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
+import { type BatchState, lastOfEachRow, type PendingWrite, WriteQueue } from './sqlite-group-commit.js';
 import { assertJournalFile, enableWriteAheadLog, migrateJournal } from './sqlite-migrations.js';
 import { listRunsQuery, sqlStatements } from './sqlite-statements.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process holding the database before it fails. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * When a commit reaches the disk. `'normal'` (the default): a commit survives the process
+   * crashing or being killed, but a power loss or an operating-system crash may undo the last
+   * commits (never corrupt the file); the log is synced at checkpoints. `'full'`: each commit is
+   * synced before its write resolves, so it also survives a power loss, at the cost of one fsync
+   * per commit.
+   */
+  synchronous?: 'normal' | 'full';
 }
+
+const synchronousModes = ['normal', 'full'] as const;
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -76,21 +87,34 @@ export class SqliteStore implements Store {
   private readonly insertSubCallOnce: (call: SubCallRecord) => SubCallRecord | undefined;
   /** Throws `LEASE_LOST` unless the run's lease has epoch `fence`; call inside a transaction. */
   private readonly checkFence: (runId: string, fence: Fence | undefined) => void;
+  /** The last event seq committed by this store, by run (the runs it journaled events of while open). */
+  private readonly lastEventSeqs = new Map<string, number>();
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = resolve(path);
     const timeout = options.busyTimeoutMs ?? 5000;
+    const synchronous = options.synchronous ?? 'normal';
+    if (!synchronousModes.includes(synchronous)) {
+      throw new BatonError(
+        'INPUT_INVALID',
+        `SqliteStore option synchronous must be 'normal' or 'full', not ${JSON.stringify(synchronous)}.`,
+        {
+          hint: "Leave it out for 'normal', or give 'full' for commits that survive a power loss.",
+          details: { synchronous },
+        },
+      );
+    }
     try {
       mkdirSync(dirname(this.path), { recursive: true });
       assertJournalFile(this.path, timeout);
-      this.database = new Database(this.path, { timeout });
+      this.database = openDatabase(this.path, { timeout });
     } catch (error) {
       throw storeFailure(error, 'open', this.path);
     }
     try {
       enableWriteAheadLog(this.database, timeout);
       // With WAL, NORMAL loses no committed transaction when the process dies, only on power loss.
-      this.database.pragma('synchronous = NORMAL');
+      this.database.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       // Checkpoints are where WAL mode syncs to disk; a 16 MiB log makes them four times rarer.
       this.database.pragma('wal_autocheckpoint = 4000');
       migrateJournal(this.database, this.path);
@@ -109,17 +133,31 @@ export class SqliteStore implements Store {
       const epoch = readEpoch.get(runId) as number | undefined;
       if (epoch !== fence) throw leaseLost(runId, fence, epoch);
     };
-    const commitWrites = this.database.transaction((writes: readonly PendingWrite[]) => {
+    const commitWrites = this.database.transaction((writes: readonly PendingWrite[], batch: BatchState) => {
+      const fences = new Set<string>();
+      const kept = lastOfEachRow(writes);
       for (const write of writes) {
-        if (write.fence) this.checkFence(...write.fence);
-        write.check?.();
+        if (write.fence && !fences.has(`${write.fence[0]}\u0000${write.fence[1]}`)) {
+          this.checkFence(...write.fence);
+          fences.add(`${write.fence[0]}\u0000${write.fence[1]}`);
+        }
+        write.check?.(batch);
         for (const [hash, body] of write.blobs) insertBlob.run(hash, body);
-        for (const [statement, parameters] of write.rows) this.statements[statement].run(...parameters);
+        for (const row of write.rows) if (kept.has(row)) this.statements[row[0]].run(...row[1]);
       }
     });
     // IMMEDIATE takes the write lock first, so a writer waits (busy timeout) instead of failing.
-    this.writes = new WriteQueue(commitWrites.immediate, (error, action) =>
-      storeFailure(error, action, this.path),
+    this.writes = new WriteQueue(
+      (writes) => {
+        // The last event seqs the batch's checks learn are kept once committed: a run's next
+        // events need no query for its last seq. A process that took the run over fails the
+        // fence before this is read, and a seq taken twice fails the primary key.
+        const batch: BatchState = { lastEventSeqs: new Map(), endedRuns: new Set() };
+        commitWrites.immediate(writes, batch);
+        for (const [runId, seq] of batch.lastEventSeqs) this.lastEventSeqs.set(runId, seq);
+        for (const runId of batch.endedRuns) this.lastEventSeqs.delete(runId);
+      },
+      (error, action) => storeFailure(error, action, this.path),
     );
     this.createRunOnce = this.database.transaction((run: RunRecord) => {
       insertRun.run(...runParameters(run, this.putBlob));
@@ -228,12 +266,19 @@ export class SqliteStore implements Store {
           [runId, event.seq, event.type, JSON.stringify(event)],
         ]),
       fence === undefined ? undefined : [runId, fence],
-      () => {
-        const last = lastSeq.get(runId) as number;
+      (batch) => {
+        const follows = (last: number) => events.every((event, index) => event.seq === last + index + 1);
+        let last = batch.lastEventSeqs.get(runId) ?? this.lastEventSeqs.get(runId);
+        // What this store remembers may be behind another writer of the file: the database decides.
+        if (last === undefined || !follows(last)) last = lastSeq.get(runId) as number;
         const outOfOrder = events.findIndex((event, index) => event.seq !== last + index + 1);
         if (outOfOrder >= 0) {
           throw eventOutOfOrder(runId, events[outOfOrder]?.seq ?? 0, last + outOfOrder);
         }
+        // These rows are inserted next, in the same transaction.
+        batch.lastEventSeqs.set(runId, last + events.length);
+        if (events.at(-1)?.type === 'run-end') batch.endedRuns.add(runId);
+        else batch.endedRuns.delete(runId);
       },
     );
   }
@@ -374,6 +419,7 @@ export function defaultSqlitePath(directory: string = process.cwd()): string {
  * ```ts
  * const engine = createEngine({ store: createSqliteStore() });
  * const other = createSqliteStore({ path: '/var/lib/baton/runs.db', busyTimeoutMs: 10_000 });
+ * const powerSafe = createSqliteStore({ synchronous: 'full' });
  * ```
  */
 export function createSqliteStore(options: SqliteStoreOptions & { path?: string } = {}): SqliteStore {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelOf, parentOf, StepBoard } from '../../../src/cli/render/step-board.js';
-import type { BatonEvent } from '../../../src/core/index.js';
+import type { BatonEvent, LiveEvent } from '../../../src/core/index.js';
 
 const start = (path: string, time = 0): BatonEvent => ({
   type: 'step-start',
@@ -12,7 +12,55 @@ const start = (path: string, time = 0): BatonEvent => ({
   time,
 });
 
+const delta = (
+  text: string,
+  extra: Partial<Extract<LiveEvent, { type: 'step-delta' }>['delta']> = {},
+): LiveEvent => ({
+  type: 'step-delta',
+  runId: 'r',
+  path: 'ask',
+  attempt: 1,
+  time: 0,
+  delta: { kind: 'text', text, ...extra },
+});
+
 describe('StepBoard', () => {
+  it('keeps the streamed text of a running step, starts over on a reset and drops it at the end', () => {
+    const board = new StepBoard([{ id: 'ask', kind: 'llm', prompt: 'x' }]);
+    board.apply(start('ask'));
+    board.apply(delta('Hello '));
+    board.apply(delta('world'));
+    expect(board.rows[0]?.stream).toBe('Hello world');
+    board.apply({
+      type: 'stream-reset',
+      runId: 'r',
+      path: 'ask',
+      attempt: 1,
+      time: 0,
+      reason: 'fallback',
+    });
+    expect(board.rows[0]?.stream).toBeUndefined();
+    board.apply(delta('{"city":', { kind: 'tool-call', toolName: 'weather', toolCallId: 'c1' }));
+    board.apply(delta('"Paris"}', { kind: 'tool-call', toolName: 'weather', toolCallId: 'c1' }));
+    board.apply(delta('Mild.'));
+    expect(board.rows[0]?.stream).toBe('\n→ weather {"city":"Paris"}\nMild.');
+    board.apply(delta('x'.repeat(1_000)));
+    expect(board.rows[0]?.stream?.length).toBeLessThanOrEqual(400);
+    board.apply({
+      type: 'step-end',
+      runId: 'r',
+      path: 'ask',
+      stepId: 'ask',
+      kind: 'llm',
+      status: 'succeeded',
+      attempt: 1,
+      time: 1,
+      durationMs: 1,
+      outputSize: 5,
+    });
+    expect(board.rows[0]?.stream).toBeUndefined();
+  });
+
   it('shows top-level steps as pending before any event', () => {
     const board = new StepBoard([
       { id: 'a', kind: 'transform', value: '1' },

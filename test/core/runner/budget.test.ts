@@ -7,7 +7,7 @@ import {
   type Step,
   type ToolDefinition,
 } from '../../../src/core/index.js';
-import { defaultOutputTokens, estimateCall, priceOf } from '../../../src/core/runner/budget.js';
+import { costOf, defaultOutputTokens, estimateCall } from '../../../src/core/runner/budget.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { createScriptedModel, type ScriptedResponse } from '../../../src/testing/index.js';
 import { define } from '../fixtures.js';
@@ -34,17 +34,17 @@ const chain: Step[] = [
   { id: 'third', kind: 'llm', prompt: 'three {{ steps.second }}', maxOutputTokens: 500 },
 ];
 
-describe('priceOf', () => {
+describe('costOf', () => {
   it('prices input, cached input and output tokens per million', () => {
-    expect(priceOf(pricing, { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 0 })).toBeCloseTo(
+    expect(costOf(pricing, { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 0 })).toBeCloseTo(
       0.002,
       12,
     );
-    expect(priceOf(pricing, { inputTokens: 1000, outputTokens: 0, cachedInputTokens: 400 })).toBeCloseTo(
+    expect(costOf(pricing, { inputTokens: 1000, outputTokens: 0, cachedInputTokens: 400 })).toBeCloseTo(
       0.0008,
       12,
     );
-    expect(priceOf(undefined, { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 0 })).toBe(0);
+    expect(costOf(undefined, { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 0 })).toBe(0);
   });
 });
 

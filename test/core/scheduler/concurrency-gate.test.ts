@@ -82,3 +82,75 @@ describe('concurrency limits', () => {
     expect(work.peak).toBe(8);
   });
 });
+
+describe('ConcurrencyGate under one signal', () => {
+  it('adds one abort listener for all the waiters of a signal, and removes it when none is left', async () => {
+    const gate = new ConcurrencyGate(1);
+    gate.acquire();
+    const controller = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const { signal } = controller;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (...parameters: Parameters<typeof add>) => {
+      added++;
+      add(...parameters);
+    };
+    signal.removeEventListener = (...parameters: Parameters<typeof remove>) => {
+      removed++;
+      remove(...parameters);
+    };
+    const waiting = Array.from({ length: 100 }, () => gate.acquire(signal));
+    expect(added).toBe(1);
+    for (const granted of waiting) {
+      gate.release();
+      await granted;
+    }
+    expect(removed).toBe(1);
+    gate.release();
+    expect(gate.inUse).toBe(0);
+  });
+
+  it('drops every waiter of an aborted signal, keeps the others in order, and frees no slot', async () => {
+    const gate = new ConcurrencyGate(1);
+    gate.acquire();
+    const cancelled = new AbortController();
+    const kept = new AbortController();
+    const order: string[] = [];
+    const first = gate.acquire(cancelled.signal)?.then(
+      () => order.push('cancelled 1'),
+      () => order.push('dropped 1'),
+    );
+    const second = gate.acquire(kept.signal)?.then(() => order.push('kept 2'));
+    const third = gate.acquire(cancelled.signal)?.then(
+      () => order.push('cancelled 3'),
+      () => order.push('dropped 3'),
+    );
+    const fourth = gate.acquire()?.then(() => order.push('plain 4'));
+    cancelled.abort(new Error('gone'));
+    await Promise.all([first, third]);
+    expect(gate.inUse).toBe(1);
+    gate.release();
+    await second;
+    gate.release();
+    await fourth;
+    expect(order).toEqual(['dropped 1', 'dropped 3', 'kept 2', 'plain 4']);
+    expect(gate.inUse).toBe(1);
+  });
+
+  it('grants thousands of queued waiters in order', async () => {
+    const gate = new ConcurrencyGate(2);
+    gate.acquire();
+    gate.acquire();
+    const signal = new AbortController().signal;
+    const order: number[] = [];
+    const waiting = Array.from({ length: 3000 }, (_, index) =>
+      gate.acquire(signal)?.then(() => order.push(index)),
+    );
+    for (let index = 0; index < 3000; index++) gate.release();
+    await Promise.all(waiting);
+    expect(order).toEqual(Array.from({ length: 3000 }, (_, index) => index));
+    expect(gate.inUse).toBe(2);
+  });
+});

@@ -1,4 +1,4 @@
-import type { LanguageModelV4GenerateResult } from '@ai-sdk/provider';
+import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Step, ToolDefinition } from '../../../src/core/index.js';
@@ -120,19 +120,29 @@ describe('agent tool calls the engine answers itself', () => {
     const scripted = createScriptedModel(['Done.']);
     let calls = 0;
     const model: ScriptedModel = Object.assign(Object.create(scripted) as ScriptedModel, {
-      doGenerate: async (options: Parameters<ScriptedModel['doGenerate']>[0]) => {
+      doStream: async (options: Parameters<ScriptedModel['doStream']>[0]) => {
         calls++;
-        if (calls > 1) return scripted.doGenerate(options);
-        const broken: LanguageModelV4GenerateResult = {
-          content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'find', input: '{"topic": ' }],
-          finishReason: { unified: 'tool-calls', raw: undefined },
-          usage: {
-            inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 1, text: 1, reasoning: 0 },
+        if (calls > 1) return scripted.doStream(options);
+        const parts: LanguageModelV4StreamPart[] = [
+          { type: 'stream-start', warnings: [] },
+          { type: 'tool-call', toolCallId: 'c1', toolName: 'find', input: '{"topic": ' },
+          {
+            type: 'finish',
+            finishReason: { unified: 'tool-calls', raw: undefined },
+            usage: {
+              inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
+              outputTokens: { total: 1, text: 1, reasoning: 0 },
+            },
           },
-          warnings: [],
+        ];
+        return {
+          stream: new ReadableStream<LanguageModelV4StreamPart>({
+            start(controller) {
+              for (const part of parts) controller.enqueue(part);
+              controller.close();
+            },
+          }),
         };
-        return broken;
       },
     });
     const ran: unknown[] = [];
