@@ -221,7 +221,7 @@ describe('createResilientModel retries', () => {
     expect(parts.map((part) => part.type)).toEqual(['stream-start', 'text-delta', 'error']);
     const error = (parts[2] as { error: BatonError }).error;
     expect(error).toMatchObject({ code: 'MODEL_CALL_FAILED', retryable: true, stepPath: 'ask' });
-    expect(error.message).toContain('ended before the model finished');
+    expect(error.message).toContain('before the model finished its answer in step "ask"');
     expect(error.details).toEqual({ model: 'test:cut' });
   });
 
