@@ -123,6 +123,34 @@ describe('agent state', () => {
     expect(record?.note).toBe('2 turn(s), 2 tool call(s)');
   });
 
+  it('fails as stuck once the state stays put for stuckAfter turns after the notice', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([
+      call('add', { by: 0 }),
+      call('add', { by: 0 }),
+      call('add', { by: 3 }),
+    ]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const base = agent() as AgentStep;
+    const stuck = await engine.run(
+      define({ steps: [{ ...base, state: { ...base.state, stuckAfter: 1 } } as Step] }),
+    );
+    expect(stuck.error).toMatchObject({ code: 'LOOP_STUCK', stepPath: 'agent' });
+    expect(model.calls).toHaveLength(2);
+  });
+
+  it('lets the state stay put for three turns by default', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([
+      call('add', { by: 0 }),
+      call('add', { by: 0 }),
+      call('add', { by: 3 }),
+    ]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(define({ steps: [agent()] }));
+    expect(result.output).toEqual({ agent: { status: 'DONE', total: 3 } });
+  });
+
   it('journals the input of its first turn, with the initial state', async () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 1 }), call('add', { by: 2 })]);
