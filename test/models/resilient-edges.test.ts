@@ -146,6 +146,44 @@ describe('createResilientModel retries', () => {
     });
   });
 
+  it('counts the tokens a call reports, input and output, whichever of them the provider gives', async () => {
+    const released: Array<number | undefined> = [];
+    class Recording extends RateLimiter {
+      override async acquire(tokens: number, signal?: AbortSignal) {
+        const permit = await super.acquire(tokens, signal);
+        return { ...permit, release: (used?: number) => released.push(used) };
+      }
+    }
+    const reported = [
+      { inputTokens: 30, outputTokens: 5 },
+      { inputTokens: 30, outputTokens: undefined },
+      { inputTokens: undefined, outputTokens: 5 },
+      { inputTokens: undefined, outputTokens: undefined },
+    ];
+    for (const { inputTokens, outputTokens } of reported) {
+      const model: LanguageModelV4 = {
+        ...flaky(0, () => new Error('x')).model,
+        doGenerate: async () => ({
+          content: [{ type: 'text', text: 'ok' }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {
+            inputTokens: {
+              total: inputTokens,
+              noCache: undefined,
+              cacheRead: undefined,
+              cacheWrite: undefined,
+            },
+            outputTokens: { total: outputTokens, text: undefined, reasoning: undefined },
+          },
+          warnings: [],
+        }),
+      };
+      const limiter = new Recording({}, systemClock);
+      await createResilientModel(model, { id: 'test:usage', limiter }).doGenerate(call);
+    }
+    expect(released).toEqual([35, 30, 5, undefined]);
+  });
+
   it('retries a stream that fails to open, and counts the tokens its finish part reports', async () => {
     const { model, state } = flaky(1, () => httpError(502));
     const limiter = new RateLimiter({ tokensPerMinute: 100, windowMs: 1_000 }, systemClock);
