@@ -132,7 +132,7 @@ describe('createResilientModel retries', () => {
     const refused = flaky(10, () => httpError(400));
     const named = createResilientModel(refused.model, { id: 'test:flaky', provider: 'my-test' });
     const error = await Promise.resolve(named.doGenerate(call)).catch((thrown: unknown) => thrown);
-    expect(modelFailureOf(error)).toEqual({ attempts: 1, provider: 'my-test', rateLimited: false });
+    expect(modelFailureOf(error)).toStrictEqual({ attempts: 1, provider: 'my-test', rateLimited: false });
 
     const over = flaky(10, () => httpError(503, { 'retry-after-ms': '5000' }));
     const capped = createResilientModel(over.model, { id: 'test:flaky', retry: { maxRetryAfterMs: 1_000 } });
