@@ -146,6 +146,14 @@ describe('createResilientModel retries', () => {
     });
   });
 
+  it('speaks for the model it wraps: provider, model id and the URLs it takes', () => {
+    const urls = { 'image/*': [/^https:\/\//] };
+    const model: LanguageModelV4 = { ...flaky(0, () => new Error('x')).model, supportedUrls: urls };
+    const resilient = createResilientModel(model, { id: 'test:flaky' });
+    expect(resilient).toMatchObject({ provider: 'test', modelId: 'flaky' });
+    expect(resilient.supportedUrls).toBe(urls);
+  });
+
   it('counts the tokens a call reports, input and output, whichever of them the provider gives', async () => {
     const released: Array<number | undefined> = [];
     class Recording extends RateLimiter {
