@@ -95,6 +95,12 @@ const rules: Array<{ part: string; internal: string[]; npm: string[] }> = [
   { part: 'store/shared/', internal: ['core/'], npm: ['node:'] },
   { part: 'store/sqlite/', internal: ['core/', 'store/shared/'], npm: ['better-sqlite3', 'node:'] },
   { part: 'store/postgres/', internal: ['core/', 'store/shared/'], npm: ['pg', 'node:'] },
+  // Workers run the engine's own step execution and commit through the PostgreSQL journal.
+  {
+    part: 'distributed/',
+    internal: ['core/', 'models/', 'store/shared/', 'store/postgres/', 'distributed/'],
+    npm: ['pg', 'graphile-worker', 'node:'],
+  },
   {
     part: 'models/',
     internal: ['core/'],
@@ -175,6 +181,7 @@ const rules: Array<{ part: string; internal: string[]; npm: string[] }> = [
       'eval/',
       'server/',
       'store/',
+      'distributed/',
       'cli/',
     ],
     npm: ['commander', '@ai-sdk/provider', 'node:'],

@@ -5,9 +5,11 @@ import {
   type RunRecord,
   type RunResult,
 } from '../core/index.js';
+import type { CommitResult, DistributedRuns } from '../distributed/index.js';
 import { checkMockModel, engineFor, modelNamesOf, noteMockModel, requireRun } from './cli-engine.js';
 import type { CommonOptions } from './command-action.js';
-import type { ExitCode } from './exit-codes.js';
+import { distributedFor } from './distributed-runs.js';
+import { ExitCode } from './exit-codes.js';
 import { type ModelOptions, modelsForRun } from './models/run-models.js';
 import { openStore } from './open-store.js';
 import type { CliOutput } from './output.js';
@@ -28,7 +30,24 @@ export async function continueRun(
   options: ContinueOptions,
   runId: string,
   action: (engine: Engine, run: RunRecord, session: ResumeOptions) => Promise<RunResult>,
+  onWorkers?: (runs: DistributedRuns) => Promise<CommitResult>,
 ): Promise<ExitCode> {
+  // A run started for workers continues on them: this process only records and enqueues.
+  const distributed = onWorkers && (await distributedFor(options.db, runId));
+  if (distributed) {
+    try {
+      const { status, dispatched } = await onWorkers(distributed.runs);
+      const steps = dispatched.map((entry) => entry.path);
+      if (output.json) output.data({ runId, status, queued: steps });
+      else
+        output.line(
+          `Run ${runId} continues on the workers (${status}; queued: ${steps.join(', ') || 'none'}).`,
+        );
+      return ExitCode.ok;
+    } finally {
+      await distributed.close();
+    }
+  }
   const models = await modelsForRun(options);
   const opened = openStore({ db: options.db, create: false });
   try {

@@ -25,7 +25,7 @@ export interface OpenedStore {
  * ```
  */
 export function openStore(options: { db?: string | undefined; create: boolean }): OpenedStore {
-  if (options.db !== undefined && /^postgres(ql)?:\/\//.test(options.db)) return openPostgres(options.db);
+  if (isPostgresUrl(options.db)) return openPostgres(options.db);
   const path = options.db === undefined ? defaultSqlitePath(process.cwd()) : resolve(options.db);
   if (!options.create && !existsSync(path)) {
     return { store: new MemoryStore(), path, exists: false, close: async () => {} };
@@ -39,12 +39,8 @@ export function openStore(options: { db?: string | undefined; create: boolean })
  * way they open a file; `pg` is loaded only here.
  */
 function openPostgres(url: string): OpenedStore {
-  // `?schema=name` picks the schema; pg itself would pass the parameter to the server.
-  const parsed = new URL(url);
-  const schema = parsed.searchParams.get('schema') ?? undefined;
-  parsed.searchParams.delete('schema');
   const opening = import('../store/postgres/index.js').then(({ createPostgresStore }) =>
-    createPostgresStore({ connectionString: parsed.toString(), ...(schema === undefined ? {} : { schema }) }),
+    createPostgresStore(postgresTarget(url)),
   );
   // A command that never touches the store must not leave an unhandled rejection behind.
   opening.catch(() => {});
@@ -80,4 +76,18 @@ function openPostgres(url: string): OpenedStore {
       await opened?.close();
     },
   };
+}
+
+/** Whether `--db` names a PostgreSQL journal rather than a SQLite file. */
+export function isPostgresUrl(db: string | undefined): db is string {
+  return db !== undefined && /^postgres(ql)?:\/\//.test(db);
+}
+
+/** The connection string and schema of a `postgres://...?schema=name` URL. */
+export function postgresTarget(url: string): { connectionString: string; schema?: string } {
+  // `?schema=name` picks the schema; pg itself would pass the parameter to the server.
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), ...(schema === undefined ? {} : { schema }) };
 }

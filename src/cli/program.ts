@@ -12,6 +12,8 @@ import { createRunCommand } from './commands/run.js';
 import { createRunsCommand } from './commands/runs.js';
 import { createShowCommand } from './commands/show.js';
 import { createValidateCommand } from './commands/validate.js';
+import { createWorkerCommand } from './commands/worker.js';
+import { createWorkersCommand } from './commands/workers.js';
 import { packageVersion } from './package-version.js';
 
 /**
@@ -45,6 +47,8 @@ export function createProgram(): Command {
     createAnswerCommand(),
     createModelsCommand(),
     createEvalCommand(),
+    createWorkerCommand(),
+    createWorkersCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;

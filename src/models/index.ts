@@ -30,5 +30,11 @@ export { type ModelName, parseModelName } from './model-name.js';
 export { createModelRegistry, type ModelRegistry, type ModelRegistryOptions } from './model-registry.js';
 export { defaultPricing, pricingOf } from './pricing.js';
 export { type PullModelOptions, type PullProgress, pullModel } from './pull-model.js';
-export { RateLimiter, RateLimiterPool, type RatePermit } from './rate-limiter.js';
+export {
+  RateLimiter,
+  RateLimiterPool,
+  type RatePermit,
+  type SharedRateBudget,
+  SharedRateLimiter,
+} from './rate-limiter.js';
 export { createResilientModel, type ModelRetry, type ResilienceOptions } from './resilient-model.js';

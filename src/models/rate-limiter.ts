@@ -238,8 +238,71 @@ function expiryOf(entry: Entry, windowMs: number, allowanceMs: number): number {
 }
 
 /**
+ * A budget shared by processes (the distributed workers keep it in PostgreSQL): asked for each
+ * request after the process's own limiter has let it go, so the limits hold across machines.
+ */
+export interface SharedRateBudget {
+  /** Counts a request of about `tokens` tokens if every limit allows it now; else says when to ask again. */
+  take(key: string, limits: RateLimits, tokens: number): Promise<{ id: string } | { retryAt: number }>;
+  /** The request ended, with the tokens it really used when known: it counts until a window after it arrived. */
+  settle(key: string, id: string, limits: RateLimits, usedTokens?: number): Promise<void>;
+  /** Grants nothing under `key` until `until` (epoch ms): a provider answered 429 with Retry-After. */
+  pause(key: string, until: number): Promise<void>;
+}
+
+/**
+ * A limiter whose grants also take a slot of a {@link SharedRateBudget}: the process's queue
+ * keeps its callers in order, the shared budget keeps every process together within the limits.
+ */
+export class SharedRateLimiter extends RateLimiter {
+  #shared: { key: string; budget: SharedRateBudget; clock: Clock; limits: RateLimits };
+
+  constructor(key: string, limits: RateLimits, clock: Clock, budget: SharedRateBudget) {
+    super(limits, clock);
+    this.#shared = { key, budget, clock, limits };
+  }
+
+  override setLimits(limits: RateLimits): void {
+    super.setLimits(limits);
+    if (this.#shared) this.#shared.limits = limits;
+  }
+
+  override async acquire(tokens: number, signal?: AbortSignal): Promise<RatePermit> {
+    const local = await super.acquire(tokens, signal);
+    const { key, budget, clock } = this.#shared;
+    try {
+      for (;;) {
+        const taken = await budget.take(key, this.#shared.limits, tokens);
+        if ('id' in taken) {
+          const limits = this.#shared.limits;
+          return {
+            markSent: () => local.markSent(),
+            release: (usedTokens) => {
+              local.release(usedTokens);
+              // A settle the database missed only keeps the request counted to its full window.
+              void budget.settle(key, taken.id, limits, usedTokens).catch(() => {});
+            },
+          };
+        }
+        await clock.sleep(Math.max(5, taken.retryAt - clock.now()), signal);
+      }
+    } catch (error) {
+      local.release(0);
+      throw error;
+    }
+  }
+
+  override pause(ms: number): void {
+    super.pause(ms);
+    const { key, budget, clock } = this.#shared;
+    void budget.pause(key, clock.now() + ms).catch(() => {});
+  }
+}
+
+/**
  * Rate limiters by provider, so every registry and every run of the process draws from the same
- * budget. A second request for the same key with other limits updates them.
+ * budget. A second request for the same key with other limits updates them. With a shared budget,
+ * every process drawing from it does too.
  *
  * @example
  * ```ts
@@ -248,6 +311,11 @@ function expiryOf(entry: Entry, windowMs: number, allowanceMs: number): number {
  */
 export class RateLimiterPool {
   readonly #limiters = new Map<string, RateLimiter>();
+  readonly #shared: SharedRateBudget | undefined;
+
+  constructor(options: { shared?: SharedRateBudget } = {}) {
+    this.#shared = options.shared;
+  }
 
   get(key: string, limits: RateLimits, clock: Clock): RateLimiter {
     const existing = this.#limiters.get(key);
@@ -255,7 +323,9 @@ export class RateLimiterPool {
       existing.setLimits(limits);
       return existing;
     }
-    const limiter = new RateLimiter(limits, clock);
+    const limiter = this.#shared
+      ? new SharedRateLimiter(key, limits, clock, this.#shared)
+      : new RateLimiter(limits, clock);
     this.#limiters.set(key, limiter);
     return limiter;
   }

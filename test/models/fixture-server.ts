@@ -124,3 +124,42 @@ async function replay({ response: recorded }: Fixture, response: ServerResponse)
   }
   response.end(recorded.text ?? JSON.stringify(recorded.body ?? {}));
 }
+
+/**
+ * An OpenAI-style server that answers 429 (with `retry-after-ms`) to any request beyond `limit`
+ * in the last `windowMs`, as it counts them on arrival, and answers the others (streamed when the
+ * request asks for a stream); `arrivals` holds the accepted ones' times.
+ */
+export async function startRateLimitedServer(limit: number, windowMs: number) {
+  const answer = loadFixture('openai/chat-text');
+  const streamed = loadFixture('openai/chat-stream');
+  const window: number[] = [];
+  const arrivals: number[] = [];
+  const stats = { accepted: 0, rejected: 0 };
+  const server = await startFixtureServer((request): Fixture => {
+    const now = performance.now();
+    while (window.length > 0 && (window[0] ?? 0) <= now - windowMs) window.shift();
+    if (window.length >= limit) {
+      stats.rejected++;
+      const waitMs = Math.ceil((window[0] ?? now) + windowMs - now);
+      return {
+        response: {
+          status: 429,
+          headers: { 'content-type': 'application/json', 'retry-after-ms': String(waitMs) },
+          body: {
+            error: {
+              message: 'Rate limit reached for requests',
+              type: 'requests',
+              code: 'rate_limit_exceeded',
+            },
+          },
+        },
+      };
+    }
+    window.push(now);
+    arrivals.push(now);
+    stats.accepted++;
+    return (request.body as { stream?: boolean } | undefined)?.stream ? streamed : answer;
+  });
+  return { url: server.url, stats, arrivals, close: () => server.close() };
+}

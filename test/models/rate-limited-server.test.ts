@@ -1,13 +1,13 @@
 import { generateText } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createModelRegistry, type ProviderConfig, RateLimiterPool } from '../../src/models/index.js';
-import { type Fixture, loadFixture, startFixtureServer } from './fixture-server.js';
+import { startRateLimitedServer } from './fixture-server.js';
 
 // Time scaled down 100 times: the server's "minute" is 600 ms.
 const windowMs = 600;
 const limit = 60;
 
-let server: Awaited<ReturnType<typeof startFixtureServer>> | undefined;
+let server: Awaited<ReturnType<typeof startRateLimitedServer>> | undefined;
 
 afterEach(async () => {
   await server?.close();
@@ -16,34 +16,8 @@ afterEach(async () => {
 
 /** A server that answers 429 to any request beyond `limit` in the last `windowMs`, as it counts them. */
 async function startLimitedServer() {
-  const answer = loadFixture('openai/chat-text');
-  const arrivals: number[] = [];
-  const stats = { accepted: 0, rejected: 0 };
-  server = await startFixtureServer((): Fixture => {
-    const now = performance.now();
-    while (arrivals.length > 0 && (arrivals[0] ?? 0) <= now - windowMs) arrivals.shift();
-    if (arrivals.length >= limit) {
-      stats.rejected++;
-      const waitMs = Math.ceil((arrivals[0] ?? now) + windowMs - now);
-      return {
-        response: {
-          status: 429,
-          headers: { 'content-type': 'application/json', 'retry-after-ms': String(waitMs) },
-          body: {
-            error: {
-              message: 'Rate limit reached for requests',
-              type: 'requests',
-              code: 'rate_limit_exceeded',
-            },
-          },
-        },
-      };
-    }
-    arrivals.push(now);
-    stats.accepted++;
-    return answer;
-  });
-  return { url: server.url, stats };
+  server = await startRateLimitedServer(limit, windowMs);
+  return server;
 }
 
 /** 200 calls made by 20 callers at once, each making 10 in a row. */

@@ -23,10 +23,15 @@ export function openTestStore(file: string): Promise<PostgresStore> {
 /** Closes the store and drops its schema. */
 export async function dropTestStore(store: PostgresStore): Promise<void> {
   await store.close();
+  await dropSchema(store.schema);
+}
+
+/** Drops a schema of a test (a store's, or the queue's of the distributed tests). */
+export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${store.schema}" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {
     await client.end();
   }

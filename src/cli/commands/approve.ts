@@ -51,8 +51,12 @@ export function createApproveCommand(): Command {
       ...(options.comment === undefined ? {} : { comment: options.comment }),
       ...(edit === undefined ? {} : { edit }),
     };
-    return continueRun(output, options, runId, (engine, run, session) =>
-      engine.approve(run.id, path, decision, session),
+    return continueRun(
+      output,
+      options,
+      runId,
+      (engine, run, session) => engine.approve(run.id, path, decision, session),
+      (runs) => runs.decide(runId, path, { action: 'approve', ...decision }),
     );
   });
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { engineFor, requireRun } from '../cli-engine.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { distributedFor } from '../distributed-runs.js';
 import { ExitCode } from '../exit-codes.js';
 import { openStore } from '../open-store.js';
 
@@ -27,8 +28,12 @@ export function createCancelCommand(): Command {
         else output.line(`Run ${run.id} has already ended (${run.status}); nothing to cancel.`);
         return ExitCode.ok;
       }
-      const outcome = await (await engineFor(opened)).cancel(run.id);
-      if (outcome === 'marked' && run.status === 'running') {
+      const distributed = await distributedFor(options.db, run.id);
+      const outcome = distributed
+        ? await distributed.runs.cancel(run.id).finally(() => distributed.close())
+        : await (await engineFor(opened)).cancel(run.id);
+      if (distributed) output.note('Workers running its steps stop them within a second.');
+      if (!distributed && outcome === 'marked' && run.status === 'running') {
         output.note('The process running it stops at its next lease renewal (within about 10 s).');
       }
       if (output.json) output.data({ runId: run.id, status: 'cancelled', cancelled: true });

@@ -37,13 +37,13 @@ export function createRejectCommand(): Command {
   );
   return setAction<RejectCommandOptions>(command, async ({ output, options, args }) => {
     const [runId = '', path = ''] = args;
-    return continueRun(output, options, runId, (engine, run, session) =>
-      engine.reject(
-        run.id,
-        path,
-        { by: options.by ?? decider(), reason: options.reason, ...callOption(options.call) },
-        session,
-      ),
+    const decision = { by: options.by ?? decider(), reason: options.reason, ...callOption(options.call) };
+    return continueRun(
+      output,
+      options,
+      runId,
+      (engine, run, session) => engine.reject(run.id, path, decision, session),
+      (runs) => runs.decide(runId, path, { action: 'reject', ...decision }),
     );
   });
 }

@@ -26,8 +26,13 @@ export function createResumeCommand(): Command {
     '\nExamples:\n  $ baton resume run_m1abc\n  $ baton resume run_m1abc --takeover   # its process was killed less than a lease ago',
   );
   return setAction<ContinueOptions & { takeover?: boolean }>(command, async ({ output, options, args }) =>
-    continueRun(output, options, args[0] ?? '', (engine, run, session) =>
-      engine.resume(run.id, options.takeover ? { ...session, takeover: true } : session),
+    continueRun(
+      output,
+      options,
+      args[0] ?? '',
+      (engine, run, session) =>
+        engine.resume(run.id, options.takeover ? { ...session, takeover: true } : session),
+      (runs) => runs.resume(args[0] ?? ''),
     ),
   );
 }

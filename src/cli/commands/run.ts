@@ -1,12 +1,15 @@
 import { Command } from 'commander';
 import { unnamedModuleNote } from '../../authoring/module/unnamed-module.js';
 import { loadWorkflowFile } from '../../authoring/yaml/index.js';
-import { hashWorkflow } from '../../core/index.js';
+import { BatonError, hashWorkflow, type WorkflowDefinition } from '../../core/index.js';
 import { checkMockModel, engineFor, modelNamesOf, noteMockModel } from '../cli-engine.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { openDistributed } from '../distributed-runs.js';
+import { ExitCode } from '../exit-codes.js';
 import { type ModelOptions, modelsForRun, withModelOptions } from '../models/run-models.js';
 import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
-import { openStore } from '../open-store.js';
+import { isPostgresUrl, openStore } from '../open-store.js';
+import type { CliOutput } from '../output.js';
 import { collectInput, parseBudget, runInput } from '../parse-options.js';
 import { runSession } from '../run-session.js';
 import { rememberWorkflowFile } from '../workflow-files.js';
@@ -17,6 +20,8 @@ interface RunCommandOptions extends CommonOptions, ModelOptions, ModuleRootOptio
   budget?: number;
   allowUnpriced?: boolean;
   showOutputs?: boolean;
+  detach?: boolean;
+  queue?: string;
 }
 
 const examples = `
@@ -49,7 +54,12 @@ export function createRunCommand(): Command {
             '--allow-unpriced',
             'let a --budget run call models that have no price (their cost is not counted)',
           )
-          .option('--show-outputs', "print each step's output, cut to one line, when it ends"),
+          .option('--show-outputs', "print each step's output, cut to one line, when it ends")
+          .option(
+            '--detach',
+            'with --db postgres://...: journal the run and queue its first steps for `baton worker`, then exit',
+          )
+          .option('--queue <name>', 'with --detach: the queue its steps go to (default "default")'),
       ),
     ),
   ).addHelpText('after', examples);
@@ -58,6 +68,7 @@ export function createRunCommand(): Command {
     const unnamed = definition.modulePath === undefined ? unnamedModuleNote(definition.file) : undefined;
     if (unnamed !== undefined) output.note(`note: ${unnamed}`);
     const input = runInput(options);
+    if (options.detach) return detach(output, options, definition, input);
     const models = await modelsForRun(options);
     checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true);
     noteMockModel(output, definition.workflow.steps, models.usesMock);
@@ -94,4 +105,30 @@ export function createRunCommand(): Command {
       await opened.close();
     }
   });
+}
+
+/** `--detach`: the run is journaled and its first steps queued; workers run it, nothing runs here. */
+async function detach(
+  output: CliOutput,
+  options: RunCommandOptions,
+  definition: WorkflowDefinition,
+  input: unknown,
+): Promise<ExitCode> {
+  if (!isPostgresUrl(options.db)) {
+    throw new BatonError('INPUT_INVALID', '--detach needs a PostgreSQL journal that workers share.', {
+      hint: 'Pass --db postgres://host/database and start workers with `baton worker <workflow> --db ...`.',
+    });
+  }
+  const opened = await openDistributed(options.db, [definition]);
+  try {
+    const { runId } = await opened.runs.start(definition, {
+      ...(input === undefined ? {} : { input }),
+      ...(options.queue === undefined ? {} : { queue: options.queue }),
+    });
+    if (output.json) output.data({ runId, status: 'running' });
+    else output.line(`Run ${runId} queued for the workers. Follow it with: baton show ${runId} --db ...`);
+    return ExitCode.ok;
+  } finally {
+    await opened.close();
+  }
 }

@@ -7,6 +7,7 @@ import {
   type ModelConfig,
   parseModelName,
   pricingOf,
+  type RateLimiterPool,
 } from '../../models/index.js';
 
 /** One model name the CLI knows, as `baton models` lists it. */
@@ -55,10 +56,15 @@ const pingTimeoutMs = 15_000;
 export async function createCliModels(options: {
   cwd: string;
   overrides: Record<string, string>;
+  /** Rate limiters to draw from (a worker's, shared with the other workers). Default: the process's. */
+  rateLimiters?: RateLimiterPool | undefined;
 }): Promise<CliModels> {
   const { config, file } = await loadModelConfig(options.cwd);
   const merged: ModelConfig = { ...config, aliases: { ...config.aliases, ...options.overrides } };
-  const registry = createModelRegistry(merged, { cwd: options.cwd });
+  const registry = createModelRegistry(merged, {
+    cwd: options.cwd,
+    ...(options.rateLimiters ? { rateLimiters: options.rateLimiters } : {}),
+  });
   const defaultModel = registry.describeDefault();
   const aliasChains = registry.aliases.map((alias) => registry.aliasChain(alias));
   const usesMock =

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { BatonError, type ModelResolver } from '../../core/index.js';
+import type { RateLimiterPool } from '../../models/index.js';
 import { collectModel } from '../parse-options.js';
 import { type Cassette, readCassette, writeCassette } from './cassette.js';
 import { recordingResolver, replayingResolver } from './cassette-models.js';
@@ -52,7 +53,10 @@ export interface RunModels {
  * try { await engine.run(definition); } finally { models.finish(); }
  * ```
  */
-export async function modelsForRun(options: ModelOptions): Promise<RunModels> {
+export async function modelsForRun(
+  options: ModelOptions,
+  rateLimiters?: RateLimiterPool,
+): Promise<RunModels> {
   if (options.record !== undefined && options.replay !== undefined) {
     throw new BatonError('INPUT_INVALID', '--record and --replay cannot be used together.', {
       hint: 'Record once with --record, then run again with --replay.',
@@ -67,7 +71,7 @@ export async function modelsForRun(options: ModelOptions): Promise<RunModels> {
       noteUndefined: () => undefined,
     };
   }
-  const models = await createCliModels({ cwd: process.cwd(), overrides: options.model ?? {} });
+  const models = await createCliModels({ cwd: process.cwd(), overrides: options.model ?? {}, rateLimiters });
   const noteUndefined = (names: readonly string[]) => {
     const missing = models.undefinedAliases(names);
     if (models.usesMock || missing.length === 0) return undefined;

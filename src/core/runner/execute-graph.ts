@@ -77,6 +77,10 @@ export function executeGraph(
         if (skip !== undefined) {
           await recordSkip(run, step, path, skip);
           outcome = 'skipped';
+        } else if (prefix === '' && run.runsHere?.(path) === false) {
+          // Awaited like every other outcome: a launch that ended synchronously would count the
+          // graph idle before its siblings were launched.
+          outcome = await Promise.resolve<Outcome>({ outcome: 'waiting', waiting: { paths: [] } });
         } else {
           outcome = await runStep(run, step, path, frameFor(frame, outcomes, node), runGraph);
         }

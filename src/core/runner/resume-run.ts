@@ -87,11 +87,8 @@ async function closeInterruptedAttempts(
   await Promise.all(writes);
 }
 
-/**
- * The definition a run started with. A registered definition with the same hash brings its
- * TypeScript functions; otherwise the journaled snapshot runs as it is.
- */
-function reusable(step: StepRecord): boolean {
+/** Whether a journaled instance ended for good, so continuing the run reuses it without running it. */
+export function reusable(step: StepRecord): boolean {
   return (
     step.status === 'succeeded' ||
     step.status === 'skipped' ||
@@ -99,7 +96,11 @@ function reusable(step: StepRecord): boolean {
   );
 }
 
-function pinnedDefinition(
+/**
+ * The definition a run started with. A registered definition with the same hash brings its
+ * TypeScript functions; otherwise the journaled snapshot runs as it is.
+ */
+export function pinnedDefinition(
   services: EngineServices,
   record: RunRecord,
   finished: ReadonlySet<string>,

@@ -89,6 +89,18 @@ export interface RunState {
   cache: boolean;
   /** An answer `engine.answer` brings to a waiting question, checked by the question's schema. */
   answer?: PendingAnswer | undefined;
+  /**
+   * Set by a distributed worker, which runs one top-level step instance per job: a top-level step
+   * whose dependencies have ended and for which this returns false is left to its own job (the
+   * graph treats it as waiting) instead of running in this process.
+   */
+  runsHere?: (path: string) => boolean;
+  /**
+   * Set by a distributed worker: a top-level step to be retried returns `waiting` with the retry's
+   * time as `wakeAt` (its attempt journaled as failed), so the retry is a scheduled job that
+   * survives this process, rather than a sleep in it.
+   */
+  deferRetries?: boolean;
 }
 
 /** A level of the graph being run: the top of the workflow, one map item, one loop iteration. */

@@ -1,4 +1,10 @@
-import { BatonError, type SerializedError, serializeError, toBatonError } from '../errors.js';
+import {
+  BatonError,
+  deserializeError,
+  type SerializedError,
+  serializeError,
+  toBatonError,
+} from '../errors.js';
 import { sizeOf } from '../events.js';
 import { toMilliseconds } from '../ir/duration.js';
 import type { Step } from '../ir/step.js';
@@ -269,6 +275,9 @@ export async function runStep(
       await run.journal.writeStep(record, attemptRecord);
       const delayMs = retryDelay(policy, attempt, error, services.random);
       run.emit({ type: 'attempt-retry', runId: run.id, path, attempt: attempt + 1, delayMs, time });
+      if (run.deferRetries && !path.includes('/')) {
+        return { outcome: 'waiting', waiting: { paths: [path], wakeAt: endedAt + delayMs } };
+      }
       try {
         await services.clock.sleep(delayMs, frame.signal);
       } catch {
@@ -365,7 +374,7 @@ function replay(run: RunState, step: Step, record: StepRecord): StepResult {
   const error = record.error ?? serializeError(new BatonError('STEP_FAILED', 'failed'));
   if (record.handled === 'continued') return { outcome: 'continued', output: record.output, error };
   if (record.handled === 'routed') return { outcome: 'routed', error };
-  return { outcome: 'failed', error: toBatonError(error, error.code, step.id) };
+  return { outcome: 'failed', error: deserializeError({ ...error, stepPath: error.stepPath ?? step.id }) };
 }
 
 // A step with usage but no cost had a model call without a price: it is unpriced, never $0.

@@ -219,19 +219,7 @@ async function executeRun(
       waiting = graph.waiting;
       status = 'waiting';
     } else {
-      const mapping = definition.workflow.output;
-      output =
-        mapping === undefined
-          ? graph.outputs
-          : await renderMapping(
-              mapping,
-              { ...scope, steps: graph.outputs },
-              {
-                functions: definition.functions,
-                signal: controller.signal,
-                limits: services.expressionLimits,
-              },
-            );
+      output = await runOutput(services, definition, scope, graph.outputs, controller.signal);
       status = 'succeeded';
     }
   } catch (thrown) {
@@ -285,6 +273,23 @@ async function executeRun(
   // The run-end is in the journal before the result is: a reader that saw the result finds it there.
   await feed.close();
   return result;
+}
+
+/** A finished run's output: the workflow's `output` mapping over its steps' outputs, or those outputs. */
+export function runOutput(
+  services: EngineServices,
+  definition: WorkflowDefinition,
+  scope: { input: unknown; run: { id: string; workflow: string } },
+  outputs: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<unknown> | Record<string, unknown> {
+  const mapping = definition.workflow.output;
+  if (mapping === undefined) return outputs;
+  return renderMapping(
+    mapping,
+    { ...scope, steps: outputs },
+    { functions: definition.functions, signal, limits: services.expressionLimits },
+  );
 }
 
 /**

@@ -121,6 +121,30 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'distributed workers',
+    sql: `
+      CREATE TABLE run_queues (run_id TEXT PRIMARY KEY, queue TEXT NOT NULL);
+      CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        queue_worker_ids TEXT NOT NULL,
+        workflows TEXT NOT NULL,
+        queues TEXT NOT NULL,
+        concurrency INTEGER NOT NULL,
+        started_at BIGINT NOT NULL,
+        seen_at BIGINT NOT NULL,
+        stats TEXT NOT NULL
+      );
+      CREATE TABLE limiter_holds (
+        key TEXT NOT NULL,
+        id TEXT NOT NULL,
+        amount DOUBLE PRECISION NOT NULL,
+        until BIGINT NOT NULL,
+        PRIMARY KEY (key, id)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands; a database at a higher one is refused. */
@@ -134,8 +158,9 @@ export const postgresSchemaVersion: number = postgresMigrations.at(-1)?.version 
 export async function migratePostgres(client: PoolClient, schema: string, where: string): Promise<void> {
   await client.query('BEGIN');
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    // The lock first: CREATE SCHEMA IF NOT EXISTS is not safe against a process creating it at once.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`baton:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
     );

@@ -69,7 +69,8 @@ type Queryable = pg.Pool | pg.PoolClient;
  */
 export class PostgresStore implements Store {
   readonly schema: string;
-  private readonly pool: pg.Pool;
+  /** @internal The distributed workers run their commits on the store's pool. */
+  readonly pool: pg.Pool;
   private readonly where: string;
   private readonly queue: PostgresWriteQueue;
   private readonly follower: PostgresEventFollower;
@@ -203,13 +204,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  writeStep(step: StepRecord, attempt?: AttemptRecord, fence?: Fence): Promise<void> {
+  /** `lease` names the lease the fence is checked against: a distributed worker leases one step. */
+  writeStep(step: StepRecord, attempt?: AttemptRecord, fence?: Fence, lease = step.runId): Promise<void> {
     const blobs: Array<[string, string]> = [];
     const rows: NonNullable<QueuedWrite['rows']> = [
       ['steps', stepParameters(step, (hash, body) => blobs.push([hash, body]))],
     ];
     if (attempt) rows.push(['attempts', attemptParameters(attempt)]);
-    return this.queue.write({ runId: step.runId, fence, blobs, rows });
+    return this.queue.write({ runId: lease, fence, blobs, rows });
   }
 
   /** Shares the group commit of the journal's writes; notifies followers when it commits. */
@@ -281,11 +283,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  writeSubCall(call: SubCallRecord, fence?: Fence): Promise<void> {
+  writeSubCall(call: SubCallRecord, fence?: Fence, lease = call.runId): Promise<void> {
     const blobs: Array<[string, string]> = [];
     const values = subCallParameters(call, (hash, body) => blobs.push([hash, body]));
     return this.queue.write({
-      runId: call.runId,
+      runId: lease,
       fence,
       blobs,
       rows: [['sub_calls', values]],
@@ -377,7 +379,8 @@ export class PostgresStore implements Store {
     await this.queue.idle();
   }
 
-  private async inTransaction<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** @internal */
+  async inTransaction<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.attempt(action, async () => {
       const client = await this.pool.connect();
       try {
@@ -431,7 +434,8 @@ export class PostgresStore implements Store {
    * A blob reader for rows: the bodies their queries joined, and every blob those bodies refer
    * to, fetched level by level (a body can point at further blobs).
    */
-  private async blobsFor(client: Queryable, rows: readonly object[]): Promise<GetBlob> {
+  /** @internal */
+  async blobsFor(client: Queryable, rows: readonly object[]): Promise<GetBlob> {
     const bodies = new Map<string, string>();
     let wanted = new Set<string>();
     const scan = (text: string | null | undefined) => {

@@ -68,7 +68,16 @@ export class PostgresWriteQueue {
     }
   }
 
+  /** Commits a batch, making it again when the database chose it as a deadlock's victim. */
   private async commit(batch: Pending[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const retry = await this.commitOnce(batch, attempt < 5);
+      if (!retry) return;
+    }
+  }
+
+  /** True when the batch was rolled back as a deadlock's victim and should be made again. */
+  private async commitOnce(batch: Pending[], mayRetry: boolean): Promise<boolean> {
     let client: pg.PoolClient | undefined;
     const refused = new Map<Pending, unknown>();
     try {
@@ -90,8 +99,13 @@ export class PostgresWriteQueue {
         refused.set(write, leaseLost(write.runId, write.fence, epochs.get(write.runId)));
         return false;
       });
-      const blobs = new Map(accepted.flatMap((write) => write.blobs));
-      if (blobs.size > 0) await client.query(sql.insertBlobs, [[...blobs.keys()], [...blobs.values()]]);
+      // In hash order: two transactions inserting the same blobs then wait on each other in one order.
+      const blobs = [...new Map(accepted.flatMap((write) => write.blobs))].sort(([a], [b]) =>
+        a < b ? -1 : 1,
+      );
+      if (blobs.length > 0) {
+        await client.query(sql.insertBlobs, [blobs.map(([hash]) => hash), blobs.map(([, body]) => body)]);
+      }
       for (const [table, rows] of lastRowPerKey(accepted)) {
         await client.query(this.upsertOf(table), [JSON.stringify(rows)]);
       }
@@ -108,9 +122,11 @@ export class PostgresWriteQueue {
       await client.query('COMMIT');
     } catch (error) {
       await client?.query('ROLLBACK').catch(() => {});
+      const code = (error as { code?: unknown }).code;
+      if (mayRetry && (code === '40P01' || code === '40001')) return true;
       const failed = this.failure(error);
       for (const write of batch) write.reject(failed);
-      return;
+      return false;
     } finally {
       client?.release();
     }
@@ -119,6 +135,7 @@ export class PostgresWriteQueue {
       if (error === undefined) write.resolve();
       else write.reject(error);
     }
+    return false;
   }
 
   private upsertOf(table: BatchedTable): string {
