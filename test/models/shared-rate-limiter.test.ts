@@ -120,6 +120,23 @@ describe('SharedRateLimiter', () => {
   });
 });
 
+describe('SharedRateLimiter.setLimits', () => {
+  it('applies new limits to its own queue as well', async () => {
+    const { shared } = budget([]);
+    const limiter = new SharedRateLimiter('openai', { concurrency: 1 }, systemClock, shared);
+    await limiter.acquire(0);
+    let second = false;
+    void limiter.acquire(0).then(() => {
+      second = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(second).toBe(false);
+    limiter.setLimits({ concurrency: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(second).toBe(true);
+  });
+});
+
 describe('RateLimiterPool with a shared budget', () => {
   it('hands out limiters that draw from the shared budget, and plain ones without it', () => {
     const { shared } = budget([]);
