@@ -167,7 +167,7 @@ const rules: Array<{ part: string; internal: string[]; npm: string[] }> = [
   {
     part: 'server/',
     internal: ['baton.ts', 'core/', 'authoring/', 'observe/', 'server/'],
-    npm: ['hono', '@hono/', 'zod', 'node:'],
+    npm: ['hono', '@hono/', 'hono-openapi', 'zod', 'node:'],
   },
   // The application: it opens stores, loads model configuration and runs evals for the user.
   {

@@ -10,6 +10,7 @@ import { createReplayCommand } from './commands/replay.js';
 import { createResumeCommand } from './commands/resume.js';
 import { createRunCommand } from './commands/run.js';
 import { createRunsCommand } from './commands/runs.js';
+import { createServeCommand } from './commands/serve.js';
 import { createShowCommand } from './commands/show.js';
 import { createValidateCommand } from './commands/validate.js';
 import { createWorkerCommand } from './commands/worker.js';
@@ -47,6 +48,7 @@ export function createProgram(): Command {
     createAnswerCommand(),
     createModelsCommand(),
     createEvalCommand(),
+    createServeCommand(),
     createWorkerCommand(),
     createWorkersCommand(),
   ];

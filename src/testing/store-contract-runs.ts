@@ -148,6 +148,33 @@ export function listRunsTests(subject: StoreSubject): void {
     ]);
   });
 
+  it('pages with a before cursor: runs after the position in list order', async () => {
+    expect(await listed({ before: { createdAt: 3000, id: 'run_d' }, limit: 2 })).toEqual(['run_c', 'run_b']);
+  });
+
+  it('keeps runs created before a time with an empty cursor id', async () => {
+    expect(await listed({ before: { createdAt: 3000, id: '' } })).toEqual(['run_b', 'run_a']);
+  });
+
+  it('pages through every run once with cursors from the last run of each page', async () => {
+    for (const run of runs) await subject().createRun(run);
+    const seen: string[] = [];
+    let before: { createdAt: number; id: string } | undefined;
+    for (;;) {
+      const page = await subject().listRuns({ limit: 3, ...(before ? { before } : {}) });
+      seen.push(...page.map((run) => run.id));
+      const last = page.at(-1);
+      if (page.length < 3 || !last) break;
+      before = { createdAt: last.createdAt, id: last.id };
+    }
+    expect(seen).toEqual(['run_d', 'run_c', 'run_b', 'run_a']);
+  });
+
+  it('searches run ids and workflow names', async () => {
+    expect(await listed({ search: 'summ' })).toEqual(['run_c']);
+    expect((await subject().listRuns({ search: 'run_b' })).map((run) => run.id)).toEqual(['run_b']);
+  });
+
   it('sees the status an update gave', async () => {
     for (const run of runs) await subject().createRun(run);
     await subject().updateRun('run_b', { status: 'succeeded' });

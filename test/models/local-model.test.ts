@@ -67,7 +67,7 @@ describe('createLocalModel with stories260K', () => {
       },
       required: ['mood', 'numbers'],
       additionalProperties: false,
-    } as const;
+    } satisfies Parameters<typeof jsonSchema>[0];
     const result = await generateText({
       model,
       prompt: 'The dog felt',

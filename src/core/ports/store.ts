@@ -102,6 +102,14 @@ export interface RunFilter {
   workflowName?: string;
   status?: RunStatus;
   since?: number;
+  /**
+   * Keeps the runs that come after this position in list order (older, or as old with a smaller
+   * id): the cursor of the next page is the last run of this one. `{ createdAt: t, id: '' }`
+   * keeps the runs created before `t`.
+   */
+  before?: { createdAt: number; id: string };
+  /** Keeps runs whose id or workflow name contains this text. */
+  search?: string;
   limit?: number;
 }
 

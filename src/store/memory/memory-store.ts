@@ -128,6 +128,13 @@ export class MemoryStore implements Store {
       .filter((run) => filter.workflowName === undefined || run.workflowName === filter.workflowName)
       .filter((run) => filter.status === undefined || run.status === filter.status)
       .filter((run) => filter.since === undefined || run.createdAt >= filter.since)
+      .filter((run) => filter.before === undefined || isBefore(run, filter.before))
+      .filter(
+        (run) =>
+          filter.search === undefined ||
+          run.id.includes(filter.search) ||
+          run.workflowName.includes(filter.search),
+      )
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
     return runs.slice(0, filter.limit ?? runs.length).map((run) => ({ ...run }));
   }
@@ -276,4 +283,9 @@ function listOf<T>(lists: Map<string, Map<string, T[]>>, runId: string, path: st
 function byText(a: string, b: string): number {
   if (a === b) return 0;
   return a < b ? -1 : 1;
+}
+
+/** Whether a run comes after a position in list order (newest first, ties by id descending). */
+function isBefore(run: RunRecord, position: { createdAt: number; id: string }): boolean {
+  return run.createdAt < position.createdAt || (run.createdAt === position.createdAt && run.id < position.id);
 }

@@ -2,6 +2,8 @@
  * The SQL of the PostgreSQL journal. Column order of the inserts matches the `*Parameters`
  * functions of `journal-rows.ts`, which SQLite shares.
  */
+import type { RunFilter } from '../../core/index.js';
+
 const runColumns = 'r.*, d.body AS definition_body, i.body AS input_body, o.body AS output_body';
 const stepColumns = 's.*, i.body AS input_body, o.body AS output_body';
 const subCallColumns = 'c.*, q.body AS request_body, a.body AS response_body';
@@ -165,4 +167,35 @@ export function batchUpsertSql(table: BatchedTable): string {
   return `INSERT INTO ${table} (${names.join(', ')})
     SELECT ${selected.join(', ')} FROM json_array_elements($1::json) AS row
     ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+}
+
+/** The listRuns query: the run select with the filter's conditions, newest first. */
+export function listRunsQuery(filter: RunFilter): { text: string; values: unknown[] } {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    values.push(value);
+    conditions.push(condition.replace('?', `$${values.length}`));
+  };
+  if (filter.workflowName !== undefined) add('r.workflow_name = ?', filter.workflowName);
+  if (filter.status !== undefined) add('r.status = ?', filter.status);
+  if (filter.since !== undefined) add('r.created_at >= ?', filter.since);
+  if (filter.before !== undefined) {
+    // A row comparison, so the (created_at DESC, id DESC) index serves the page without a sort.
+    values.push(filter.before.createdAt, filter.before.id);
+    conditions.push(`(r.created_at, r.id) < ($${values.length - 1}, $${values.length})`);
+  }
+  if (filter.search !== undefined) {
+    values.push(filter.search);
+    conditions.push(
+      `(strpos(r.id, $${values.length}) > 0 OR strpos(r.workflow_name, $${values.length}) > 0)`,
+    );
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  let text = `${postgresSql.selectRun.replace('WHERE r.id = $1', where)} ORDER BY r.created_at DESC, r.id DESC`;
+  if (filter.limit !== undefined) {
+    values.push(filter.limit);
+    text += ` LIMIT $${values.length}`;
+  }
+  return { text, values };
 }

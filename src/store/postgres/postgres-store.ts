@@ -34,7 +34,7 @@ import {
 import { type GetBlob, storeValue } from '../shared/stored-value.js';
 import { eventsChannel, PostgresEventFollower } from './postgres-event-follower.js';
 import { migratePostgres, quoteIdentifier } from './postgres-migrations.js';
-import { postgresSql as sql } from './postgres-statements.js';
+import { listRunsQuery, postgresSql as sql } from './postgres-statements.js';
 import { PostgresWriteQueue, type QueuedWrite } from './postgres-write-queue.js';
 
 export interface PostgresStoreOptions {
@@ -470,25 +470,6 @@ export class PostgresStore implements Store {
 async function putBlobs(client: pg.PoolClient, blobs: ReadonlyArray<[string, string]>): Promise<void> {
   if (blobs.length === 0) return;
   await client.query(sql.insertBlobs, [blobs.map(([hash]) => hash), blobs.map(([, body]) => body)]);
-}
-
-function listRunsQuery(filter: RunFilter): { text: string; values: unknown[] } {
-  const conditions: string[] = [];
-  const values: unknown[] = [];
-  const add = (condition: string, value: unknown) => {
-    values.push(value);
-    conditions.push(condition.replace('?', `$${values.length}`));
-  };
-  if (filter.workflowName !== undefined) add('r.workflow_name = ?', filter.workflowName);
-  if (filter.status !== undefined) add('r.status = ?', filter.status);
-  if (filter.since !== undefined) add('r.created_at >= ?', filter.since);
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  let text = `${sql.selectRun.replace('WHERE r.id = $1', where)} ORDER BY r.created_at DESC, r.id DESC`;
-  if (filter.limit !== undefined) {
-    values.push(filter.limit);
-    text += ` LIMIT $${values.length}`;
-  }
-  return { text, values };
 }
 
 // A password in a connection string must not reach an error message or a log.

@@ -112,6 +112,15 @@ export function listRunsQuery(filter: RunFilter): { sql: string; values: unknown
     conditions.push('r.created_at >= ?');
     values.push(filter.since);
   }
+  if (filter.before !== undefined) {
+    // A row value, so the (created_at DESC, id DESC) index serves the page without a sort.
+    conditions.push('(r.created_at, r.id) < (?, ?)');
+    values.push(filter.before.createdAt, filter.before.id);
+  }
+  if (filter.search !== undefined) {
+    conditions.push('(instr(r.id, ?) > 0 OR instr(r.workflow_name, ?) > 0)');
+    values.push(filter.search, filter.search);
+  }
   const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
   values.push(filter.limit ?? -1);
   const sql = `${sqlStatements.selectRun.replace('WHERE r.id = ?', where)} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`;

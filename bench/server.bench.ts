@@ -1,0 +1,170 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startServer } from '../src/server/serve.js';
+import { SqliteStore } from '../src/store/sqlite/index.js';
+import { runFixture } from '../src/testing/store-fixtures.js';
+
+const runCount = 10_000;
+const chainLength = 300;
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}
+
+const format = (values: number[]) =>
+  `p50 ${percentile(values, 0.5).toFixed(2)} ms, p95 ${percentile(values, 0.95).toFixed(2)} ms`;
+
+/** A workflow that waits for an approval, then runs a chain of transforms. */
+function approvalThenChain(): string {
+  const steps = ['  - id: gate', '    kind: approval', '    subject: { go: true }'];
+  for (let index = 0; index < chainLength; index++) {
+    steps.push(
+      `  - id: s${index}`,
+      '    kind: transform',
+      `    needs: [${index === 0 ? 'gate' : `s${index - 1}`}]`,
+      `    value: '${index}'`,
+    );
+  }
+  return `name: live\nsteps:\n${steps.join('\n')}\n`;
+}
+
+/**
+ * The HTTP API's figures: the first page of the runs list over a journal of 10,000 runs (server
+ * time, in process, and the round trip on loopback), and how long an event takes from the engine
+ * to an SSE client on loopback.
+ */
+export default async function serverBench(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'baton-server-bench-'));
+  const folder = join(directory, 'workflows');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'live.yaml'), approvalThenChain());
+  const store = new SqliteStore(join(directory, 'baton.db'));
+  const writes: Array<Promise<void>> = [];
+  const now = Date.now();
+  for (let index = 0; index < runCount; index++) {
+    writes.push(
+      store.createRun(
+        runFixture({
+          id: `run_${String(index).padStart(6, '0')}`,
+          workflowName: index % 3 ? 'triage' : 'report',
+          status: index % 7 ? 'succeeded' : 'failed',
+          createdAt: now - (runCount - index) * 1000,
+        }),
+      ),
+    );
+  }
+  await Promise.all(writes);
+  const running = await startServer({ store, folder, port: 0, sweepIntervalMs: false });
+  try {
+    for (const [label, query] of [
+      ['first page', '/api/runs?limit=50'],
+      ['first page, one workflow', '/api/runs?limit=50&workflow=report'],
+      ['first page, one status', '/api/runs?limit=50&status=failed'],
+    ] as const) {
+      const inProcess: number[] = [];
+      const overHttp: number[] = [];
+      let cursor = '';
+      for (let index = 0; index < 60; index++) {
+        let started = performance.now();
+        const response = await running.server.fetch(new Request(`http://127.0.0.1${query}`));
+        const body = (await response.json()) as { runs: unknown[]; nextCursor?: string };
+        if (index >= 10) inProcess.push(performance.now() - started);
+        if (body.runs.length !== 50) throw new Error(`bench page had ${body.runs.length} runs`);
+        cursor = body.nextCursor ?? '';
+        started = performance.now();
+        await (await fetch(`${running.url}${query}`)).json();
+        if (index >= 10) overHttp.push(performance.now() - started);
+      }
+      const deep: number[] = [];
+      for (let index = 0; index < 20; index++) {
+        const started = performance.now();
+        const response = await running.server.fetch(new Request(`http://127.0.0.1${query}&cursor=${cursor}`));
+        cursor = ((await response.json()) as { nextCursor?: string }).nextCursor ?? '';
+        deep.push(performance.now() - started);
+      }
+      console.log(
+        `runs list of ${runCount} runs, ${label}: server ${format(inProcess)} (goal p95 <= 100 ms); loopback round trip ${format(overHttp)}; the next 20 pages by cursor ${format(deep)}`,
+      );
+    }
+
+    // Events: the run waits at its approval, the client connects, the approval lets the chain go.
+    const started = (await (
+      await fetch(`${running.url}/api/workflows/live/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as { runId: string };
+    const runId = started.runId;
+    while ((await store.getRun(runId))?.status !== 'waiting')
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const emitted = new Map<number, number>();
+    const count = (await readSse(`${running.url}/api/runs/${runId}/events`, () => {}, true)).length;
+    const stop = running.server.engine.subscribe((event) => {
+      if (event.runId === runId && 'seq' in event) emitted.set(Number(event.seq), performance.now());
+    });
+    const latencies: number[] = [];
+    const reading = readSse(`${running.url}/api/runs/${runId}/events?after=${count}`, (seq, at) => {
+      const sent = emitted.get(seq);
+      if (sent !== undefined) latencies.push(at - sent);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await fetch(`${running.url}/api/runs/${runId}/approvals/gate/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    await reading;
+    stop();
+    console.log(
+      `events engine -> SSE client on loopback, ${latencies.length} events of a ${chainLength}-step run: ${format(latencies)} (goal p95 <= 50 ms)`,
+    );
+  } finally {
+    await running.close();
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads an event stream to its end, calling `onEvent` with each event's id and the time it
+ * arrived; with `snapshot`, stops at the first pause (what the journal held) instead.
+ */
+async function readSse(
+  url: string,
+  onEvent: (seq: number, at: number) => void,
+  snapshot = false,
+): Promise<number[]> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const ids: number[] = [];
+  let buffer = '';
+  for (;;) {
+    const next = snapshot
+      ? await Promise.race([
+          reader.read(),
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200)),
+        ])
+      : await reader.read();
+    if (next === undefined || next.done) break;
+    const at = performance.now();
+    buffer += decoder.decode(next.value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const id = /^id: (\d+)$/m.exec(buffer.slice(0, end))?.[1];
+      if (id !== undefined) {
+        ids.push(Number(id));
+        onEvent(Number(id), at);
+      }
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+    }
+  }
+  controller.abort();
+  return ids;
+}

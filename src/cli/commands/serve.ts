@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { captureContentFromEnvironment } from '../../observe/gen-ai-conventions.js';
+import { exportRunTelemetry } from '../../observe/otlp-export.js';
+import { loadTokens } from '../../server/auth.js';
+import { startServer } from '../../server/serve.js';
+import { webhooksFromEnvironment } from '../../server/webhooks.js';
+import { checkMockModel } from '../cli-engine.js';
+import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { ExitCode } from '../exit-codes.js';
+import { type ModelOptions, modelsForRun, withModelOptions } from '../models/run-models.js';
+import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
+import { openStore } from '../open-store.js';
+import { packageVersion } from '../package-version.js';
+import { parsePositiveInteger } from '../parse-options.js';
+
+interface ServeCommandOptions extends CommonOptions, ModelOptions, ModuleRootOptions {
+  port: number;
+  host: string;
+  watch?: boolean;
+  tokensFile?: string;
+  cors?: string[];
+  bodyLimit?: number;
+  /** False with `--no-sweep`. */
+  sweep?: boolean;
+}
+
+// The Studio is built into dist/ui; this file is dist/cli/commands/serve.js once built.
+const studioFolder = fileURLToPath(new URL('../../ui', import.meta.url));
+
+/**
+ * `baton serve [folder]`: the HTTP API and the Studio on one port, over the same journal as the
+ * other commands, serving the workflow files of a folder.
+ *
+ * @example
+ * ```ts
+ * program.addCommand(createServeCommand());
+ * ```
+ */
+export function createServeCommand(): Command {
+  const command = withModuleRootOption(
+    withModelOptions(
+      withCommonOptions(
+        new Command('serve')
+          .description('serve the HTTP API and the Studio for the workflow files of a folder')
+          .argument('[folder]', 'the folder whose workflow files are served', '.')
+          .option('--port <n>', 'the port to listen on (0 picks a free one)', (value) => Number(value), 4400)
+          .option(
+            '--host <address>',
+            'the address to listen on; anything but loopback needs tokens',
+            '127.0.0.1',
+          )
+          .option('--watch', 'reload the workflow files when one changes')
+          .option(
+            '--tokens-file <file>',
+            'bearer tokens, one name:role:token a line (also BATON_SERVER_TOKENS)',
+          )
+          .option(
+            '--cors <origin>',
+            'let a web page from this origin call the API; repeat for more',
+            (value: string, previous: string[] = []) => [...previous, value],
+          )
+          .option(
+            '--no-sweep',
+            'leave due approvals and abandoned runs alone (workers own time: docs/deploy.md)',
+          )
+          .option(
+            '--body-limit <bytes>',
+            'the largest request body accepted (default 1 MiB)',
+            parsePositiveInteger,
+          ),
+      ),
+    ),
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  $ baton serve examples --watch\n  $ BATON_SERVER_TOKENS=ana:approver:$(openssl rand -hex 24) baton serve . --host 0.0.0.0',
+  );
+  return setAction<ServeCommandOptions>(command, async ({ output, options, args }) => {
+    const folder = resolve(args[0] ?? '.');
+    const tokens = loadTokens({ environment: process.env.BATON_SERVER_TOKENS, file: options.tokensFile });
+    const webhooks = webhooksFromEnvironment(process.env);
+    const models = await modelsForRun(options);
+    const opened = openStore({ db: options.db, create: true });
+    const webhookLog = opened.path.endsWith('.db')
+      ? opened.path.replace(/\.db$/, '.webhooks.jsonl')
+      : undefined;
+    try {
+      const running = await startServer({
+        store: opened.store,
+        folder,
+        host: options.host,
+        port: options.port,
+        engine: { models: models.resolver, captureModelContent: captureContentFromEnvironment() },
+        cache: models.cache,
+        moduleRoots: [...(moduleOptions(options).moduleRoots ?? [])],
+        checkStart: (definition) =>
+          checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true),
+        tokens,
+        ...(webhooks ? { webhooks: { ...webhooks, ...(webhookLog ? { logFile: webhookLog } : {}) } } : {}),
+        ...(existsSync(studioFolder) ? { uiFolder: studioFolder } : {}),
+        ...(options.cors ? { corsOrigins: options.cors } : {}),
+        ...(options.bodyLimit ? { bodyLimitBytes: options.bodyLimit } : {}),
+        ...(options.watch ? { watch: true } : {}),
+        ...(options.sweep === false ? { sweepIntervalMs: false as const } : {}),
+        version: packageVersion(),
+      });
+      // Runs the server executes are exported like the CLI's when OTEL_EXPORTER_OTLP_* is set.
+      const telemetry = await exportRunTelemetry(running.server.engine, {
+        store: opened.store,
+        version: packageVersion(),
+      });
+      const workflows = running.server.catalog.list();
+      const invalid = workflows.filter((entry) => !entry.loaded);
+      output.data({
+        url: running.url,
+        folder,
+        journal: opened.path,
+        workflows: workflows.length,
+        invalid: invalid.length,
+      });
+      output.line(`Baton is serving ${workflows.length} workflow(s) from ${folder} at ${running.url}`);
+      for (const entry of invalid) {
+        output.note(
+          `warning: ${entry.file} does not load: ${entry.problems?.map((problem) => problem.message).join('; ')}`,
+        );
+      }
+      if (!tokens.configured)
+        output.note('No tokens configured: only this machine can connect, with full rights.');
+      if (models.usesMock) output.note('No model is configured: model steps answer from mock models.');
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      output.note('Stopping: runs in flight are left to resume.');
+      await running.close();
+      await telemetry?.end();
+      return ExitCode.ok;
+    } finally {
+      models.finish();
+      await opened.close();
+    }
+  });
+}
