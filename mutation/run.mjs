@@ -1,6 +1,8 @@
 // `npm run test:mutation [-- group...]`: mutates each module group in a Stryker run of its own, then
 // prints the score of each group, leaving out the mutants listed in equivalent-mutants.md.
-// `npm run test:mutation -- --mutate <file>...` mutates only those files (the files a change touches).
+// `npm run test:mutation -- --mutate <file>...` mutates only those files (the files a change touches);
+// `npm run test:mutation -- <group> --mutate <file>...` does so within a group, its tests and its
+// incremental file (which keeps the results of the group's other files).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { groups } from './stryker.config.mjs';
@@ -9,9 +11,8 @@ import { groups } from './stryker.config.mjs';
 const args = process.argv.slice(2);
 const reportOnly = args.includes('report');
 const options = args.filter((arg) => !(arg in groups) && arg !== 'report');
-const chosen = options.some((arg) => arg.startsWith('--mutate'))
-  ? ['files']
-  : args.filter((arg) => arg in groups);
+const named = args.filter((arg) => arg in groups);
+const chosen = options.some((arg) => arg.startsWith('--mutate')) && named.length === 0 ? ['files'] : named;
 const run = reportOnly ? [] : chosen.length > 0 ? chosen : Object.keys(groups);
 
 /** The score each group is held to, in percent of the mutants that are not equivalent. */

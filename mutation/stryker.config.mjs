@@ -19,6 +19,37 @@ export const groups = {
   ],
 };
 
+/**
+ * The tests each group is checked against: those of its area. Code that runs outside any one test
+ * (a hook, a timer that outlives its test) makes a "static" mutant, which reruns every test in
+ * scope; scoped to its area that is a minute, where the whole suite would be many.
+ */
+export const groupTests = {
+  scheduler: [
+    'test/core/scheduler/**/*.test.ts',
+    'test/core/runner/concurrency.test.ts',
+    'test/core/steps/map-step.test.ts',
+  ],
+  runner: ['test/core/**/*.test.ts', 'test/testing/**/*.test.ts'],
+  'approval+agent': [
+    'test/core/steps/**/*.test.ts',
+    // The runner's tests that run approvals or agents.
+    ...['budget', 'canonical-keys', 'concurrency', 'crash-in-process', 'event-stream', 'on-error-resume'].map(
+      (name) => `test/core/runner/${name}.test.ts`,
+    ),
+    'test/core/runner/run-handles.test.ts',
+    'test/core/runner/step-checks.test.ts',
+  ],
+  'sqlite-store': [
+    'test/store/sqlite-*.test.ts',
+    'test/testing/**/*.test.ts',
+    'test/core/runner/concurrency.test.ts',
+    'test/core/runner/crash-in-process.test.ts',
+    'test/core/runner/event-stream.test.ts',
+  ],
+  'rate-limiter+resilient-model+model-cache': ['test/models/**/*.test.ts'],
+};
+
 const group = process.env.BATON_MUTATION_GROUP ?? 'all';
 const slug = group.replace(/[^a-z0-9-]+/g, '-');
 
@@ -39,7 +70,8 @@ export default {
   timeoutMS: 10_000,
   // The first run of the whole suite, with coverage, takes minutes on a busy machine.
   dryRunTimeoutMinutes: 30,
-  reporters: ['clear-text', 'progress', 'json'],
+  plugins: ['@stryker-mutator/vitest-runner', './mutation/survivor-reporter.mjs'],
+  reporters: ['clear-text', 'progress', 'json', 'survivors'],
   clearTextReporter: { reportTestsForSurvivingMutants: false, reportScoreTable: true },
   jsonReporter: { fileName: `reports/mutation/${slug}.json` },
   tempDirName: '.stryker-tmp',

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 describe('mutation testing set-up', () => {
   it('is its own npm script, not part of npm test', () => {
@@ -14,15 +15,22 @@ describe('mutation testing set-up', () => {
   });
 
   it('documents every module group it runs, by the name the command takes', async () => {
-    const { groups } = (await import('../mutation/stryker.config.mjs')) as {
+    const { groups, groupTests } = (await import('../mutation/stryker.config.mjs')) as {
       groups: Record<string, string[]>;
+      groupTests: Record<string, string[]>;
     };
     const readme = read('README.md');
     expect(readme).toContain('npm run test:mutation');
+    expect(Object.keys(groupTests)).toEqual(Object.keys(groups));
     for (const [name, patterns] of Object.entries(groups)) {
       expect(readme).toContain(`\`${name}\``);
       for (const pattern of patterns)
         expect(existsSync(resolve(root, pattern.replace('/**/*.ts', '')))).toBe(true);
+      // Each group is checked by tests of its own area, which exist.
+      for (const pattern of groupTests[name] ?? [])
+        expect(existsSync(resolve(root, pattern.replace(/\/(\*\*\/)?[^/]*\*[^/]*$/, ''))), pattern).toBe(
+          true,
+        );
     }
   });
 
@@ -39,7 +47,8 @@ describe('mutation testing set-up', () => {
       const [file = '', mutator = '', original = '', replacement = '', reason = ''] = cells;
       expect(existsSync(resolve(root, file)), file).toBe(true);
       expect(mutator).toMatch(/^[A-Z][A-Za-z]+$/);
-      expect(read(file)).toContain(original.replace(/^`|`$/g, ''));
+      // Whitespace aside, as the score matches them: a mutant may span lines.
+      expect(squash(read(file))).toContain(squash(original.replace(/^`|`$/g, '')));
       expect(replacement).not.toBe('');
       expect(reason.length, `${file}: ${original}`).toBeGreaterThan(20);
     }

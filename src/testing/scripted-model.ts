@@ -17,6 +17,8 @@ export type ScriptedResponse =
       object?: unknown;
       toolCalls?: Array<{ toolName: string; input: unknown; toolCallId?: string }>;
       usage?: { inputTokens?: number; outputTokens?: number; cachedInputTokens?: number };
+      /** Cut off at the output limit: the answer finishes with reason `length`. */
+      truncated?: boolean;
       /** Milliseconds to wait before answering (the call's signal still aborts it). */
       delayMs?: number;
       /** Milliseconds between the streamed chunks (a word each) of the text. Default 0. */
@@ -112,7 +114,9 @@ export function createScriptedModel(
     const cached = scripted.usage?.cachedInputTokens ?? 0;
     return {
       content,
-      finishReason: { unified: scripted.toolCalls ? 'tool-calls' : 'stop', raw: undefined },
+      finishReason: scripted.truncated
+        ? { unified: 'length', raw: 'length' }
+        : { unified: scripted.toolCalls ? 'tool-calls' : 'stop', raw: undefined },
       usage: {
         inputTokens: { total: input, noCache: input - cached, cacheRead: cached, cacheWrite: undefined },
         outputTokens: { total: output, text: output, reasoning: undefined },

@@ -174,6 +174,29 @@ describe('RateLimiter', () => {
   });
 });
 
+describe('RatePermit.markSent', () => {
+  it('counts a request from when it was sent, and ignores a mark that comes after it ended', async () => {
+    const limiter = new RateLimiter(
+      { requestsPerMinute: 1, windowMs: 1_000, sendAllowanceMs: 200 },
+      systemClock,
+    );
+    const first = request(limiter);
+    const second = request(limiter);
+    await vi.advanceTimersByTimeAsync(300);
+    // Sent at 300, it reached the server by 500: the second caller goes a window later.
+    first.permit?.markSent();
+    await vi.advanceTimersByTimeAsync(500);
+    first.permit?.release();
+    // A late mark (a request that never went out before its call ended) moves nothing.
+    await vi.advanceTimersByTimeAsync(100);
+    first.permit?.markSent();
+    await vi.advanceTimersByTimeAsync(599);
+    expect(second.grantedAt).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(second.grantedAt).toBe(1_500);
+  });
+});
+
 describe('RateLimiterPool', () => {
   it('hands every caller of a provider the same limiter, with the latest limits', async () => {
     const pool = new RateLimiterPool();

@@ -5,7 +5,7 @@ import {
   type LanguageModelV4StreamPart,
 } from '@ai-sdk/provider';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../src/core/index.js';
+import { type BatonError, modelFailureOf, systemClock } from '../../src/core/index.js';
 import { createResilientModel, type ModelRetry, RateLimiter } from '../../src/models/index.js';
 
 beforeEach(() => {
@@ -113,6 +113,85 @@ describe('createResilientModel retries', () => {
     expect(longer.state.calls).toBe(1);
   });
 
+  it('marks the error it hands on with the attempts, the provider and the Retry-After, and the cap only when over it', async () => {
+    const limited = flaky(10, () => httpError(503, { 'retry-after-ms': '200' }));
+    const retrying = createResilientModel(limited.model, {
+      id: 'test:flaky',
+      retry: { maxRetries: 1, maxRetryAfterMs: 1_000 },
+      random: () => 0.5,
+    });
+    const failed = Promise.resolve(retrying.doGenerate(call)).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(modelFailureOf(await failed)).toEqual({
+      attempts: 2,
+      provider: 'test',
+      rateLimited: false,
+      retryAfterMs: 200,
+    });
+
+    const refused = flaky(10, () => httpError(400));
+    const named = createResilientModel(refused.model, { id: 'test:flaky', provider: 'my-test' });
+    const error = await Promise.resolve(named.doGenerate(call)).catch((thrown: unknown) => thrown);
+    expect(modelFailureOf(error)).toStrictEqual({ attempts: 1, provider: 'my-test', rateLimited: false });
+
+    const over = flaky(10, () => httpError(503, { 'retry-after-ms': '5000' }));
+    const capped = createResilientModel(over.model, { id: 'test:flaky', retry: { maxRetryAfterMs: 1_000 } });
+    const overCap = await Promise.resolve(capped.doGenerate(call)).catch((thrown: unknown) => thrown);
+    expect(modelFailureOf(overCap)).toEqual({
+      attempts: 1,
+      provider: 'test',
+      rateLimited: false,
+      retryAfterMs: 5_000,
+      maxRetryAfterMs: 1_000,
+    });
+  });
+
+  it('speaks for the model it wraps: provider, model id and the URLs it takes', () => {
+    const urls = { 'image/*': [/^https:\/\//] };
+    const model: LanguageModelV4 = { ...flaky(0, () => new Error('x')).model, supportedUrls: urls };
+    const resilient = createResilientModel(model, { id: 'test:flaky' });
+    expect(resilient).toMatchObject({ provider: 'test', modelId: 'flaky' });
+    expect(resilient.supportedUrls).toBe(urls);
+  });
+
+  it('counts the tokens a call reports, input and output, whichever of them the provider gives', async () => {
+    const released: Array<number | undefined> = [];
+    class Recording extends RateLimiter {
+      override async acquire(tokens: number, signal?: AbortSignal) {
+        const permit = await super.acquire(tokens, signal);
+        return { ...permit, release: (used?: number) => released.push(used) };
+      }
+    }
+    const reported = [
+      { inputTokens: 30, outputTokens: 5 },
+      { inputTokens: 30, outputTokens: undefined },
+      { inputTokens: undefined, outputTokens: 5 },
+      { inputTokens: undefined, outputTokens: undefined },
+    ];
+    for (const { inputTokens, outputTokens } of reported) {
+      const model: LanguageModelV4 = {
+        ...flaky(0, () => new Error('x')).model,
+        doGenerate: async () => ({
+          content: [{ type: 'text', text: 'ok' }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {
+            inputTokens: {
+              total: inputTokens,
+              noCache: undefined,
+              cacheRead: undefined,
+              cacheWrite: undefined,
+            },
+            outputTokens: { total: outputTokens, text: undefined, reasoning: undefined },
+          },
+          warnings: [],
+        }),
+      };
+      const limiter = new Recording({}, systemClock);
+      await createResilientModel(model, { id: 'test:usage', limiter }).doGenerate(call);
+    }
+    expect(released).toEqual([35, 30, 5, undefined]);
+  });
+
   it('retries a stream that fails to open, and counts the tokens its finish part reports', async () => {
     const { model, state } = flaky(1, () => httpError(502));
     const limiter = new RateLimiter({ tokensPerMinute: 100, windowMs: 1_000 }, systemClock);
@@ -158,5 +237,66 @@ describe('createResilientModel retries', () => {
     expect(parts.at(-1)?.type).toBe('error');
     expect((parts.at(-1) as { error: Error }).error.message).toBe('connection reset');
     expect(limiter.active).toBe(0);
+  });
+
+  /** Every part of the resilient stream of a model whose stream holds `parts` and then closes. */
+  async function streamed(parts: LanguageModelV4StreamPart[]): Promise<LanguageModelV4StreamPart[]> {
+    const model: LanguageModelV4 = {
+      ...flaky(0, () => new Error('x')).model,
+      doStream: async () => ({
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          start(controller) {
+            for (const part of parts) controller.enqueue(part);
+            controller.close();
+          },
+        }),
+      }),
+    };
+    const resilient = createResilientModel(model, { id: 'test:cut', stepPath: 'ask' });
+    const { stream } = await resilient.doStream(call);
+    const read: LanguageModelV4StreamPart[] = [];
+    for await (const part of stream) read.push(part);
+    return read;
+  }
+
+  it('ends a stream that closes before the model finished with a cut-off error after the text', async () => {
+    const parts = await streamed([
+      { type: 'stream-start', warnings: [] },
+      { type: 'text-delta', id: 't', delta: 'The answer' },
+    ]);
+    expect(parts.map((part) => part.type)).toEqual(['stream-start', 'text-delta', 'error']);
+    const error = (parts[2] as { error: BatonError }).error;
+    expect(error).toMatchObject({ code: 'MODEL_CALL_FAILED', retryable: true, stepPath: 'ask' });
+    expect(error.message).toContain('before the model finished its answer in step "ask"');
+    expect(error.details).toEqual({ model: 'test:cut' });
+  });
+
+  it('turns a finish the provider marks interrupted into a cut-off error and an error finish', async () => {
+    const parts = await streamed([
+      { type: 'text-delta', id: 't', delta: 'The ans' },
+      { type: 'finish', finishReason: { unified: 'interrupted' as 'other', raw: 'eof' }, usage: usage(3, 2) },
+    ]);
+    expect(parts.map((part) => part.type)).toEqual(['text-delta', 'error', 'finish']);
+    expect((parts[1] as { error: BatonError }).error.code).toBe('MODEL_CALL_FAILED');
+    expect((parts[2] as { finishReason: unknown }).finishReason).toEqual({ unified: 'error', raw: 'eof' });
+  });
+
+  it('keeps a finish after a provider error part from claiming a normal stop, adding no error of its own', async () => {
+    const parts = await streamed([
+      { type: 'error', error: new Error('bad chunk') },
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: usage(3, 2) },
+    ]);
+    expect(parts.map((part) => part.type)).toEqual(['error', 'finish']);
+    expect((parts[1] as { finishReason: unknown }).finishReason).toEqual({ unified: 'error', raw: 'stop' });
+  });
+
+  it('adds no cut-off error to a stream whose provider already reported its error', async () => {
+    const reported = { type: 'error', error: new Error('bad chunk') } as const;
+    expect((await streamed([reported])).map((part) => part.type)).toEqual(['error']);
+    const interrupted = await streamed([
+      reported,
+      { type: 'finish', finishReason: { unified: 'interrupted' as 'other', raw: 'eof' }, usage: usage(3, 2) },
+    ]);
+    expect(interrupted.map((part) => part.type)).toEqual(['error', 'finish']);
   });
 });

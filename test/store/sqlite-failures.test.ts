@@ -91,6 +91,53 @@ describe('SqliteStore failures', () => {
     });
   });
 
+  it('refuses a second run with the same id as a conflict, naming the run, and keeps the first', async () => {
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    const error = await store
+      .createRun({ ...runFixture(), workflowName: 'other' })
+      .catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'STORE_CONFLICT', details: { runId: 'run_1' } });
+    expect((error as BatonError).hint).toContain('another id');
+    expect((error as BatonError).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect(await store.getRun('run_1')).toStrictEqual(runFixture());
+    await store.close();
+  });
+
+  it('appends no events as nothing to write, whatever the fence', async () => {
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    await expect(store.appendEvents('run_1', [], 99)).resolves.toBeUndefined();
+    await store.close();
+  });
+
+  it('refuses events that do not follow the last one, naming the first that does not and what it should follow', async () => {
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    const event = (seq: number) =>
+      ({ type: 'step-skip', runId: 'run_1', path: 'x', stepId: 'x', reason: 'r', time: seq, seq }) as const;
+    await store.appendEvents('run_1', [event(1), event(2)]);
+    const error = await store.appendEvents('run_1', [event(3), event(5)]).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'STORE_CONFLICT', details: { runId: 'run_1', seq: 5, last: 3 } });
+    // Nothing of the refused append was written.
+    await store.appendEvents('run_1', [event(3)]);
+    await store.close();
+  });
+
+  it('refuses to update a run that is not in the journal, naming it', async () => {
+    const store = new SqliteStore(path);
+    const error = await store.updateRun('run_9', { status: 'failed' }).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'RUN_NOT_FOUND', details: { runId: 'run_9' } });
+    expect((error as BatonError).hint).toContain('Create the run before updating it');
+    await store.close();
+  });
+
+  it('reports any other failure to create a run as the store being unavailable, not a conflict', async () => {
+    const store = new SqliteStore(path);
+    await store.close();
+    await expect(store.createRun(runFixture())).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
   it('says a file that is not a database is not one', () => {
     writeFileSync(path, 'not a database at all, just text that is long enough to have a header. '.repeat(4));
     expect(() => new SqliteStore(path)).toThrow(

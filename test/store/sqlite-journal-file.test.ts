@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -32,6 +32,29 @@ describe('SqliteStore file', () => {
     expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
     reader.close();
     await store.close();
+  });
+
+  it('syncs only at checkpoints, and checkpoints every 4000 pages of log', async () => {
+    const store = new SqliteStore(join(directory, 'baton.db'));
+    // Per connection, so read through the store's own.
+    const connection = (store as unknown as { database: Database.Database }).database;
+    expect(connection.pragma('synchronous', { simple: true })).toBe(1);
+    expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    await store.close();
+  });
+
+  it('closes its connection when opening fails after the file was opened', async () => {
+    const path = join(directory, 'baton.db');
+    await new SqliteStore(path).close();
+    // A journal at the current schema that lost a table: preparing its statements fails.
+    const damaged = new Database(path);
+    damaged.exec('DROP TABLE leases');
+    damaged.close();
+    expect(() => new SqliteStore(path)).toThrow(
+      expect.objectContaining({ code: 'STORE_UNAVAILABLE' }) as Error,
+    );
+    // The last connection to close removes the WAL: none was left open.
+    expect(readdirSync(directory)).toEqual(['baton.db']);
   });
 
   it('rejects calls after close with STORE_UNAVAILABLE', async () => {

@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatonError } from '../../src/core/index.js';
 import { storeValue } from '../../src/store/shared/stored-value.js';
 import { SqliteStore, sqliteSchemaVersion } from '../../src/store/sqlite/index.js';
-import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.js';
+import {
+  enableWriteAheadLog,
+  migrateJournal,
+  sqliteMigrations,
+} from '../../src/store/sqlite/sqlite-migrations.js';
 import { runFixture, stepFixture } from '../../src/testing/store-fixtures.js';
 
 let directory: string;
@@ -118,6 +122,8 @@ describe('SqliteStore migrations', () => {
   it('brings a new file to the latest schema and records each migration', async () => {
     await new SqliteStore(path).close();
     const database = new Database(path, { readonly: true });
+    // The version of the last migration: the file says it has all of them.
+    expect(sqliteSchemaVersion).toBe(sqliteMigrations.length);
     expect(database.pragma('user_version', { simple: true })).toBe(sqliteSchemaVersion);
     const applied = database.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     database.close();
@@ -163,8 +169,59 @@ describe('SqliteStore migrations', () => {
     const error = openingError();
 
     expect(error.details).toMatchObject({ schemaVersion: sqliteSchemaVersion + 1 });
+    // Refused on the look before opening, not by the migration that would have followed.
+    expect(error.message).toContain('left unchanged');
     expect(digest(path)).toBe(before);
     newer.close();
+  });
+
+  it('refuses a newer journal whose writer died before merging its WAL, leaving both files unchanged', async () => {
+    await new SqliteStore(path).close();
+    const newer = new Database(path);
+    newer.pragma('wal_autocheckpoint = 0');
+    newer.pragma(`user_version = ${sqliteSchemaVersion + 1}`);
+    newer.exec('CREATE TABLE newer_things (id INTEGER PRIMARY KEY)');
+    // A copy of the files while the writer holds them: what a crash leaves on disk.
+    const crashed = join(directory, 'crashed.db');
+    copyFileSync(path, crashed);
+    copyFileSync(`${path}-wal`, `${crashed}-wal`);
+    newer.close();
+    const before = [digest(crashed), digest(`${crashed}-wal`)];
+
+    let error: unknown;
+    try {
+      new SqliteStore(crashed).close();
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      details: { schemaVersion: sqliteSchemaVersion + 1 },
+    });
+    expect([digest(crashed), digest(`${crashed}-wal`)]).toEqual(before);
+  });
+
+  it('opens a journal whose first open stopped before migrating, and leaves no other connection to it', async () => {
+    // The switch to WAL wrote the header; the process stopped before creating any table.
+    const first = new Database(path);
+    first.pragma('journal_mode = WAL');
+    first.close();
+
+    const store = new SqliteStore(path);
+    await store.createRun(runFixture());
+    expect(await store.getRun('run_1')).toMatchObject({ id: 'run_1' });
+    await store.close();
+    // The last connection to close merges and removes the WAL: nothing else held the file.
+    expect(readdirSync(directory)).toEqual(['baton.db']);
+  });
+
+  it('leaves no file open after reading the header of a journal', async () => {
+    await new SqliteStore(path).close();
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    await new SqliteStore(path).close();
+    expect(open()).toBe(before);
   });
 
   it('refuses a SQLite database that is not a journal and leaves it unchanged', () => {
@@ -187,5 +244,107 @@ describe('SqliteStore migrations', () => {
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(error.details).toMatchObject({ sqliteCode: 'SQLITE_NOTADB' });
     expect(error.hint).toContain('not a SQLite database');
+  });
+});
+
+describe('enableWriteAheadLog', () => {
+  /** A connection whose switch to WAL fails with `code` the first `failures` times. */
+  function connection(code: unknown, failures = Number.POSITIVE_INFINITY) {
+    const state = { attempts: 0 };
+    const database = {
+      pragma: (command: string) => {
+        expect(command).toBe('journal_mode = WAL');
+        state.attempts++;
+        if (state.attempts <= failures) throw Object.assign(new Error('database is locked'), { code });
+        return 'wal';
+      },
+    } as unknown as Database.Database;
+    return { database, state };
+  }
+
+  it('tries a busy switch again until it goes through', () => {
+    const { database, state } = connection('SQLITE_BUSY', 3);
+    enableWriteAheadLog(database, 5_000);
+    expect(state.attempts).toBe(4);
+  });
+
+  it('keeps trying for the busy timeout, a few milliseconds apart, then gives up with the busy error', () => {
+    const { database, state } = connection('SQLITE_BUSY_RECOVERY');
+    const started = Date.now();
+    expect(() => enableWriteAheadLog(database, 100)).toThrow(
+      expect.objectContaining({ code: 'SQLITE_BUSY_RECOVERY' }) as Error,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    // Each retry waits 2 to 10 ms: within 100 ms that is at most 51 tries, and more than one.
+    expect(state.attempts).toBeGreaterThan(1);
+    expect(state.attempts).toBeLessThanOrEqual(51);
+  });
+
+  it('waits between 2 and 10 ms before each retry, as its random draw says', () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const { database, state } = connection('SQLITE_BUSY');
+      const started = Date.now();
+      expect(() => enableWriteAheadLog(database, 60)).toThrow('database is locked');
+      // 6 ms apart: at most 11 tries in 60 ms (fewer when the machine is busy), never a spin.
+      expect(state.attempts).toBeLessThanOrEqual(11);
+      expect((Date.now() - started) / state.attempts).toBeGreaterThanOrEqual(5);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('does not try again after any other failure', () => {
+    for (const code of ['SQLITE_CORRUPT', 'SQLITE_LOCKED', 42, undefined]) {
+      const { database, state } = connection(code);
+      expect(() => enableWriteAheadLog(database, 5_000)).toThrow('database is locked');
+      expect(state.attempts).toBe(1);
+    }
+  });
+});
+
+describe('migrateJournal', () => {
+  it('refuses a journal a newer Baton upgraded between the first look and the migration, migrating nothing', () => {
+    // Another process migrates the file to a newer schema between the two reads of its version.
+    const versions = [0, sqliteSchemaVersion + 1];
+    const executed: string[] = [];
+    const database = {
+      pragma: (command: string) => {
+        if (command !== 'user_version') executed.push(command);
+        return versions.shift();
+      },
+      exec: (sql: string) => executed.push(sql),
+      prepare: () => ({ run: () => executed.push('record') }),
+      transaction: (work: () => void) => ({ immediate: work }),
+    } as unknown as Database.Database;
+    let error: unknown;
+    try {
+      migrateJournal(database, path);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      details: { path, schemaVersion: sqliteSchemaVersion + 1, supportedSchemaVersion: sqliteSchemaVersion },
+    });
+    expect((error as BatonError).message).toContain(`schema version ${sqliteSchemaVersion + 1}`);
+    expect((error as BatonError).hint).toMatch(/upgrade Baton/i);
+    expect(executed).toEqual([]);
+  });
+
+  it('leaves a journal another process migrated in the meantime as it is', () => {
+    const versions = [0, sqliteSchemaVersion];
+    const executed: string[] = [];
+    const database = {
+      pragma: (command: string) => {
+        if (command !== 'user_version') executed.push(command);
+        return versions.shift();
+      },
+      exec: (sql: string) => executed.push(sql),
+      prepare: () => ({ run: () => executed.push('record') }),
+      transaction: (work: () => void) => ({ immediate: work }),
+    } as unknown as Database.Database;
+    migrateJournal(database, path);
+    expect(executed).toEqual([`user_version = ${sqliteSchemaVersion}`]);
   });
 });

@@ -44,7 +44,12 @@ describe('SqliteStore synchronous', () => {
 
   it('refuses another mode, naming the option', () => {
     expect(() => new SqliteStore(join(directory, 'off.db'), { synchronous: 'off' as 'full' })).toThrow(
-      expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('synchronous') }),
+      expect.objectContaining({
+        code: 'INPUT_INVALID',
+        message: expect.stringContaining('synchronous'),
+        details: { synchronous: 'off' },
+        hint: expect.stringContaining("give 'full'"),
+      }),
     );
   });
 });

@@ -112,6 +112,32 @@ describe('ConcurrencyGate under one signal', () => {
     expect(gate.inUse).toBe(0);
   });
 
+  it('still drops the waiters of a signal left queued after another of its waiters was granted', async () => {
+    const gate = new ConcurrencyGate(1);
+    gate.acquire();
+    const controller = new AbortController();
+    const granted = gate.acquire(controller.signal);
+    const queued = gate.acquire(controller.signal);
+    gate.release();
+    await granted;
+    controller.abort(new Error('gone'));
+    await expect(queued).rejects.toThrow('gone');
+    expect(gate.inUse).toBe(1);
+  });
+
+  it('drops a waiter queued under a signal whose earlier waiters were all granted', async () => {
+    const gate = new ConcurrencyGate(1);
+    gate.acquire();
+    const controller = new AbortController();
+    const granted = gate.acquire(controller.signal);
+    gate.release();
+    await granted;
+    const later = gate.acquire(controller.signal);
+    controller.abort(new Error('gone'));
+    await expect(later).rejects.toThrow('gone');
+    expect(gate.inUse).toBe(1);
+  });
+
   it('drops every waiter of an aborted signal, keeps the others in order, and frees no slot', async () => {
     const gate = new ConcurrencyGate(1);
     gate.acquire();

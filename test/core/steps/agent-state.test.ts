@@ -89,6 +89,95 @@ describe('agent state', () => {
     expect(result.error?.message).toContain('total:');
   });
 
+  it('fails with STATE_INVALID before any model call when the initial state breaks the schema', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 1 })]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const base = agent() as AgentStep;
+    const step = { ...base, state: { ...base.state, initial: { status: 'COUNTING', total: 11 } } } as Step;
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.error?.code).toBe('STATE_INVALID');
+    expect(result.error?.message).toContain('The initial state');
+    expect(model.calls).toHaveLength(0);
+  });
+
+  it('shows the prompt the statuses so far, starting from the initial one', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 1 }), call('add', { by: 2 })]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(define({ steps: [agent({ prompt: 'Statuses: {{ history }}.' })] }));
+    expect(result.status).toBe('succeeded');
+    expect(sent(model, 0)).toContain('Statuses: [\\"COUNTING\\"].');
+  });
+
+  it('gives a stuck agent one notice before it fails it as stuck', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 0 }), call('add', { by: 3 })]);
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const base = agent() as AgentStep;
+    const step = { ...base, state: { ...base.state, stuckAfter: 1 } } as Step;
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.status).toBe('succeeded');
+    expect(model.calls).toHaveLength(2);
+    const [record] = await store.listSteps(result.runId);
+    expect(record?.note).toBe('2 turn(s), 2 tool call(s)');
+  });
+
+  it('fails as stuck once the state stays put for stuckAfter turns after the notice', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([
+      call('add', { by: 0 }),
+      call('add', { by: 0 }),
+      call('add', { by: 3 }),
+    ]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const base = agent() as AgentStep;
+    const stuck = await engine.run(
+      define({ steps: [{ ...base, state: { ...base.state, stuckAfter: 1 } } as Step] }),
+    );
+    expect(stuck.error).toMatchObject({ code: 'LOOP_STUCK', stepPath: 'agent' });
+    expect(model.calls).toHaveLength(2);
+  });
+
+  it('lets the state stay put for three turns by default', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([
+      call('add', { by: 0 }),
+      call('add', { by: 0 }),
+      call('add', { by: 3 }),
+    ]);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(define({ steps: [agent()] }));
+    expect(result.output).toEqual({ agent: { status: 'DONE', total: 3 } });
+  });
+
+  it('journals the input of its first turn, with the initial state', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 1 }), call('add', { by: 2 })]);
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(define({ steps: [agent({ prompt: 'Turn {{ turn }}.' })] }));
+    expect(result.status).toBe('succeeded');
+    const [record] = await store.listSteps(result.runId);
+    expect(record?.input).toStrictEqual({
+      system: 'Total 0 on turn 1.',
+      prompt: 'Turn 1.',
+      tools: ['add'],
+      state: { status: 'COUNTING', total: 0 },
+    });
+  });
+
+  it('notes an answer cut off at the output limit and kept, then goes on', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([{ text: 'Let me', truncated: true }, call('add', { by: 3 })]);
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const result = await engine.run(
+      define({ steps: [agent({ maxOutputTokens: 50, onTruncate: 'accept' } as Partial<AgentStep>)] }),
+    );
+    expect(result.output).toEqual({ agent: { status: 'DONE', total: 3 } });
+    const [record] = await store.listSteps(result.runId);
+    expect(record?.note).toContain('answer cut off at maxOutputTokens (50), kept (onTruncate: accept)');
+  });
+
   it('takes a reduce function instead of `on`, with the event it reduces', async () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 5 })]);
@@ -166,6 +255,63 @@ describe('agent inputs', () => {
     expect(record?.input).toMatchObject({
       messages: [{ role: 'user', content: 'Hi, I am Ana.' }, { role: 'assistant' }],
     });
+  });
+
+  it('sends an agent its `messages` before the prompt, on every turn', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([{ toolCalls: [{ toolName: 'add', input: { by: 1 } }] }, 'Done, Ana.']);
+    const { engine } = setup({ model, tools: { add: tool } });
+    const step: Step = {
+      id: 'chat',
+      kind: 'agent',
+      prompt: 'Count for me.',
+      tools: ['add'],
+      maxIterations: 3,
+      messages: [
+        { role: 'user', content: 'Hi, I am {{ input.name }}.' },
+        { role: 'assistant', content: 'Hi!' },
+      ],
+    };
+    const result = await engine.run(define({ steps: [step] }), { input: { name: 'Ana' } });
+    expect(result.status).toBe('succeeded');
+    expect(sent(model, 0)).toMatch(/Hi, I am Ana\..*Hi!.*Count for me\./);
+    expect(sent(model, 1)).toMatch(/Hi, I am Ana\..*Hi!.*Count for me\./);
+  });
+
+  it('asks the model to go on after an answer cut off at the output limit, and reports the cut', async () => {
+    const model = createScriptedModel([{ text: 'Part one', truncated: true }, 'Part two.']);
+    const { engine, ofType } = setup({ model });
+    const step: Step = {
+      id: 'chat',
+      kind: 'agent',
+      prompt: 'Write it all.',
+      tools: [],
+      maxIterations: 2,
+      maxOutputTokens: 50,
+      onTruncate: 'accept',
+    };
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.status).toBe('succeeded');
+    expect(result.output).toMatchObject({ chat: { answer: 'Part two.', turns: 2 } });
+    expect(sent(model, 1)).toMatch(/Part one.*cut off at the output limit\. Continue\./);
+    expect(ofType('output-truncated')).toMatchObject([{ path: 'chat' }]);
+  });
+
+  it('fails an agent cut off at the output limit on its last turn with LOOP_LIMIT_REACHED', async () => {
+    const model = createScriptedModel([{ text: 'Part one', truncated: true }, 'Part two.']);
+    const { engine } = setup({ model });
+    const step: Step = {
+      id: 'chat',
+      kind: 'agent',
+      prompt: 'Write it all.',
+      tools: [],
+      maxIterations: 1,
+      maxOutputTokens: 50,
+      onTruncate: 'accept',
+    };
+    const result = await engine.run(define({ steps: [step] }));
+    expect(result.error).toMatchObject({ code: 'LOOP_LIMIT_REACHED', stepPath: 'chat' });
+    expect(model.calls).toHaveLength(1);
   });
 
   it('fails with INPUT_INVALID naming the message when `messages` is not a conversation', async () => {

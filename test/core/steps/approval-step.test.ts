@@ -97,6 +97,51 @@ describe('approval step', () => {
     expect(done.output).toMatchObject({ notify: 'rejected: no' });
   });
 
+  describe('with outcome: true', () => {
+    const outcomeWorkflow = () => {
+      const definition = planWorkflow({ outcome: true });
+      definition.workflow.steps[2] = { id: 'execute', kind: 'transform', value: 'steps.review' };
+      return definition;
+    };
+    const executed = (output: unknown) => (output as { execute?: unknown }).execute;
+    const noteOf = async (store: MemoryStore, runId: string) =>
+      (await store.listSteps(runId)).find((step) => step.path === 'review')?.note;
+
+    it('outputs an approval as a value: the subject, who approved it and their comment', async () => {
+      const { engine, store } = setup();
+      const { runId } = await engine.run(outcomeWorkflow());
+      const done = await engine.approve(runId, 'review', { by: 'ana', comment: 'go' });
+      expect(executed(done.output)).toStrictEqual({
+        decision: 'approved',
+        value: { plan: 'migrate db' },
+        by: 'ana',
+        comment: 'go',
+      });
+      expect(await noteOf(store as MemoryStore, runId)).toBe('approved by ana');
+    });
+
+    it('outputs an edit as the edited value, with no comment when none was given', async () => {
+      const { engine, store } = setup();
+      const { runId } = await engine.run(outcomeWorkflow());
+      const done = await engine.approve(runId, 'review', { by: 'bo', edit: { plan: 'migrate at night' } });
+      expect(executed(done.output)).toStrictEqual({
+        decision: 'edited',
+        value: { plan: 'migrate at night' },
+        by: 'bo',
+      });
+      expect(await noteOf(store as MemoryStore, runId)).toBe('approved by bo with edits');
+    });
+
+    it('outputs a rejection as a value with its reason, and the run goes on', async () => {
+      const { engine, store } = setup();
+      const { runId } = await engine.run(outcomeWorkflow());
+      const done = await engine.reject(runId, 'review', { by: 'cy', reason: 'too risky' });
+      expect(done.status).toBe('succeeded');
+      expect(executed(done.output)).toStrictEqual({ decision: 'rejected', reason: 'too risky', by: 'cy' });
+      expect(await noteOf(store as MemoryStore, runId)).toBe('rejected by cy');
+    });
+  });
+
   it('applies onExpiry when nobody decides in time', async () => {
     vi.useFakeTimers();
     const { engine, ofType } = setup();
