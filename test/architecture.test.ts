@@ -156,7 +156,7 @@ const rules: Array<{ part: string; internal: string[]; npm: string[] }> = [
     // The eval module plans cells, scores them and computes statistics over the public engine API.
     part: 'eval/',
     internal: ['core/', 'authoring/yaml/', 'eval/'],
-    npm: ['zod', 'yaml', 'csv-parse', 'fastest-levenshtein', '@stdlib/', 'node:'],
+    npm: ['zod', 'yaml', 'csv-parse', 'fastest-levenshtein', 'jstat', 'node:'],
   },
   {
     part: 'testing/',

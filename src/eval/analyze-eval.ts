@@ -1,6 +1,4 @@
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import jStat from 'jstat';
 import type { EvalFile, Scorer } from './eval-file.js';
 import type { JudgeCall } from './judge.js';
 import { type CellResult, isBinary, isDeterministic, type Score } from './score-cell.js';
@@ -239,13 +237,13 @@ function compare(
     mcnemar = { b, c, n, p: mcnemarExactP({ b, c }) };
     const se = n === 0 ? 0 : Math.sqrt(Math.max(0, b + c - (c - b) ** 2 / n)) / n;
     const d = n === 0 ? 0 : (c - b) / n;
-    pValue = se === 0 ? (d > -margin / 100 ? 0 : 1) : 1 - normalCdf((d + margin / 100) / se, 0, 1);
+    pValue = se === 0 ? (d > -margin / 100 ? 0 : 1) : 1 - jStat.normal.cdf((d + margin / 100) / se, 0, 1);
   } else {
     const values = pairs.map((pair) => (pair.variant - pair.baseline) * 100);
     const n = values.length;
     const se = n < 2 ? 0 : standardDeviation(values) / Math.sqrt(n);
     const mean = average(values);
-    pValue = se === 0 ? (mean > -margin ? 0 : 1) : 1 - tCdf((mean + margin) / se, n - 1);
+    pValue = se === 0 ? (mean > -margin ? 0 : 1) : 1 - jStat.studentt.cdf((mean + margin) / se, n - 1);
   }
   return {
     ...interval,
@@ -300,7 +298,7 @@ function decide(report: VariantReport, base: VariantReport | undefined, margin: 
       comparison.pairedCases < 2
         ? 0
         : (halfWidth * Math.sqrt(comparison.pairedCases)) /
-          normalQuantile(1 - (1 - comparison.level) / 2, 0, 1);
+          jStat.normal.inv(1 - (1 - comparison.level) / 2, 0, 1);
     report.casesNeeded = casesNeeded(spread, margin, comparison.level);
     report.inconclusiveReason = `the interval [${lower.toFixed(2)}, ${upper.toFixed(2)}] crosses −δ = −${margin}`;
   }

@@ -1,6 +1,4 @@
-import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import jStat from 'jstat';
 
 /** A mean difference (variant − baseline, in points of a 0–100 scale) with its confidence interval. */
 export interface Interval {
@@ -21,7 +19,7 @@ export function pairedTInterval(differences: readonly number[], level: number): 
   const mean = average(differences);
   if (n < 2) return { mean, lower: mean, upper: mean, level, method: 'paired-t' };
   const variance = differences.reduce((sum, d) => sum + (d - mean) ** 2, 0) / (n - 1);
-  const half = tQuantile(1 - (1 - level) / 2, n - 1) * Math.sqrt(variance / n);
+  const half = jStat.studentt.inv(1 - (1 - level) / 2, n - 1) * Math.sqrt(variance / n);
   return { mean, lower: mean - half, upper: mean + half, level, method: 'paired-t' };
 }
 
@@ -41,7 +39,7 @@ export interface McNemarCounts {
 export function pairedProportionInterval({ b, c, n }: McNemarCounts, level: number): Interval {
   if (n === 0) return { mean: 0, lower: 0, upper: 0, level, method: 'paired-proportion' };
   const mean = (c - b) / n;
-  const z = normalQuantile(1 - (1 - level) / 2, 0, 1);
+  const z = jStat.normal.inv(1 - (1 - level) / 2, 0, 1);
   const half = (z * Math.sqrt(Math.max(0, b + c - (c - b) ** 2 / n))) / n;
   return {
     mean: mean * 100,
@@ -56,7 +54,7 @@ export function pairedProportionInterval({ b, c, n }: McNemarCounts, level: numb
 export function mcnemarExactP({ b, c }: Pick<McNemarCounts, 'b' | 'c'>): number {
   const discordant = b + c;
   if (discordant === 0) return 1;
-  return Math.min(1, 2 * binomialCdf(Math.min(b, c), discordant, 0.5));
+  return Math.min(1, 2 * jStat.binomial.cdf(Math.min(b, c), discordant, 0.5));
 }
 
 /**
@@ -120,7 +118,7 @@ export function familyLevel(alpha: number, comparisons: number): number {
  */
 export function casesNeeded(standardDeviation: number, margin: number, level: number): number {
   if (margin <= 0) return Number.POSITIVE_INFINITY;
-  const z = normalQuantile(1 - (1 - level) / 2, 0, 1);
+  const z = jStat.normal.inv(1 - (1 - level) / 2, 0, 1);
   return Math.max(2, Math.ceil(((z * standardDeviation) / margin) ** 2));
 }
 
