@@ -77,6 +77,7 @@ describe('HTTP API without tokens (loopback)', () => {
     expect(status).toBe(400);
     expect(body.error.code).toBe('INPUT_INVALID');
     expect(body.error.problems).toEqual([{ path: 'name', message: expect.any(String) }]);
+    expect(body.error.hint).not.toMatch(/--input/);
     expect((await fixture.store.listRuns()).length).toBe(before);
   });
 

@@ -115,7 +115,13 @@ export function addWorkflowRoutes(app: ApiApp, deps: ServerDeps): void {
         if (scoped !== undefined && !earlier) deps.idempotency.delete(scoped);
         if (BatonError.is(error, 'WORKFLOW_NOT_FOUND'))
           return c.json(errorBody(error.code, error.message), 404);
-        return errorResponse(c, error);
+        // The engine's hint names the CLI's flags; over HTTP the fix is the body's `input`.
+        return errorResponse(
+          c,
+          error,
+          {},
+          { INPUT_INVALID: "Fix the fields listed in `problems` in the body's `input`." },
+        );
       }
     },
   );
