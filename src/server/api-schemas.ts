@@ -143,6 +143,9 @@ export const RunDetailSchema = RunSummarySchema.extend({
   input: z.unknown(),
   output: z.unknown().optional(),
   definition: z.record(z.string(), z.unknown()),
+  graph: GraphSchema.meta({
+    description: 'The graph of the definition this run ran, which the file may have changed since.',
+  }),
   steps: z.array(StepRecordSchema),
   waiting: z.array(PendingSchema),
 });

@@ -67,6 +67,8 @@ describe('HTTP API without tokens (loopback)', () => {
     expect(run.body).toMatchObject({ id: body.runId, workflowName: 'greet', status: 'succeeded' });
     expect(run.body.output.shout).toBe('HELLO, ANA');
     expect(run.body.steps.map((step: { path: string }) => step.path)).toEqual(['hello', 'shout']);
+    // The graph of the definition the run ran, not of the file as it is now.
+    expect(run.body.graph.edges).toEqual([{ from: 'hello', to: 'shout' }]);
   });
 
   it('refuses an invalid input with 400 and its problems, journaling nothing', async () => {

@@ -14,6 +14,7 @@ import {
 import { errorBody, errorResponse } from '../error-response.js';
 import { pendingOf, runSummaries, runSummary } from '../run-views.js';
 import type { ApiApp, ServerDeps } from '../server-deps.js';
+import { workflowGraph } from '../workflow-graph.js';
 import { errorResponses, jsonResponse, RunIdParam, requireRole, validate } from './route-helpers.js';
 
 const statuses = ['running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
@@ -103,6 +104,7 @@ export function addRunRoutes(app: ApiApp, deps: ServerDeps): void {
             input: run.input ?? null,
             ...(run.output === undefined ? {} : { output: run.output }),
             definition: run.definition as unknown as Record<string, unknown>,
+            graph: workflowGraph(run.definition.steps),
             steps: await store.listSteps(run.id),
             waiting,
           },

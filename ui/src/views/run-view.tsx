@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { allows, failureOf, post } from '../api.ts';
-import type { RunDetail, StepStatus, WorkflowDetail, WorkflowGraph } from '../api-types.ts';
+import type { RunDetail, StepStatus, WorkflowGraph } from '../api-types.ts';
 import { useMe } from '../app.tsx';
 import { GanttTimeline } from '../components/gantt-timeline.tsx';
 import { ErrorBox, JsonBlock, StatusBadge } from '../components/readable-value.tsx';
@@ -27,9 +27,6 @@ export function RunView({ runId }: { runId: string }) {
   const [generation, setGeneration] = useState(0);
   const { timeline, connected } = useRunTimeline(runId, detail.reload, generation);
   const run = detail.data;
-  const workflow = useFetch<WorkflowDetail>(
-    run ? `/api/workflows/${encodeURIComponent(run.workflowName)}` : undefined,
-  );
   const me = useMe();
   const [selected, setSelected] = useState<string>();
   const [actionError, setActionError] = useState<string>();
@@ -45,7 +42,7 @@ export function RunView({ runId }: { runId: string }) {
   const steps = useMemo(() => mergeSteps(run?.steps ?? [], timeline), [run?.steps, timeline]);
   const graph: WorkflowGraph = useMemo(
     () =>
-      workflow.data?.graph ?? {
+      run?.graph ?? {
         nodes: [...new Set(steps.map((step) => nodeIdOf(step.path)))].map((id) => ({
           id,
           kind: steps.find((step) => nodeIdOf(step.path) === id)?.kind ?? 'step',
@@ -53,7 +50,7 @@ export function RunView({ runId }: { runId: string }) {
         })),
         edges: [],
       },
-    [workflow.data, steps],
+    [run?.graph, steps],
   );
   const statuses = useMemo(() => {
     const map = new Map<string, StepStatus | 'pending'>(statusByNode(steps));
