@@ -266,6 +266,7 @@ export function createEngine(options: EngineOptions): Engine {
     leaseMs: options.leaseMs ?? 30_000,
     active: new Map(),
     feeds: new Map(),
+    feedWaiters: new Map(),
     eventOutputLimit: options.eventOutputLimit ?? 65_536,
     eventBufferSize: options.eventBufferSize ?? 10_000,
     cancelGraceMs: options.cancelGraceMs ?? 5_000,

@@ -96,6 +96,7 @@ export async function openRunFeed(
 ): Promise<RunFeed> {
   const feed = new RunFeed(services, runId, fence, await services.store.lastEventSeq(runId), onEvent);
   services.feeds.set(runId, feed);
+  for (const wake of services.feedWaiters.get(runId) ?? []) wake();
   return feed;
 }
 

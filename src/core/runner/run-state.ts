@@ -37,6 +37,8 @@ export interface EngineServices {
   active: Map<string, { controller: AbortController; ended: Promise<void> }>;
   /** The event feeds of the runs executing in this process, by id: `events` readers attach to them. */
   feeds: Map<string, RunFeed>;
+  /** Readers following a run's journal, woken when an execution of that run opens its feed here. */
+  feedWaiters: Map<string, Set<() => void>>;
   /** The largest output (bytes of JSON) a `step-end` event carries; a larger one is referenced. */
   eventOutputLimit: number;
   /** Events each `events` reader may have queued before it falls back to re-reading the journal. */

@@ -110,14 +110,21 @@ export async function* streamEvents(
       }
       if (!woken) {
         await new Promise<void>((resolve) => {
+          // A run continued in this process (an approval, a resume) wakes its readers at once.
+          const waiters = services.feedWaiters.get(runId) ?? new Set<() => void>();
+          services.feedWaiters.set(runId, waiters);
           const done = () => {
             clearTimeout(timer);
             signal?.removeEventListener('abort', done);
+            waiters.delete(done);
+            if (waiters.size === 0 && services.feedWaiters.get(runId) === waiters)
+              services.feedWaiters.delete(runId);
             wake = undefined;
             resolve();
           };
           // With notifications the timer is only a safety net for one that was missed.
           const timer = setTimeout(done, unfollow ? 2000 : 200);
+          waiters.add(done);
           wake = done;
           signal?.addEventListener('abort', done, { once: true });
         });

@@ -12,6 +12,7 @@ import {
 import { coreStepHandlers } from '../../../src/core/steps/index.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { SqliteStore } from '../../../src/store/sqlite/index.js';
+import { createScriptedModel } from '../../../src/testing/index.js';
 import { deferred, define, setup } from '../fixtures.js';
 import { checkSeam, thousandEvents } from './event-seam.js';
 
@@ -87,6 +88,24 @@ describe('engine.events', () => {
     const all = (await followed) as JournaledEvent[];
     expect(all.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
     expect(all).toEqual(await store.readEvents(waiting.runId));
+  });
+
+  it('hands a reader following a waiting run the continued execution live, streamed text included', async () => {
+    const answer = 'one two three four five six seven eight nine ten';
+    const { engine } = setup({ model: createScriptedModel([{ text: answer, chunkDelayMs: 30 }]) });
+    const definition = define({
+      steps: [
+        { id: 'review', kind: 'approval', subject: 'go?' },
+        { id: 'ask', kind: 'llm', model: 'test', prompt: 'Go', needs: ['review'] },
+      ],
+    });
+    const waiting = await engine.run(definition);
+    const followed = collect(engine.events(waiting.runId, { follow: true }));
+    // The reader is now between two reads of the journal; the approval must not wait for the next.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await engine.approve(waiting.runId, 'review');
+    const deltas = (await followed).filter((event) => event.type === 'step-delta');
+    expect(deltas.map((event) => event.delta.text).join('')).toBe(answer);
   });
 
   it('ends quietly when its signal aborts', async () => {
