@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,13 +106,22 @@ export default async function serverBench(): Promise<void> {
     const emitted = new Map<number, number>();
     const count = (await readSse(`${running.url}/api/runs/${runId}/events`, () => {}, true)).length;
     const stop = running.server.engine.subscribe((event) => {
-      if (event.runId === runId && 'seq' in event) emitted.set(Number(event.seq), performance.now());
+      if (event.runId === runId && 'seq' in event) emitted.set(Number(event.seq), clock());
     });
-    const latencies: number[] = [];
-    const reading = readSse(`${running.url}/api/runs/${runId}/events?after=${count}`, (seq, at) => {
-      const sent = emitted.get(seq);
-      if (sent !== undefined) latencies.push(at - sent);
+    // The client is another process, as a browser is: in this one it would compete with the engine.
+    const client = spawn(process.execPath, [
+      '--input-type=module',
+      '-e',
+      sseClientCode,
+      `${running.url}/api/runs/${runId}/events?after=${count}`,
+    ]);
+    let output = '';
+    client.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
     });
+    const reading = once(client, 'exit');
+    while (!output.includes('connected')) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Connected is not yet following: give the server a moment to reach the journal's end.
     await new Promise((resolve) => setTimeout(resolve, 100));
     await fetch(`${running.url}/api/runs/${runId}/approvals/gate/approve`, {
       method: 'POST',
@@ -119,6 +130,11 @@ export default async function serverBench(): Promise<void> {
     });
     await reading;
     stop();
+    const latencies: number[] = [];
+    for (const [, seq, at] of output.matchAll(/^(\d+) ([\d.]+)$/gm)) {
+      const sent = emitted.get(Number(seq));
+      if (sent !== undefined) latencies.push(Number(at) - sent);
+    }
     console.log(
       `events engine -> SSE client on loopback, ${latencies.length} events of a ${chainLength}-step run: ${format(latencies)} (goal p95 <= 50 ms)`,
     );
@@ -128,6 +144,34 @@ export default async function serverBench(): Promise<void> {
     rmSync(directory, { recursive: true, force: true });
   }
 }
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
+const clock = () => performance.timeOrigin + performance.now();
+
+/** Reads the stream to its `run-end`, then prints each event's id and the time it arrived. */
+const sseClientCode = `
+const response = await fetch(process.argv[1]);
+console.log('connected');
+const reader = response.body.getReader();
+const decoder = new TextDecoder();
+const lines = [];
+let buffer = '';
+for (;;) {
+  const next = await reader.read();
+  if (next.done) break;
+  const at = performance.timeOrigin + performance.now();
+  buffer += decoder.decode(next.value, { stream: true });
+  let end = buffer.indexOf('\\n\\n');
+  while (end >= 0) {
+    const block = buffer.slice(0, end);
+    const id = /^id: (\\d+)$/m.exec(block)?.[1];
+    if (id !== undefined) lines.push(id + ' ' + at);
+    if (/^event: run-end$/m.test(block)) process.stdout.write(lines.join('\\n') + '\\n', () => process.exit(0));
+    buffer = buffer.slice(end + 2);
+    end = buffer.indexOf('\\n\\n');
+  }
+}
+`;
 
 /**
  * Reads an event stream to its end, calling `onEvent` with each event's id and the time it
