@@ -104,7 +104,8 @@ export default async function serverBench(): Promise<void> {
     while ((await store.getRun(runId))?.status !== 'waiting')
       await new Promise((resolve) => setTimeout(resolve, 10));
     const emitted = new Map<number, number>();
-    const count = (await readSse(`${running.url}/api/runs/${runId}/events`, () => {}, true)).length;
+    // The client follows from the journal's end: what it reads is what the approval sets off.
+    const count = await store.lastEventSeq(runId);
     const stop = running.server.engine.subscribe((event) => {
       if (event.runId === runId && 'seq' in event) emitted.set(Number(event.seq), clock());
     });
@@ -172,43 +173,3 @@ for (;;) {
   }
 }
 `;
-
-/**
- * Reads an event stream to its end, calling `onEvent` with each event's id and the time it
- * arrived; with `snapshot`, stops at the first pause (what the journal held) instead.
- */
-async function readSse(
-  url: string,
-  onEvent: (seq: number, at: number) => void,
-  snapshot = false,
-): Promise<number[]> {
-  const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal });
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const ids: number[] = [];
-  let buffer = '';
-  for (;;) {
-    const next = snapshot
-      ? await Promise.race([
-          reader.read(),
-          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200)),
-        ])
-      : await reader.read();
-    if (next === undefined || next.done) break;
-    const at = performance.now();
-    buffer += decoder.decode(next.value, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const id = /^id: (\d+)$/m.exec(buffer.slice(0, end))?.[1];
-      if (id !== undefined) {
-        ids.push(Number(id));
-        onEvent(Number(id), at);
-      }
-      buffer = buffer.slice(end + 2);
-      end = buffer.indexOf('\n\n');
-    }
-  }
-  controller.abort();
-  return ids;
-}
