@@ -88,6 +88,8 @@ describe('Studio runs list', () => {
     await page.locator(`tr[data-run="${runId(total - 1)}"]`).waitFor();
 
     await page.selectOption('select[name="status"]', 'failed');
+    // The newest run did not fail: once its row is gone the filtered page is the one shown.
+    await page.locator(`tr[data-run="${runId(total - 1)}"]`).waitFor({ state: 'detached' });
     await page.locator(`tr[data-run="${runId(total - 7)}"]`).waitFor();
     const statuses = await rows.evaluateAll((elements) =>
       elements.map((element) => element.getAttribute('data-status')),
