@@ -16,6 +16,7 @@ import { dropSchema, dropTestStore, openTestStore, postgresUrl } from '../store/
 const moduleJs = `export const functions = {
   where: () => ({ pid: process.pid }),
   slow: () => new Promise((resolve) => setTimeout(() => resolve({ pid: process.pid }), 600_000).unref()),
+  ask: async (_scope, ctx) => ({ plan: await ctx.interrupt({ key: 'plan', prompt: 'Which plan?' }) }),
 };
 `;
 
@@ -38,6 +39,12 @@ steps:
         total: { type: number, minimum: 0 }
       required: [total]
   - { id: done, kind: transform, value: { function: where }, needs: [check] }
+`;
+
+const askYaml = `name: ask
+module: ./steps.mjs
+steps:
+  - { id: setup, kind: transform, value: { function: ask } }
 `;
 
 const hangYaml = `name: hang
@@ -101,6 +108,7 @@ describe('baton serve with runs on workers', () => {
     writeFileSync(join(folder, 'steps.mjs'), moduleJs);
     writeFileSync(join(folder, 'placed.yaml'), placedYaml);
     writeFileSync(join(folder, 'hang.yaml'), hangYaml);
+    writeFileSync(join(folder, 'ask.yaml'), askYaml);
     runs = await createDistributedRuns({
       store,
       connectionString: postgresUrl,
@@ -118,9 +126,12 @@ describe('baton serve with runs on workers', () => {
     server = running.server;
     inProcess = await createServerApp({ store, folder, sweepIntervalMs: false });
     const db = `${postgresUrl}?schema=${store.schema}&queue-schema=${queueSchema}`;
-    worker = startCli(['worker', 'placed.yaml', 'hang.yaml', '--db', db, '--health-interval', '1'], {
-      cwd: folder,
-    });
+    worker = startCli(
+      ['worker', 'placed.yaml', 'hang.yaml', 'ask.yaml', '--db', db, '--health-interval', '1'],
+      {
+        cwd: folder,
+      },
+    );
     await worker.waitForOutput('"state":"running"');
   }, 120_000);
 
@@ -238,6 +249,31 @@ describe('baton serve with runs on workers', () => {
       body: { result: 'ended' },
     });
   }, 120_000);
+
+  it('refuses to answer a question of a run on workers, which it cannot hand to them', async () => {
+    const { runId } = (await api('POST', '/api/workflows/ask/runs', {})).body;
+    await until(async () => (await store.getRun(runId))?.status === 'waiting', 'the question is asked');
+    expect((await api('GET', `/api/runs/${runId}`)).body.waiting).toMatchObject([
+      { path: 'setup', kind: 'question' },
+    ]);
+    for (const [action, body] of [
+      ['approve', { edit: 'pro' }],
+      ['reject', { reason: 'no' }],
+    ] as const) {
+      const refused = await api('POST', `/api/runs/${runId}/approvals/setup/${action}`, body);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({
+        stepPath: 'setup',
+        message: expect.stringContaining('question'),
+      });
+    }
+    expect((await store.listSubCalls(runId, 'setup')).map((call) => call.kind)).not.toContain('answer');
+    expect((await store.getRun(runId))?.status).toBe('waiting');
+    expect(await api('POST', `/api/runs/${runId}/cancel`)).toEqual({
+      status: 200,
+      body: { result: 'marked' },
+    });
+  }, 60_000);
 
   it('answers bad requests as a server running runs itself does', async () => {
     const requests: Array<[string, string, unknown?, string?]> = [
