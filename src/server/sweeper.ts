@@ -21,7 +21,8 @@ export interface SweeperOptions {
  * The server owns time for the runs it serves: it resumes a waiting run once an approval or gated
  * tool call it waits on is past its deadline (the step then decides by its `onExpiry`), and a
  * running run no process holds any more (its lease expired: the process died, perhaps in a retry
- * wait), so no run waits for someone to type `resume`.
+ * wait), so no run waits for someone to type `resume`. Runs executed by workers are theirs
+ * (`leaveAlone`): their retries and expiries are queued jobs, and they hold no run lease.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
