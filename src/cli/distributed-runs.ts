@@ -1,4 +1,4 @@
-import type { WorkflowDefinition } from '../core/index.js';
+import type { RunRecord, WorkflowDefinition } from '../core/index.js';
 import type { DistributedRuns } from '../distributed/index.js';
 import type { PostgresStore } from '../store/postgres/index.js';
 import { isPostgresUrl, postgresTarget } from './open-store.js';
@@ -15,11 +15,13 @@ export interface OpenedDistributed {
 
 /**
  * Opens the journal and the queue of `--db postgres://...` (`?queue-schema=name` picks the
- * graphile-worker schema). `pg` and graphile-worker are loaded only here.
+ * graphile-worker schema). `pg` and graphile-worker are loaded only here. `definitionFor` finds
+ * the definitions (with their functions) of versions not among `workflows`, as `baton serve` does.
  */
 export async function openDistributed(
   db: string,
   workflows: readonly WorkflowDefinition[] = [],
+  definitionFor?: (run: RunRecord) => WorkflowDefinition | undefined,
 ): Promise<OpenedDistributed> {
   const url = new URL(db);
   const queueSchema = url.searchParams.get('queue-schema') ?? undefined;
@@ -36,6 +38,7 @@ export async function openDistributed(
       connectionString: target.connectionString,
       workflows,
       ...(queueSchema === undefined ? {} : { queueSchema }),
+      ...(definitionFor ? { definitionFor } : {}),
     });
     return {
       runs,

@@ -69,13 +69,18 @@ function openPostgres(url: string): OpenedStore {
   });
   return {
     store,
-    path: url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+    path: withoutPassword(url),
     exists: true,
     close: async () => {
       const opened = await opening.catch(() => undefined);
       await opened?.close();
     },
   };
+}
+
+/** A `postgres://` URL to print: its password masked. */
+export function withoutPassword(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
 /** Whether `--db` names a PostgreSQL journal rather than a SQLite file. */

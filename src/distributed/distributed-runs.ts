@@ -24,6 +24,11 @@ export interface DistributedRunsOptions extends Omit<EngineOptions, 'store' | 'w
   queueSchema?: string;
   /** Definitions with TypeScript functions (their conditions and output mappings run here too). */
   workflows?: readonly WorkflowDefinition[];
+  /**
+   * The definition of a run's version when `workflows` and the starts of this process lack it:
+   * a server looks it up among the files it serves now. Undefined: the journaled snapshot.
+   */
+  definitionFor?: (run: RunRecord) => WorkflowDefinition | undefined;
 }
 
 export interface StartOptions {
@@ -99,7 +104,9 @@ export async function createDistributedRuns(options: DistributedRunsOptions): Pr
     store,
     services,
     queueSchema,
-    definitionOf: (run) => byHash.get(run.workflowHash) ?? { workflow: run.definition, functions: {} },
+    definitionOf: (run) =>
+      byHash.get(run.workflowHash) ??
+      options.definitionFor?.(run) ?? { workflow: run.definition, functions: {} },
   };
   const topOf = (path: string) => path.split(/[/[]/)[0] as string;
   return {

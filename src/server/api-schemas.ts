@@ -192,3 +192,33 @@ export const DeliverySchema = z.object({
   error: z.string().optional(),
   time: z.number(),
 });
+
+export const WorkersOverviewSchema = z.object({
+  mode: z.enum(['workers', 'in-process']).meta({
+    description: '`workers`: runs started here are queued for workers (`baton serve --workers`).',
+  }),
+  workers: z.array(
+    z.looseObject({
+      id: z.string(),
+      state: z.enum(['running', 'stopping', 'stopped']),
+      live: z.boolean().meta({ description: 'Seen within its lease.' }),
+      seenAt: z.number(),
+      queues: z.array(z.string()),
+      workflows: z.array(z.object({ name: z.string(), hash: z.string() })),
+      running: z.number(),
+      committed: z.number(),
+    }),
+  ),
+  jobs: z.array(
+    z.looseObject({
+      run: z.string(),
+      path: z.string(),
+      attempt: z.number(),
+      queue: z.string(),
+      workflowHash: z.string(),
+      runAt: z.number(),
+      lockedBy: z.string().optional().meta({ description: 'The worker running it now.' }),
+      runnable: z.boolean().meta({ description: 'Whether a live worker takes its queue and version.' }),
+    }),
+  ),
+});

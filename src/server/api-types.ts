@@ -19,6 +19,7 @@ import type {
   StartRunBodySchema,
   StepRecordSchema,
   SubCallRecordSchema,
+  WorkersOverviewSchema,
   WorkflowDetailSchema,
   WorkflowSummarySchema,
 } from './api-schemas.js';
@@ -39,6 +40,7 @@ export type ReplayBody = z.infer<typeof ReplayBodySchema>;
 export type ApproveBody = z.infer<typeof ApproveBodySchema>;
 export type RejectBody = z.infer<typeof RejectBodySchema>;
 export type WebhookDelivery = z.infer<typeof DeliverySchema>;
+export type WorkersOverview = z.infer<typeof WorkersOverviewSchema>;
 export type RunsPage = { runs: RunSummary[]; nextCursor?: string };
 export type StepDetail = { step: StepRecord; attempts: AttemptRecord[]; calls: SubCallRecord[] };
 export type Role = 'viewer' | 'approver' | 'operator' | 'admin';

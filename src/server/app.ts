@@ -4,6 +4,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { openAPIRouteHandler } from 'hono-openapi';
 import { type BatonOptions, createBaton } from '../baton.js';
@@ -18,6 +19,7 @@ import { RunControl } from './run-control.js';
 import type { ApiEnv, ServerDeps } from './server-deps.js';
 import { Sweeper } from './sweeper.js';
 import { type WebhookOptions, WebhookSender } from './webhooks.js';
+import type { WorkersOption } from './worker-runs.js';
 import { WorkflowCatalog } from './workflow-catalog.js';
 
 export interface ServerAppOptions {
@@ -45,6 +47,12 @@ export interface ServerAppOptions {
   watch?: boolean;
   /** How often the sweeper looks for due approvals and abandoned runs; `false` turns it off. Default 5 s. */
   sweepIntervalMs?: number | false;
+  /**
+   * Start runs on workers (`createDistributedRuns` of `baton/worker` over the same PostgreSQL
+   * store) instead of in this process; runs started for workers are decided, cancelled and resumed
+   * by enqueueing, and the sweeper leaves them to the workers. Other runs work as without it.
+   */
+  workers?: WorkersOption;
   version?: string;
 }
 
@@ -92,6 +100,7 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     catalog,
     cache: options.cache ?? true,
     ...(options.checkStart ? { checkStart: options.checkStart } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
   });
   const deps: ServerDeps = {
     engine,
@@ -101,11 +110,13 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
     webhooks: options.webhooks ? new WebhookSender(engine, options.webhooks, options.store) : undefined,
     version: options.version ?? '0.0.0',
     idempotency: new Map(),
+    workers: options.workers?.runs,
   };
   const sweeper = new Sweeper({
     engine,
     store: options.store,
     control,
+    leaveAlone: (runId) => control.onWorkers(runId),
     ...(deps.webhooks ? { onPass: () => deps.webhooks?.poll() ?? Promise.resolve() } : {}),
     ...(options.sweepIntervalMs ? { intervalMs: options.sweepIntervalMs } : {}),
   });
@@ -198,6 +209,15 @@ export async function createServerApp(options: ServerAppOptions): Promise<Server
   }
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `Nothing at ${c.req.path}.`), 404));
   app.onError((error, c) => {
+    // A body that is not JSON fails in the validator before the route's schema sees it.
+    if (error instanceof HTTPException && error.status === 400) {
+      return c.json(
+        errorBody('INPUT_INVALID', `The request body is invalid: ${error.message}.`, {
+          hint: 'Send a JSON object with `Content-Type: application/json`.',
+        }),
+        400,
+      );
+    }
     console.error(error);
     return c.json(errorBody('INTERNAL', 'The server failed to answer; its log has the details.'), 500);
   });

@@ -13,6 +13,7 @@ import {
 } from '../core/index.js';
 import type { ReplayBodySchema } from './api-schemas.js';
 import type { Caller } from './auth.js';
+import type { WorkersOption } from './worker-runs.js';
 import type { WorkflowCatalog } from './workflow-catalog.js';
 
 type ReplayBody = (typeof ReplayBodySchema)['_output'];
@@ -27,14 +28,20 @@ export interface RunControlOptions {
   checkStart?: (definition: WorkflowDefinition) => void;
   /** A run that failed in the background after its request was answered. */
   onBackgroundError?: (error: unknown) => void;
+  /** Starts go to workers; runs started for workers are decided, cancelled and resumed by enqueueing. */
+  workers?: WorkersOption;
 }
 
 /**
  * Starts and continues runs for the HTTP API: each call answers as soon as the run is journaled
  * (or refuses before anything is journaled) and the run goes on in the background. Decisions are
- * made in the caller's name.
+ * made in the caller's name. With `workers`, new runs are queued for the workers, and a run
+ * started for them continues on them: this process only journals and enqueues.
  */
 export class RunControl {
+  /** Runs known to be started for workers: that never changes, and the sweeper asks every pass. */
+  private readonly onWorkersSeen = new Set<string>();
+
   constructor(private readonly options: RunControlOptions) {}
 
   /** Starts a workflow of the catalog; invalid input is refused before the run is journaled. */
@@ -59,10 +66,20 @@ export class RunControl {
       definition.file,
       Date.now(),
     );
+    const { workers } = this.options;
+    if (workers) {
+      const queue = workers.queue === undefined ? {} : { queue: workers.queue };
+      return (await workers.runs.start(definition, { input, ...queue })).runId;
+    }
     return this.launch(this.options.engine.start(definition, { cache: this.cache, input }));
   }
 
   async resume(runId: string): Promise<string> {
+    const workers = await this.workersOf(runId);
+    if (workers) {
+      await workers.resume(runId);
+      return runId;
+    }
     return this.launch(this.options.engine.startResume(runId, await this.resumeOptions(runId)));
   }
 
@@ -77,6 +94,18 @@ export class RunControl {
     decision: { comment?: string | undefined; edit?: unknown; call?: number | undefined },
     caller: Caller,
   ): Promise<string> {
+    const workers = await this.workersOf(runId);
+    if (workers) {
+      await this.refuseQuestionOnWorkers(runId, path);
+      await workers.decide(runId, path, {
+        action: 'approve',
+        by: caller.name,
+        ...(decision.comment === undefined ? {} : { comment: decision.comment }),
+        ...(decision.edit === undefined ? {} : { edit: decision.edit }),
+        ...(decision.call === undefined ? {} : { call: decision.call }),
+      });
+      return runId;
+    }
     const options = await this.resumeOptions(runId);
     const engine = this.options.engine;
     if (await this.isQuestion(runId, path)) {
@@ -96,7 +125,18 @@ export class RunControl {
     path: string,
     decision: { reason: string; call?: number | undefined },
     caller: Caller,
-  ) {
+  ): Promise<string> {
+    const workers = await this.workersOf(runId);
+    if (workers) {
+      await this.refuseQuestionOnWorkers(runId, path);
+      await workers.decide(runId, path, {
+        action: 'reject',
+        by: caller.name,
+        reason: decision.reason,
+        ...(decision.call === undefined ? {} : { call: decision.call }),
+      });
+      return runId;
+    }
     const options = await this.resumeOptions(runId);
     if (await this.isQuestion(runId, path)) {
       throw new BatonError(
@@ -132,8 +172,14 @@ export class RunControl {
     );
   }
 
-  cancel(runId: string): Promise<'stopped' | 'marked' | 'ended'> {
-    return this.options.engine.cancel(runId);
+  async cancel(runId: string): Promise<'stopped' | 'marked' | 'ended'> {
+    const workers = await this.workersOf(runId);
+    return workers ? workers.cancel(runId) : this.options.engine.cancel(runId);
+  }
+
+  /** Whether the run was started for workers (and this server hands work to them): the sweeper leaves it alone. */
+  async onWorkers(runId: string): Promise<boolean> {
+    return (await this.workersOf(runId)) !== undefined;
   }
 
   /**
@@ -173,6 +219,30 @@ export class RunControl {
         hint: 'GET /api/runs lists the runs.',
       });
     return run;
+  }
+
+  /** The worker runs, when the run was started for them (an unknown run is refused as in one process). */
+  private async workersOf(runId: string): Promise<WorkersOption['runs'] | undefined> {
+    const runs = this.options.workers?.runs;
+    if (!runs) return undefined;
+    if (this.onWorkersSeen.has(runId)) return runs;
+    if (!(await runs.isDistributed(runId))) return undefined;
+    if (this.onWorkersSeen.size >= 10_000) this.onWorkersSeen.clear();
+    this.onWorkersSeen.add(runId);
+    return runs;
+  }
+
+  /** A question's answer reaches the step as it runs again, which workers cannot be handed yet. */
+  private async refuseQuestionOnWorkers(runId: string, path: string): Promise<void> {
+    if (!(await this.isQuestion(runId, path))) return;
+    throw new BatonError(
+      'STORE_CONFLICT',
+      `Step "${path}" of run ${runId} asks a question, and the run executes on workers: answers reach only runs executed in one process.`,
+      {
+        stepPath: path,
+        hint: 'Cancel the run; a workflow that asks questions runs on a server started without --workers.',
+      },
+    );
   }
 
   private async isQuestion(runId: string, path: string): Promise<boolean> {

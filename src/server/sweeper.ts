@@ -13,13 +13,16 @@ export interface SweeperOptions {
   onError?: (error: unknown) => void;
   /** Also run on each pass (the webhooks look at the journal for runs of other processes). */
   onPass?: () => Promise<void>;
+  /** Runs to leave alone: those executed by workers, who own their time (retries and expiries are jobs). */
+  leaveAlone?: (runId: string) => Promise<boolean>;
 }
 
 /**
  * The server owns time for the runs it serves: it resumes a waiting run once an approval or gated
  * tool call it waits on is past its deadline (the step then decides by its `onExpiry`), and a
  * running run no process holds any more (its lease expired: the process died, perhaps in a retry
- * wait), so no run waits for someone to type `resume`.
+ * wait), so no run waits for someone to type `resume`. Runs executed by workers are theirs
+ * (`leaveAlone`): their retries and expiries are queued jobs, and they hold no run lease.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -70,13 +73,15 @@ export class Sweeper {
         (this.options.onError ?? console.error)(error);
       }
     };
+    const leaveAlone = this.options.leaveAlone ?? (async () => false);
     for (const run of await store.listRuns({ status: 'waiting', limit: 1000 })) {
       if (engine.services.active.has(run.id)) continue;
-      if ((await this.earliestDeadline(run.id)) <= now) await resume(run.id);
+      if ((await this.earliestDeadline(run.id)) <= now && !(await leaveAlone(run.id))) await resume(run.id);
     }
     for (const run of await store.listRuns({ status: 'running', limit: 1000 })) {
       if (engine.services.active.has(run.id) || run.createdAt > now - (this.options.graceMs ?? 10_000))
         continue;
+      if (await leaveAlone(run.id)) continue;
       // A run whose process died in a retry wait is resumed once the wait is over, not before.
       if ((await this.retryDueAt(run.id)) > now) continue;
       await resume(run.id);

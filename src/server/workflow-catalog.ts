@@ -2,7 +2,13 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { type LoadedWorkflow, loadWorkflowFile, type WorkflowFileProblem } from '../authoring/yaml/index.js';
-import { BatonError, formatProblemPath, type ToolDefinition, type ToolRegistry } from '../core/index.js';
+import {
+  BatonError,
+  formatProblemPath,
+  hashWorkflow,
+  type ToolDefinition,
+  type ToolRegistry,
+} from '../core/index.js';
 import type { ProblemSchema } from './api-schemas.js';
 
 type Problem = (typeof ProblemSchema)['_output'];
@@ -49,6 +55,11 @@ export class WorkflowCatalog {
 
   get(name: string): CatalogEntry | undefined {
     return this.entries.find((entry) => entry.name === name);
+  }
+
+  /** The served definition of this version (hash) of a workflow, with its functions, if one is. */
+  version(hash: string): LoadedWorkflow | undefined {
+    return this.entries.find((entry) => entry.loaded && hashWorkflow(entry.loaded.workflow) === hash)?.loaded;
   }
 
   /** The tools of every loaded workflow module, by name; the first file (in path order) wins a name. */

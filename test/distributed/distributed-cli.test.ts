@@ -3,13 +3,19 @@ import { PostgresStore } from '../../src/store/postgres/index.js';
 import { makeWorkspace, runCli, startCli } from '../cli/cli-harness.js';
 import { dropSchema, dropTestStore, postgresUrl } from '../store/postgres-fixture.js';
 
-const schema = `baton_test_workers_cli_${process.pid}`;
-const queueSchema = `${schema}_queue`;
-const db = `${postgresUrl}?schema=${schema}&queue-schema=${queueSchema}`;
+// A journal and queue per test, so what one leaves behind is not another's work.
+const schemas: string[] = [];
+function journal(): string {
+  const schema = `baton_test_workers_cli_${process.pid}_${schemas.length}`;
+  schemas.push(schema);
+  return `${postgresUrl}?schema=${schema}&queue-schema=${schema}_queue`;
+}
 
 afterAll(async () => {
-  await dropTestStore(await PostgresStore.open({ connectionString: postgresUrl, schema }));
-  await dropSchema(queueSchema);
+  for (const schema of schemas) {
+    await dropTestStore(await PostgresStore.open({ connectionString: postgresUrl, schema }));
+    await dropSchema(`${schema}_queue`);
+  }
 });
 
 const workflow = `
@@ -22,6 +28,7 @@ steps:
 
 describe('baton worker', () => {
   it('runs detached runs on worker processes, with approvals decided from the CLI, and stops on SIGTERM', async () => {
+    const db = journal();
     const cwd = makeWorkspace({ 'reviewed.yaml': workflow });
     const workers = [0, 1].map(() =>
       startCli(['worker', 'reviewed.yaml', '--db', db, '--concurrency', '2', '--health-interval', '1'], {
@@ -66,6 +73,61 @@ describe('baton worker', () => {
     // Draft, the approval twice (asked, then decided) and publish: four commits between the two workers.
     expect(last.reduce((sum, line) => sum + line.worker.committed, 0)).toBe(4);
   }, 120_000);
+
+  it('serves the API with --workers: runs started and approved over HTTP run on a worker process', async () => {
+    const db = journal();
+    const cwd = makeWorkspace({ 'reviewed.yaml': workflow });
+    const server = startCli(['serve', '.', '--db', db, '--workers', '--port', '0', '--json'], { cwd });
+    const worker = startCli(['worker', 'reviewed.yaml', '--db', db, '--health-interval', '1'], { cwd });
+    try {
+      await server.waitForOutput(/"url"/);
+      const served = JSON.parse(server.stdout()) as { url: string; runsOn: string; journal: string };
+      expect(served.runsOn).toBe('workers');
+      await worker.waitForOutput('"state":"running"');
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${served.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as { runId: string } };
+      };
+      const started = await post('/api/workflows/reviewed/runs', { input: { topic: 'tides' } });
+      expect(started.status).toBe(201);
+      const { runId } = started.body;
+      const status = async () =>
+        ((await (await fetch(`${served.url}/api/runs/${runId}`)).json()) as { status: string }).status;
+      for (let tries = 0; (await status()) !== 'waiting'; tries++) {
+        expect(tries).toBeLessThan(100);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await post(`/api/runs/${runId}/approvals/review/approve`, {})).status).toBe(200);
+      for (let tries = 0; (await status()) !== 'succeeded'; tries++) {
+        expect(tries).toBeLessThan(100);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const run = (await (await fetch(`${served.url}/api/runs/${runId}`)).json()) as { output: unknown };
+      expect(run.output).toMatchObject({ publish: 'published: a draft of tides' });
+    } finally {
+      for (const child of [server, worker]) child.child.kill('SIGTERM');
+    }
+    const [serverEnd, workerEnd] = await Promise.all([server.exited, worker.exited]);
+    expect(serverEnd.code).toBe(0);
+    expect(workerEnd.code).toBe(0);
+    // The worker committed every step: draft, the approval asked and decided, publish.
+    const last = JSON.parse(workerEnd.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(last.worker.committed).toBe(4);
+  }, 120_000);
+
+  it('refuses serve --workers without a PostgreSQL journal, and --queue without --workers', async () => {
+    const cwd = makeWorkspace({ 'reviewed.yaml': workflow });
+    const local = await runCli(['serve', '.', '--workers', '--port', '0'], { cwd });
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('--workers needs a PostgreSQL journal');
+    const queue = await runCli(['serve', '.', '--queue', 'urgent', '--port', '0'], { cwd });
+    expect(queue.code).toBe(2);
+    expect(queue.stderr).toContain('--queue names the queue of --workers');
+  }, 60_000);
 
   it('refuses --detach without a PostgreSQL journal', async () => {
     const cwd = makeWorkspace({ 'reviewed.yaml': workflow });

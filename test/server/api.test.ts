@@ -31,6 +31,14 @@ describe('HTTP API without tokens (loopback)', () => {
     expect((await call(fixture.server, 'GET', '/api/me')).body).toEqual({ name: 'local', role: 'admin' });
   });
 
+  it('says its runs execute in its own process, with no workers', async () => {
+    expect((await call(fixture.server, 'GET', '/api/workers')).body).toEqual({
+      mode: 'in-process',
+      workers: [],
+      jobs: [],
+    });
+  });
+
   it('lists the workflow files, reporting the invalid one with its problems and skipping data files', async () => {
     const { body } = await call(fixture.server, 'GET', '/api/workflows');
     const byName = Object.fromEntries(

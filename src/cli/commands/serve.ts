@@ -2,17 +2,20 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { BatonError, type RunRecord, type WorkflowDefinition } from '../../core/index.js';
 import { captureContentFromEnvironment } from '../../observe/gen-ai-conventions.js';
 import { exportRunTelemetry } from '../../observe/otlp-export.js';
 import { loadTokens } from '../../server/auth.js';
 import { startServer } from '../../server/serve.js';
 import { webhooksFromEnvironment } from '../../server/webhooks.js';
+import type { WorkflowCatalog } from '../../server/workflow-catalog.js';
 import { checkMockModel } from '../cli-engine.js';
 import { type CommonOptions, setAction, withCommonOptions } from '../command-action.js';
+import { openDistributed } from '../distributed-runs.js';
 import { ExitCode } from '../exit-codes.js';
 import { type ModelOptions, modelsForRun, withModelOptions } from '../models/run-models.js';
 import { type ModuleRootOptions, moduleOptions, withModuleRootOption } from '../module-roots.js';
-import { openStore } from '../open-store.js';
+import { isPostgresUrl, type OpenedStore, openStore, withoutPassword } from '../open-store.js';
 import { packageVersion } from '../package-version.js';
 import { parsePositiveInteger } from '../parse-options.js';
 
@@ -25,6 +28,8 @@ interface ServeCommandOptions extends CommonOptions, ModelOptions, ModuleRootOpt
   bodyLimit?: number;
   /** False with `--no-sweep`. */
   sweep?: boolean;
+  workers?: boolean;
+  queue?: string;
 }
 
 // The Studio is built into dist/ui; this file is dist/cli/commands/serve.js once built.
@@ -64,8 +69,13 @@ export function createServeCommand(): Command {
           )
           .option(
             '--no-sweep',
-            'leave due approvals and abandoned runs alone (workers own time: docs/deploy.md)',
+            'leave due approvals and abandoned runs alone (runs on workers are left to them anyway)',
           )
+          .option(
+            '--workers',
+            'with --db postgres://...: queue the runs started here for `baton worker` instead of running them in this process',
+          )
+          .option('--queue <name>', 'with --workers: the queue their steps go to (default "default")')
           .option(
             '--body-limit <bytes>',
             'the largest request body accepted (default 1 MiB)',
@@ -75,14 +85,34 @@ export function createServeCommand(): Command {
     ),
   ).addHelpText(
     'after',
-    '\nExamples:\n  $ baton serve examples --watch\n  $ BATON_SERVER_TOKENS=ana:approver:$(openssl rand -hex 24) baton serve . --host 0.0.0.0',
+    '\nExamples:\n  $ baton serve examples --watch\n  $ BATON_SERVER_TOKENS=ana:approver:$(openssl rand -hex 24) baton serve . --host 0.0.0.0\n  $ baton serve workflows --db postgres://baton@db/baton --workers',
   );
   return setAction<ServeCommandOptions>(command, async ({ output, options, args }) => {
     const folder = resolve(args[0] ?? '.');
+    if (options.queue !== undefined && !options.workers) {
+      throw new BatonError('INPUT_INVALID', '--queue names the queue of --workers; it needs --workers.', {
+        hint: 'Add --workers (with --db postgres://...), or leave --queue out.',
+      });
+    }
     const tokens = loadTokens({ environment: process.env.BATON_SERVER_TOKENS, file: options.tokensFile });
     const webhooks = webhooksFromEnvironment(process.env);
     const models = await modelsForRun(options);
-    const opened = openStore({ db: options.db, create: true });
+    // Started for workers, runs are decided through the served files, found once the server has them.
+    let catalog: WorkflowCatalog | undefined;
+    const distributed = options.workers
+      ? await openWorkers(options, (run) => catalog?.version(run.workflowHash)).catch((error) => {
+          models.finish();
+          throw error;
+        })
+      : undefined;
+    const opened: OpenedStore = distributed
+      ? {
+          store: distributed.store,
+          path: withoutPassword(options.db ?? ''),
+          exists: true,
+          close: distributed.close,
+        }
+      : openStore({ db: options.db, create: true });
     const webhookLog = opened.path.endsWith('.db')
       ? opened.path.replace(/\.db$/, '.webhooks.jsonl')
       : undefined;
@@ -95,8 +125,18 @@ export function createServeCommand(): Command {
         engine: { models: models.resolver, captureModelContent: captureContentFromEnvironment() },
         cache: models.cache,
         moduleRoots: [...(moduleOptions(options).moduleRoots ?? [])],
-        checkStart: (definition) =>
-          checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true),
+        // The workers' models run the steps of runs started for them, not this process's.
+        ...(distributed
+          ? {
+              workers: {
+                runs: distributed.runs,
+                ...(options.queue === undefined ? {} : { queue: options.queue }),
+              },
+            }
+          : {
+              checkStart: (definition: WorkflowDefinition) =>
+                checkMockModel(definition.workflow.steps, models.usesMock, options.mock === true),
+            }),
         tokens,
         ...(webhooks ? { webhooks: { ...webhooks, ...(webhookLog ? { logFile: webhookLog } : {}) } } : {}),
         ...(existsSync(studioFolder) ? { uiFolder: studioFolder } : {}),
@@ -106,6 +146,7 @@ export function createServeCommand(): Command {
         ...(options.sweep === false ? { sweepIntervalMs: false as const } : {}),
         version: packageVersion(),
       });
+      catalog = running.server.catalog;
       // Runs the server executes are exported like the CLI's when OTEL_EXPORTER_OTLP_* is set.
       const telemetry = await exportRunTelemetry(running.server.engine, {
         store: opened.store,
@@ -119,8 +160,13 @@ export function createServeCommand(): Command {
         journal: opened.path,
         workflows: workflows.length,
         invalid: invalid.length,
+        runsOn: distributed ? 'workers' : 'this process',
       });
       output.line(`Baton is serving ${workflows.length} workflow(s) from ${folder} at ${running.url}`);
+      if (distributed)
+        output.note(
+          `Runs started here are queued for workers (queue "${options.queue ?? 'default'}"): start them with \`baton worker <workflows...> --db ...\`.`,
+        );
       for (const entry of invalid) {
         output.note(
           `warning: ${entry.file} does not load: ${entry.problems?.map((problem) => problem.message).join('; ')}`,
@@ -128,7 +174,8 @@ export function createServeCommand(): Command {
       }
       if (!tokens.configured)
         output.note('No tokens configured: only this machine can connect, with full rights.');
-      if (models.usesMock) output.note('No model is configured: model steps answer from mock models.');
+      if (models.usesMock && !distributed)
+        output.note('No model is configured: model steps answer from mock models.');
       await new Promise<void>((done) => {
         process.once('SIGINT', done);
         process.once('SIGTERM', done);
@@ -142,4 +189,17 @@ export function createServeCommand(): Command {
       await opened.close();
     }
   });
+}
+
+/** The journal and queue of `--workers`, refused without a PostgreSQL journal the workers share. */
+async function openWorkers(
+  options: ServeCommandOptions,
+  definitionFor: (run: RunRecord) => WorkflowDefinition | undefined,
+) {
+  if (!isPostgresUrl(options.db)) {
+    throw new BatonError('INPUT_INVALID', '--workers needs a PostgreSQL journal that workers share.', {
+      hint: 'Pass --db postgres://host/database and start workers with `baton worker <workflows...> --db ...`.',
+    });
+  }
+  return openDistributed(options.db, [], definitionFor);
 }

@@ -1,11 +1,11 @@
 import { describeRoute } from 'hono-openapi';
 import { z } from 'zod';
-import { DeliverySchema } from '../api-schemas.js';
+import { DeliverySchema, WorkersOverviewSchema } from '../api-schemas.js';
 import { roles } from '../auth.js';
 import type { ApiApp, ServerDeps } from '../server-deps.js';
 import { errorResponses, jsonResponse } from './route-helpers.js';
 
-/** Health, the caller's identity, and the webhook delivery log. */
+/** Health, the caller's identity, the webhook delivery log and the workers. */
 export function addMetaRoutes(app: ApiApp, deps: ServerDeps): void {
   app.get(
     '/api/health',
@@ -39,5 +39,20 @@ export function addMetaRoutes(app: ApiApp, deps: ServerDeps): void {
       },
     }),
     (c) => c.json({ deliveries: deps.webhooks?.deliveries() ?? [] }, 200),
+  );
+
+  app.get(
+    '/api/workers',
+    describeRoute({
+      summary: 'The workers of the journal and the steps queued for them (with `baton serve --workers`)',
+      responses: {
+        200: jsonResponse(WorkersOverviewSchema, 'The workers and the queue'),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      if (!deps.workers) return c.json({ mode: 'in-process' as const, workers: [], jobs: [] }, 200);
+      return c.json({ mode: 'workers' as const, ...(await deps.workers.overview()) }, 200);
+    },
   );
 }
