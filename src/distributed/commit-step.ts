@@ -17,6 +17,7 @@ import { reusable } from '../core/runner/resume-run.js';
 import type { EngineServices, GraphResult, RunState } from '../core/runner/run-state.js';
 import { runOutput } from '../core/runner/run-workflow.js';
 import { eventsChannel } from '../store/postgres/postgres-event-follower.js';
+import { quoteIdentifier } from '../store/postgres/postgres-migrations.js';
 import { batchUpsertSql, postgresSql as sql } from '../store/postgres/postgres-statements.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
@@ -58,6 +59,11 @@ export interface Commit {
   resume?: boolean;
   /** A decision or a resume: a waiting or cancelled run is running again. */
   reopen?: boolean;
+  /**
+   * A repair of a running run found with no job: its unfinished steps are dispatched again. Done
+   * only if the run still has no job once it is locked (a commit in flight may have added some).
+   */
+  repair?: boolean;
   /** The attempt's events, journaled here with the run's next seqs (the commit orders a run's writers). */
   events?: readonly BatonEvent[];
 }
@@ -117,6 +123,12 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
       throw new BatonError('RUN_NOT_FOUND', `No run with id "${commit.runId}" in this journal.`, {
         hint: 'List runs with `baton runs`; check the connection string and schema.',
       });
+    }
+    if (
+      commit.repair &&
+      (head.status !== 'running' || (await hasJobs(client, context.queueSchema, commit.runId)))
+    ) {
+      return { status: head.status, dispatched: [] };
     }
     await writeSteps(client, commit.writes);
     const events = [...(commit.events ?? [])];
@@ -242,7 +254,9 @@ async function frontier(
     if (explicit.has(path)) continue;
     const journaled = byPath.get(path);
     if (!journaled) dispatch.push({ path, attempt: 1, mode: 'dedupe' });
-    else if (commit.resume) dispatch.push({ path, attempt: journaled.attempt + 1, mode: 'replace' });
+    else if (commit.resume || commit.repair) {
+      dispatch.push({ path, attempt: journaled.attempt + 1, mode: 'replace' });
+    }
   }
   const now = services.clock.now();
   // Waiting: every step that has not ended waits on a person, and nothing is due to run now.
@@ -250,6 +264,17 @@ async function frontier(
     deferred.every((path) => byPath.get(path)?.status === 'waiting') &&
     dispatch.every((entry) => (entry.runAt ?? now) > now);
   return { status: onPeople ? 'waiting' : 'running', skips, events, dispatch };
+}
+
+/** The run ids of the jobs queued for Baton's steps: a job's key is `run:path:attempt`. */
+export const jobRunSql = "regexp_replace(j.key, ':[^:]+:[0-9]+$', '')";
+
+async function hasJobs(client: pg.PoolClient, queueSchema: string, runId: string): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM ${quoteIdentifier(queueSchema)}.jobs j WHERE ${jobRunSql} = $1 LIMIT 1`,
+    [runId],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 async function writeSteps(client: pg.PoolClient, writes: readonly StepWrite[]): Promise<void> {

@@ -2,6 +2,7 @@ import { BatonError, type BatonEvent, type EventListener, type StepRecord } from
 import { isolateListeners } from '../core/runner/isolate-listeners.js';
 import { reusable } from '../core/runner/resume-run.js';
 import { type RunLease, takeLease } from '../core/runner/run-lease.js';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
   type CommitResult,
   commitStep,
@@ -10,7 +11,7 @@ import {
   type StepWrite,
 } from './commit-step.js';
 import { runGraphPass } from './graph-pass.js';
-import { addStepJobs, type Dispatch, type StepJob, stepLeaseKey } from './step-queue.js';
+import { addStepJobs, type Dispatch, type QueueTarget, type StepJob, stepLeaseKey } from './step-queue.js';
 
 /** What became of one delivered job. */
 export type JobOutcome =
@@ -20,12 +21,14 @@ export type JobOutcome =
   /** Another live process holds the step; the job was put back for when its lease ends. */
   | { kind: 'deferred' }
   /** This process lost the step's lease while running it; its writes were refused. */
-  | { kind: 'refused'; error: BatonError };
+  | { kind: 'refused'; error: BatonError }
+  /** The job broke off on an error of the journal or the queue; it was put back to run again. */
+  | { kind: 'failed'; error: BatonError; retryInMs: number };
 
 export interface StepJobOptions {
   context: DistributedContext;
   /** The run's queue target, to put a job back when another process holds the step. */
-  queue: { schema: string; queue: string; workflowHash: string };
+  queue: QueueTarget;
   /** Aborts the attempt: a cancel of the run, or the worker shutting down. */
   signal: AbortSignal;
   onEvent?: EventListener | undefined;
@@ -63,24 +66,31 @@ export async function runStepJob(job: StepJob, options: StepJobOptions): Promise
     if (!BatonError.is(error, 'STORE_CONFLICT')) throw error;
     // Held by another process: a duplicate of a running attempt, or a process that died and whose
     // lease has not run out yet. Look again once it has.
-    await store.inTransaction('put a step job back', (client) =>
-      addStepJobs(client, options.queue, job.run, [
-        {
-          path: job.path,
-          attempt: job.attempt,
-          runAt: services.clock.now() + services.leaseMs,
-          mode: 'replace',
-        },
-      ]),
-    );
+    await putBack(store, options.queue, job, services.clock.now() + services.leaseMs);
     return { kind: 'deferred' };
   }
   try {
-    return await runLeased(job, options, lease, leaseKey, controller);
+    const outcome = await runLeased(job, options, lease, leaseKey, controller);
+    // The lease ran out under this process (it stalled) whether or not another took the step over:
+    // the job goes back, so the step's next holder is whoever takes it, and not no one.
+    if (outcome.kind === 'refused') await putBack(store, options.queue, job, services.clock.now());
+    return outcome;
   } finally {
     options.signal.removeEventListener('abort', abort);
     await lease.release();
   }
+}
+
+/** Puts the job back on the queue (a new delivery of the same attempt) to run at `runAt`. */
+export function putBack(
+  store: PostgresStore,
+  queue: QueueTarget,
+  job: StepJob,
+  runAt: number,
+): Promise<void> {
+  return store.inTransaction('put a step job back', (client) =>
+    addStepJobs(client, queue, job.run, [{ path: job.path, attempt: job.attempt, runAt, mode: 'replace' }]),
+  );
 }
 
 async function runLeased(

@@ -158,6 +158,7 @@ describe('distributed chaos', () => {
     });
     for (const [index, runId] of ids.entries()) {
       const run = await store.getRun(runId);
+      if (run?.status !== 'succeeded') console.error(await explain(runId, entries));
       expect(run?.status, `run ${runId}: ${JSON.stringify(run?.error)}`).toBe('succeeded');
       const alone = await engine.run(definition, { input: { base: index + 1 } });
       const approved = await engine.approve(alone.runId, 'review', { by: 'ops', comment: 'fine' });
@@ -211,6 +212,31 @@ describe('distributed chaos', () => {
     );
   }, 260_000);
 });
+
+/** What a run that did not end holds: its steps, attempts, queued jobs and the log of its jobs. */
+async function explain(runId: string, entries: readonly Entry[]): Promise<string> {
+  const steps = (await store.listSteps(runId)).map((step) => `${step.path} ${step.status} #${step.attempt}`);
+  const attempts = (await store.listAttempts(runId)).map(
+    (attempt) => `${attempt.path} #${attempt.attempt} ${attempt.status}`,
+  );
+  const { rows: jobs } = await store.pool.query(
+    `SELECT key, run_at, locked_by, locked_at, attempts, last_error FROM ${queueSchema}.jobs WHERE key LIKE $1`,
+    [`${runId}:%`],
+  );
+  const { rows: leases } = await store.pool.query(
+    'SELECT run_id, owner, epoch, until FROM leases WHERE run_id LIKE $1',
+    [`${runId}#%`],
+  );
+  const log = entries.filter((entry) => entry.run === runId).map((entry) => JSON.stringify(entry));
+  return [
+    `run ${runId} did not end:`,
+    ...steps,
+    ...attempts,
+    ...jobs.map((job) => JSON.stringify(job)),
+    ...leases.map((lease) => JSON.stringify(lease)),
+    ...log,
+  ].join('\n  ');
+}
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
