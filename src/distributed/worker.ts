@@ -288,7 +288,6 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       ],
     );
     await reclaimJobs(liveness, queueSchema, leaseMs);
-    await repairRuns(liveness, context, leaseMs);
   };
   await beat();
   let beating: Promise<void> | undefined;
@@ -303,6 +302,16 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
     },
     Math.max(50, Math.floor(leaseMs / 3)),
   );
+  // Not on the heartbeat's connection: a slow look over every running run must not delay a lease
+  // renewal behind it.
+  let repairing: Promise<void> | undefined;
+  const repairs = setInterval(() => {
+    repairing ??= repairRuns(store.pool, context, leaseMs)
+      .catch(() => {})
+      .finally(() => {
+        repairing = undefined;
+      });
+  }, leaseMs);
   let stopped: Promise<void> | undefined;
   return {
     id,
@@ -312,6 +321,8 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         health.state = 'stopping';
         await runner.stop();
         clearInterval(heartbeat);
+        clearInterval(repairs);
+        await repairing;
         await beating;
         await listener.end().catch(() => {});
         await liveness.end().catch(() => {});
