@@ -216,13 +216,17 @@ describe('distributed chaos', () => {
     );
     for (const [key, list] of landed) expect(list.length, key).toBe(1);
     // A commit is refused only when the step's lease moved on: the process was frozen past it, or
-    // (starved of CPU on a loaded machine) another process took the step over and ran it first.
+    // (starved of CPU on a loaded machine) another process took the step over: it ran the step
+    // first, or committed the same attempt.
     for (const refused of entries.filter((entry) => entry.e === 'job' && entry.kind === 'refused')) {
       const story = entries.filter(
         (entry) => entry.run === refused.run && topOf(entry.path) === refused.path,
       );
       const takenOver = story.some(
-        (entry) => entry.e === 'exec' && entry.pid !== refused.pid && entry.t <= refused.t,
+        (entry) =>
+          entry.pid !== refused.pid &&
+          ((entry.e === 'exec' && entry.t <= refused.t) ||
+            (entry.kind === 'committed' && entry.path === refused.path && entry.attempt === refused.attempt)),
       );
       expect(
         frozen.some((pause) => pause.pid === refused.pid) || takenOver,
