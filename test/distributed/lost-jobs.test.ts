@@ -52,10 +52,10 @@ async function startWorker(workerStore: PostgresStore = store, workflow = defini
 }
 
 async function settle(runId: string) {
-  const waiting = await runs.settled(runId, { signal: AbortSignal.timeout(20_000) });
+  const waiting = await runs.settled(runId, { signal: AbortSignal.timeout(50_000) });
   expect(waiting.status).toBe('waiting');
   await runs.decide(runId, 'review', { action: 'approve', by: 'ops' });
-  return runs.settled(runId, { signal: AbortSignal.timeout(20_000) });
+  return runs.settled(runId, { signal: AbortSignal.timeout(50_000) });
 }
 
 describe('a distributed run whose job is lost or breaks', () => {
@@ -78,7 +78,7 @@ describe('a distributed run whose job is lost or breaks', () => {
     const mine = executions.filter((entry) => entry.startsWith(`${runId}:`));
     expect(mine).toHaveLength(new Set(mine).size);
     expect(mine).toContain(`${runId}:seed`);
-  });
+  }, 60_000);
 
   it('leaves a run that has its jobs alone', async () => {
     const { runId } = await runs.start(definition, { input: { base: 3 } });
@@ -86,7 +86,7 @@ describe('a distributed run whose job is lost or breaks', () => {
     expect(ended.status).toBe('succeeded');
     const mine = executions.filter((entry) => entry.startsWith(`${runId}:`));
     expect(mine).toHaveLength(new Set(mine).size);
-  });
+  }, 60_000);
 
   it('puts a job that broke on a journal error back within two leases, and the run goes on', async () => {
     let broken = false;
@@ -110,7 +110,7 @@ describe('a distributed run whose job is lost or breaks', () => {
     expect(outcome?.kind === 'failed' && outcome.error.message).toContain('connection reset');
     expect(outcome?.kind === 'failed' && outcome.retryInMs).toBeLessThanOrEqual(2 * leaseMs);
     expect(executions.filter((entry) => entry === `${runId}:chain1`)).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('does not complete a job that was handed to another worker while it ran', async () => {
     const jobKey = (runId: string) => `${runId}:chain1:1`;
@@ -147,7 +147,7 @@ describe('a distributed run whose job is lost or breaks', () => {
     const ended = await settle(runId);
     expect(ended.status).toBe('succeeded');
     expect(executions.filter((entry) => entry === `${runId}:chain1`)).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('puts back the job of a step whose lease ran out under it, so the step is not left without one', async () => {
     // The lease of chain1 ends while it runs and is taken by a process that then dies: this
@@ -175,5 +175,5 @@ describe('a distributed run whose job is lost or breaks', () => {
       ['refused', 1],
       ['committed', 1],
     ]);
-  });
+  }, 60_000);
 });
