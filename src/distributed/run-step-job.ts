@@ -192,6 +192,7 @@ async function runLeased(
   try {
     const result = await commitStep(context, {
       runId: job.run,
+      run: record,
       writes: held,
       lease: { key: leaseKey, fence, owner: services.owner },
       dispatch,
