@@ -81,6 +81,9 @@ export async function runStepJob(job: StepJob, options: StepJobOptions): Promise
   }
 }
 
+/** How long an attempt runs before its start is journaled on its own. */
+const startWriteDelayMs = 25;
+
 /** Puts the job back on the queue (a new delivery of the same attempt) to run at `runAt`. */
 export function putBack(
   store: PostgresStore,
@@ -134,6 +137,11 @@ async function runLeased(
     else replay.set(step.path, { ...step, status: 'running' });
   }
   const held: StepWrite[] = [];
+  // The attempt's start is journaled only if it is still running a moment later: a quick step's
+  // commit carries its start and end together, which spares the hand-off to the next step a
+  // transaction. A worker that dies before either leaves the journal at the attempt before, and
+  // the job's next delivery runs this attempt again, as it would take it over.
+  const start: { pending?: StepWrite | undefined; timer?: NodeJS.Timeout; written?: Promise<void> } = {};
   // The attempt's events are journaled by its commit, which gives them the run's next seqs.
   const events: BatonEvent[] = [];
   const keep = keepJournaled(events);
@@ -151,7 +159,20 @@ async function runLeased(
     lease,
     journal: {
       writeStep: (step, attempt) => {
+        if (step.path === job.path && attempt?.status === 'running' && !start.pending && !start.written) {
+          start.pending = { step: { ...step }, attempt: { ...attempt } };
+          start.timer = setTimeout(() => {
+            const write = start.pending as StepWrite;
+            start.pending = undefined;
+            // Refused if the lease was lost meanwhile, which the commit finds out as well.
+            start.written = store.writeStep(write.step, write.attempt, fence, leaseKey).catch(() => {});
+          }, startWriteDelayMs);
+          return Promise.resolve();
+        }
         if (step.path === job.path && attempt?.status !== 'running') {
+          clearTimeout(start.timer);
+          if (start.pending) held.push(start.pending);
+          start.pending = undefined;
           held.push({ step: { ...step }, attempt: attempt && { ...attempt } });
           return Promise.resolve();
         }
@@ -170,6 +191,10 @@ async function runLeased(
   });
   // The step's own failure is in its held record; the graph only repeats it.
   const graph = await pass.graph.catch(() => undefined);
+  // An attempt that never ended here (its pass was stopped) has no start to journal either; one
+  // written already must land before the commit, or it could overwrite the end.
+  clearTimeout(start.timer);
+  await start.written;
   if (lease.lost) return { kind: 'refused', error: lease.lost };
   const ended = held.at(-1)?.step;
   const dispatch: Dispatch[] = [];

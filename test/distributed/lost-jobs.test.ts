@@ -176,4 +176,26 @@ describe('a distributed run whose job is lost or breaks', () => {
       ['committed', 1],
     ]);
   }, 60_000);
+
+  it("journals a long attempt's start while it runs, and a quick one's start with its end", async () => {
+    const slow = createDistributedWorkflow(
+      (path, runId) => executions.push(`${runId}:${path}`),
+      (path) => (path === 'chain1' ? 1500 : 0),
+    );
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    await startWorker(store, slow);
+    const { runId } = await runs.start(definition, { input: { base: 7 } });
+    await expect
+      .poll(async () => (await store.listSteps(runId)).find((step) => step.path === 'chain1')?.status, {
+        timeout: 20_000,
+      })
+      .toBe('running');
+    expect((await store.listAttempts(runId, 'chain1')).map((attempt) => attempt.status)).toEqual(['running']);
+    expect(await settle(runId)).toMatchObject({ status: 'succeeded' });
+    for (const path of ['seed', 'chain1', 'fan1']) {
+      const [attempt] = await store.listAttempts(runId, path);
+      expect(attempt).toMatchObject({ attempt: 1, status: 'succeeded' });
+      expect(attempt?.startedAt).toBeLessThanOrEqual(attempt?.endedAt as number);
+    }
+  }, 60_000);
 });
