@@ -250,10 +250,20 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       (await liveness.query<{ epoch: number }>(postgresSql.claimLease, [key, owner, until, now])).rows[0]
         ?.epoch,
   });
+  // Fetching, completing and the LISTEN for new jobs; the steps' own writes use the store's pool.
+  // Its commits skip the wait for the disk: one lost in a database crash only hands a job out
+  // again (locked) or back (completed), and the journal tells what is left to do. The jobs a step
+  // makes ready are added in the step's own commit, which waits for the disk.
+  const queuePool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.queueConnections ?? 4,
+    options: '-c synchronous_commit=off',
+  });
+  queuePool.on('error', () => {});
   let runner: Runner;
   try {
     runner = await runQueue({
-      connectionString: options.connectionString,
+      pgPool: queuePool,
       schema: queueSchema,
       concurrency,
       taskList,
@@ -261,11 +271,10 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1000,
       gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 5000,
-      // Fetching, completing and the LISTEN for new jobs; the steps' own writes use the store's pool.
-      maxPoolSize: options.queueConnections ?? 4,
       logger: quietLogger,
     });
   } catch (error) {
+    await queuePool.end();
     await listener.end();
     await liveness.end();
     throw error;
@@ -326,6 +335,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         await beating;
         await listener.end().catch(() => {});
         await liveness.end().catch(() => {});
+        await queuePool.end().catch(() => {});
         await store.pool.query('DELETE FROM workers WHERE id = $1', [id]).catch(() => {});
         health.state = 'stopped';
       })();
