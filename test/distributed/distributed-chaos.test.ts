@@ -209,7 +209,13 @@ describe('distributed chaos', () => {
       entries.filter((entry) => entry.e === 'job' && entry.kind === 'committed'),
       (entry) => `${entry.run}:${entry.path}:${entry.attempt}`,
     );
-    for (const [key, list] of commits) expect(list.length, `${key}: ${JSON.stringify(list)}`).toBe(1);
+    for (const [key, list] of commits) {
+      if (list.length !== 1) {
+        const [run = '', path = ''] = key.split(':');
+        console.error(await explain(run, entries), JSON.stringify(await store.listAttempts(run, path)));
+      }
+      expect(list.length, `${key}: ${JSON.stringify(list)}`).toBe(1);
+    }
     const landed = groupBy(
       entries.filter((entry) => entry.e === 'job' && entry.kind === 'committed' && entry.path !== 'review'),
       (entry) => `${entry.run}:${entry.path}`,
