@@ -17,6 +17,7 @@ import { reusable } from '../core/runner/resume-run.js';
 import type { EngineServices, GraphResult, RunState } from '../core/runner/run-state.js';
 import { runOutput } from '../core/runner/run-workflow.js';
 import { eventsChannel } from '../store/postgres/postgres-event-follower.js';
+import { quoteIdentifier } from '../store/postgres/postgres-migrations.js';
 import { batchUpsertSql, postgresSql as sql } from '../store/postgres/postgres-statements.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
@@ -58,6 +59,13 @@ export interface Commit {
   resume?: boolean;
   /** A decision or a resume: a waiting or cancelled run is running again. */
   reopen?: boolean;
+  /**
+   * A repair of a running run found with no job: its unfinished steps are dispatched again. Done
+   * only if the run still has no job once it is locked (a commit in flight may have added some).
+   */
+  repair?: boolean;
+  /** The run's record as its committer read it: what the frontier needs of it never changes. */
+  run?: RunRecord;
   /** The attempt's events, journaled here with the run's next seqs (the commit orders a run's writers). */
   events?: readonly BatonEvent[];
 }
@@ -97,13 +105,17 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
   const { store } = context;
   return store.inTransaction('commit a step', async (client) => {
     if (commit.lease) {
-      // FOR UPDATE, not SHARE: the lease is released at the end of this transaction, and upgrading
-      // a share lock that a fenced write of the journal also holds would deadlock with it.
-      const { rows } = await client.query<{ epoch: number }>(
-        'SELECT epoch FROM leases WHERE run_id = $1 FOR UPDATE',
-        [commit.lease.key],
+      // The check and the release in one write, which locks the lease's row first: a share lock,
+      // upgraded later, would deadlock with a fenced write of the journal that also holds one.
+      // Released with the commit, or not at all.
+      const released = await client.query(
+        'UPDATE leases SET until = 0 WHERE run_id = $1 AND owner = $2 AND epoch = $3',
+        [commit.lease.key, commit.lease.owner, commit.lease.fence],
       );
-      if (rows[0]?.epoch !== commit.lease.fence) {
+      if (released.rowCount !== 1) {
+        const { rows } = await client.query<{ epoch: number }>('SELECT epoch FROM leases WHERE run_id = $1', [
+          commit.lease.key,
+        ]);
         throw leaseLost(commit.runId, commit.lease.fence, rows[0]?.epoch);
       }
     }
@@ -118,6 +130,12 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
         hint: 'List runs with `baton runs`; check the connection string and schema.',
       });
     }
+    if (
+      commit.repair &&
+      (head.status !== 'running' || (await hasJobs(client, context.queueSchema, commit.runId)))
+    ) {
+      return { status: head.status, dispatched: [] };
+    }
     await writeSteps(client, commit.writes);
     const events = [...(commit.events ?? [])];
     let status = head.status;
@@ -128,24 +146,15 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
       ]);
       status = 'running';
     }
-    const release = async () => {
-      if (commit.lease) {
-        await client.query('UPDATE leases SET until = 0 WHERE run_id = $1 AND owner = $2', [
-          commit.lease.key,
-          commit.lease.owner,
-        ]);
-      }
-    };
     // A cancelled or ended run keeps its step's record and takes nothing more.
     if (status !== 'running' && status !== 'waiting') {
       await appendEvents(client, store.schema, commit.runId, events);
-      await release();
       return { status, dispatched: [] };
     }
-    const record = await readRun(store, client, commit.runId);
+    const record = commit.run ?? (await readRun(store, client, commit.runId));
     const steps = await readSteps(store, client, commit.runId);
     const next = await frontier(context, record, steps, commit);
-    for (const write of next.skips) await writeSteps(client, [write]);
+    await writeSteps(client, next.skips);
     await addStepJobs(
       client,
       { schema: context.queueSchema, queue: head.queue ?? defaultQueue, workflowHash: head.workflow_hash },
@@ -167,7 +176,6 @@ function commitOnce(context: DistributedContext, commit: Commit): Promise<Commit
       });
     }
     await appendEvents(client, store.schema, commit.runId, events);
-    await release();
     if (next.status !== 'running' && next.status !== 'waiting') {
       await client.query('SELECT pg_notify($1, $2)', [runChannel(store.schema), commit.runId]);
     }
@@ -242,7 +250,9 @@ async function frontier(
     if (explicit.has(path)) continue;
     const journaled = byPath.get(path);
     if (!journaled) dispatch.push({ path, attempt: 1, mode: 'dedupe' });
-    else if (commit.resume) dispatch.push({ path, attempt: journaled.attempt + 1, mode: 'replace' });
+    else if (commit.resume || commit.repair) {
+      dispatch.push({ path, attempt: journaled.attempt + 1, mode: 'replace' });
+    }
   }
   const now = services.clock.now();
   // Waiting: every step that has not ended waits on a person, and nothing is due to run now.
@@ -252,17 +262,36 @@ async function frontier(
   return { status: onPeople ? 'waiting' : 'running', skips, events, dispatch };
 }
 
+/** The run ids of the jobs queued for Baton's steps: a job's key is `run:path:attempt`. */
+export const jobRunSql = "regexp_replace(j.key, ':[^:]+:[0-9]+$', '')";
+
+async function hasJobs(client: pg.PoolClient, queueSchema: string, runId: string): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM ${quoteIdentifier(queueSchema)}.jobs j WHERE ${jobRunSql} = $1 LIMIT 1`,
+    [runId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Writes step and attempt records in one statement each; of two writes of one record, the later wins. */
 async function writeSteps(client: pg.PoolClient, writes: readonly StepWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  const blobs: Array<[string, string]> = [];
+  const steps = new Map<string, unknown>();
+  const attempts = new Map<string, unknown>();
   for (const { step, attempt } of writes) {
-    const blobs: Array<[string, string]> = [];
-    const row = stepParameters(step, (hash, body) => blobs.push([hash, body]));
-    if (blobs.length > 0) {
-      await client.query(sql.insertBlobs, [blobs.map(([hash]) => hash), blobs.map(([, body]) => body)]);
-    }
-    await client.query(batchUpsertSql('steps'), [JSON.stringify([row])]);
-    if (attempt)
-      await client.query(batchUpsertSql('attempts'), [JSON.stringify([attemptParameters(attempt)])]);
+    steps.set(
+      step.path,
+      stepParameters(step, (hash, body) => blobs.push([hash, body])),
+    );
+    if (attempt) attempts.set(`${attempt.path}#${attempt.attempt}`, attemptParameters(attempt));
   }
+  if (blobs.length > 0) {
+    await client.query(sql.insertBlobs, [blobs.map(([hash]) => hash), blobs.map(([, body]) => body)]);
+  }
+  await client.query(batchUpsertSql('steps'), [JSON.stringify([...steps.values()])]);
+  if (attempts.size > 0)
+    await client.query(batchUpsertSql('attempts'), [JSON.stringify([...attempts.values()])]);
 }
 
 async function updateRun(
@@ -314,7 +343,11 @@ export function keepJournaled(into: BatonEvent[]): (event: BatonEvent) => void {
   };
 }
 
-/** Journals a run's events with the seqs after its last, and wakes its followers in other processes. */
+/**
+ * Journals a run's events with the seqs after its last, and wakes its followers in other
+ * processes, in one statement. The caller holds the run's row lock, which every writer of a
+ * distributed run's events takes, so the last seq cannot move meanwhile.
+ */
 export async function appendEvents(
   client: pg.PoolClient,
   schema: string,
@@ -322,15 +355,29 @@ export async function appendEvents(
   events: readonly BatonEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  const { rows } = await client.query<{ seq: number }>(sql.selectLastEventSeq, [runId]);
-  const last = rows[0]?.seq ?? 0;
-  const numbered = events.map((event, index) => ({ ...event, seq: last + index + 1 }));
-  await client.query(sql.insertEvents, [
-    runId,
-    JSON.stringify(numbered.map((event) => [event.seq, event.type, JSON.stringify(event)])),
-    last,
-  ]);
-  await client.query(sql.notifyEvents, [eventsChannel, `${schema}:${runId}`]);
+  // Each body is the event's JSON with its seq added as the last member.
+  await client.query(
+    `WITH last AS (SELECT coalesce(max(seq), 0) AS seq FROM events WHERE run_id = $1),
+     added AS (
+       INSERT INTO events (run_id, seq, type, body)
+       SELECT $1, last.seq + e.ordinality, e.value->>0,
+         left(e.value->>1, -1) || ',"seq":' || (last.seq + e.ordinality) || '}'
+       FROM last, json_array_elements($2::json) WITH ORDINALITY AS e(value, ordinality)
+       RETURNING 1)
+     SELECT pg_notify($3, $4)`,
+    [
+      runId,
+      JSON.stringify(events.map((event) => [event.type, JSON.stringify(withoutSeq(event))])),
+      eventsChannel,
+      `${schema}:${runId}`,
+    ],
+  );
+}
+
+function withoutSeq(event: BatonEvent): BatonEvent {
+  if (!('seq' in event)) return event;
+  const { seq: _seq, ...rest } = event as BatonEvent & { seq?: number };
+  return rest as BatonEvent;
 }
 
 async function readRun(store: PostgresStore, client: pg.PoolClient, runId: string): Promise<RunRecord> {

@@ -2,6 +2,7 @@ import { BatonError, type BatonEvent, type EventListener, type StepRecord } from
 import { isolateListeners } from '../core/runner/isolate-listeners.js';
 import { reusable } from '../core/runner/resume-run.js';
 import { type RunLease, takeLease } from '../core/runner/run-lease.js';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
   type CommitResult,
   commitStep,
@@ -10,7 +11,7 @@ import {
   type StepWrite,
 } from './commit-step.js';
 import { runGraphPass } from './graph-pass.js';
-import { addStepJobs, type Dispatch, type StepJob, stepLeaseKey } from './step-queue.js';
+import { addStepJobs, type Dispatch, type QueueTarget, type StepJob, stepLeaseKey } from './step-queue.js';
 
 /** What became of one delivered job. */
 export type JobOutcome =
@@ -20,12 +21,14 @@ export type JobOutcome =
   /** Another live process holds the step; the job was put back for when its lease ends. */
   | { kind: 'deferred' }
   /** This process lost the step's lease while running it; its writes were refused. */
-  | { kind: 'refused'; error: BatonError };
+  | { kind: 'refused'; error: BatonError }
+  /** The job broke off on an error of the journal or the queue; it was put back to run again. */
+  | { kind: 'failed'; error: BatonError; retryInMs: number };
 
 export interface StepJobOptions {
   context: DistributedContext;
   /** The run's queue target, to put a job back when another process holds the step. */
-  queue: { schema: string; queue: string; workflowHash: string };
+  queue: QueueTarget;
   /** Aborts the attempt: a cancel of the run, or the worker shutting down. */
   signal: AbortSignal;
   onEvent?: EventListener | undefined;
@@ -63,24 +66,34 @@ export async function runStepJob(job: StepJob, options: StepJobOptions): Promise
     if (!BatonError.is(error, 'STORE_CONFLICT')) throw error;
     // Held by another process: a duplicate of a running attempt, or a process that died and whose
     // lease has not run out yet. Look again once it has.
-    await store.inTransaction('put a step job back', (client) =>
-      addStepJobs(client, options.queue, job.run, [
-        {
-          path: job.path,
-          attempt: job.attempt,
-          runAt: services.clock.now() + services.leaseMs,
-          mode: 'replace',
-        },
-      ]),
-    );
+    await putBack(store, options.queue, job, services.clock.now() + services.leaseMs);
     return { kind: 'deferred' };
   }
   try {
-    return await runLeased(job, options, lease, leaseKey, controller);
+    const outcome = await runLeased(job, options, lease, leaseKey, controller);
+    // The lease ran out under this process (it stalled) whether or not another took the step over:
+    // the job goes back, so the step's next holder is whoever takes it, and not no one.
+    if (outcome.kind === 'refused') await putBack(store, options.queue, job, services.clock.now());
+    return outcome;
   } finally {
     options.signal.removeEventListener('abort', abort);
     await lease.release();
   }
+}
+
+/** How long an attempt runs before its start is journaled on its own. */
+const startWriteDelayMs = 25;
+
+/** Puts the job back on the queue (a new delivery of the same attempt) to run at `runAt`. */
+export function putBack(
+  store: PostgresStore,
+  queue: QueueTarget,
+  job: StepJob,
+  runAt: number,
+): Promise<void> {
+  return store.inTransaction('put a step job back', (client) =>
+    addStepJobs(client, queue, job.run, [{ path: job.path, attempt: job.attempt, runAt, mode: 'replace' }]),
+  );
 }
 
 async function runLeased(
@@ -124,6 +137,11 @@ async function runLeased(
     else replay.set(step.path, { ...step, status: 'running' });
   }
   const held: StepWrite[] = [];
+  // The attempt's start is journaled only if it is still running a moment later: a quick step's
+  // commit carries its start and end together, which spares the hand-off to the next step a
+  // transaction. A worker that dies before either leaves the journal at the attempt before, and
+  // the job's next delivery runs this attempt again, as it would take it over.
+  const start: { pending?: StepWrite | undefined; timer?: NodeJS.Timeout; written?: Promise<void> } = {};
   // The attempt's events are journaled by its commit, which gives them the run's next seqs.
   const events: BatonEvent[] = [];
   const keep = keepJournaled(events);
@@ -141,7 +159,20 @@ async function runLeased(
     lease,
     journal: {
       writeStep: (step, attempt) => {
+        if (step.path === job.path && attempt?.status === 'running' && !start.pending && !start.written) {
+          start.pending = { step: { ...step }, attempt: { ...attempt } };
+          start.timer = setTimeout(() => {
+            const write = start.pending as StepWrite;
+            start.pending = undefined;
+            // Refused if the lease was lost meanwhile, which the commit finds out as well.
+            start.written = store.writeStep(write.step, write.attempt, fence, leaseKey).catch(() => {});
+          }, startWriteDelayMs);
+          return Promise.resolve();
+        }
         if (step.path === job.path && attempt?.status !== 'running') {
+          clearTimeout(start.timer);
+          if (start.pending) held.push(start.pending);
+          start.pending = undefined;
           held.push({ step: { ...step }, attempt: attempt && { ...attempt } });
           return Promise.resolve();
         }
@@ -160,6 +191,10 @@ async function runLeased(
   });
   // The step's own failure is in its held record; the graph only repeats it.
   const graph = await pass.graph.catch(() => undefined);
+  // An attempt that never ended here (its pass was stopped) has no start to journal either; one
+  // written already must land before the commit, or it could overwrite the end.
+  clearTimeout(start.timer);
+  await start.written;
   if (lease.lost) return { kind: 'refused', error: lease.lost };
   const ended = held.at(-1)?.step;
   const dispatch: Dispatch[] = [];
@@ -182,6 +217,7 @@ async function runLeased(
   try {
     const result = await commitStep(context, {
       runId: job.run,
+      run: record,
       writes: held,
       lease: { key: leaseKey, fence, owner: services.owner },
       dispatch,

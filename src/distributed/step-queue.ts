@@ -54,28 +54,34 @@ export function jobKey(job: StepJob): string {
   return `${job.run}:${job.path}:${job.attempt}`;
 }
 
-/** Adds step jobs in the caller's transaction, so they commit (or not) with the journal writes. */
+/**
+ * Adds step jobs in the caller's transaction, so they commit (or not) with the journal writes; in
+ * one statement, so a fan-out's jobs cost one round trip.
+ */
 export async function addStepJobs(
   client: pg.ClientBase,
   target: QueueTarget,
   runId: string,
   dispatches: readonly Dispatch[],
 ): Promise<void> {
-  const task = taskOf(target.queue, target.workflowHash);
-  for (const dispatch of dispatches) {
+  if (dispatches.length === 0) return;
+  const now = Date.now();
+  const jobs = dispatches.map((dispatch) => {
     const job: StepJob = { run: runId, path: dispatch.path, attempt: dispatch.attempt };
-    await client.query(
-      `SELECT ${quoteIdentifier(target.schema)}.add_job($1, $2::json, run_at => $3, max_attempts => 1000,
-        job_key => $4, job_key_mode => $5)`,
-      [
-        task,
-        JSON.stringify(job),
-        new Date(dispatch.runAt ?? Date.now()),
-        jobKey(job),
-        dispatch.mode === 'dedupe' ? 'unsafe_dedupe' : 'replace',
-      ],
-    );
-  }
+    return {
+      payload: job,
+      runAt: new Date(dispatch.runAt ?? now).toISOString(),
+      key: jobKey(job),
+      mode: dispatch.mode === 'dedupe' ? 'unsafe_dedupe' : 'replace',
+    };
+  });
+  // ORDER BY ordinality: the jobs are added in the order given, as separate calls would.
+  await client.query(
+    `SELECT ${quoteIdentifier(target.schema)}.add_job($1, j.value->'payload', run_at => (j.value->>'runAt')::timestamptz,
+       max_attempts => 1000, job_key => j.value->>'key', job_key_mode => j.value->>'mode')
+     FROM json_array_elements($2::json) WITH ORDINALITY AS j(value, ordinality) ORDER BY j.ordinality`,
+    [taskOf(target.queue, target.workflowHash), JSON.stringify(jobs)],
+  );
 }
 
 /** The NOTIFY channel on which a run's end or cancel reaches the workers running its steps. */

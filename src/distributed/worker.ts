@@ -11,13 +11,14 @@ import {
   type EventListener,
   hashWorkflow,
   type RunRecord,
+  toBatonError,
   type WorkflowDefinition,
 } from '../core/index.js';
 import { quoteIdentifier } from '../store/postgres/postgres-migrations.js';
 import { postgresSql } from '../store/postgres/postgres-statements.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
-import type { DistributedContext } from './commit-step.js';
-import { type JobOutcome, runStepJob } from './run-step-job.js';
+import { commitStep, type DistributedContext, jobRunSql } from './commit-step.js';
+import { type JobOutcome, putBack, runStepJob } from './run-step-job.js';
 import { postgresRateBudget, SharedConcurrencyGate } from './shared-limits.js';
 import { defaultQueue, runChannel, type StepJob, taskOf } from './step-queue.js';
 
@@ -159,6 +160,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
   const taskList: Record<string, Task> = {};
   for (const queue of queues) {
     for (const hash of byHash.keys()) {
+      const target = { schema: queueSchema, queue, workflowHash: hash };
       taskList[taskOf(queue, hash)] = async (payload, helpers) => {
         const job = payload as StepJob;
         // A second delivery of an attempt this worker is running: the step's lease is ours
@@ -170,6 +172,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
           return;
         }
         runningHere.add(stepKey);
+        const startedAt = performance.now();
         const controller = new AbortController();
         const stopping = () => controller.abort(new Error('The worker is stopping.'));
         helpers.abortSignal.addEventListener('abort', stopping, { once: true });
@@ -180,7 +183,7 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         try {
           const outcome = await runStepJob(job, {
             context,
-            queue: { schema: queueSchema, queue, workflowHash: hash },
+            queue: target,
             signal: controller.signal,
             onEvent: options.onEvent,
           });
@@ -188,8 +191,16 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
           options.onJob?.(job, outcome);
         } catch (error) {
           health.failed++;
-          // The queue retries the job later; the journal decides again what it still has to do.
-          throw error;
+          // Put back by the worker rather than failed to the queue: the queue would wait e^n
+          // seconds after the n-th delivery (minutes, once kills have delivered a job a few times).
+          // The journal decides again what is left to do when it comes back.
+          const waitMs = Math.min(2 * leaseMs, 100 * 2 ** Math.min(helpers.job.attempts, 16));
+          await putBack(store, target, job, engine.services.clock.now() + waitMs);
+          options.onJob?.(job, {
+            kind: 'failed',
+            error: toBatonError(error, 'STEP_FAILED'),
+            retryInMs: waitMs,
+          });
         } finally {
           runningHere.delete(stepKey);
           health.running--;
@@ -197,9 +208,22 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
           if (running.size === 0) active.delete(job.run);
           helpers.abortSignal.removeEventListener('abort', stopping);
         }
+        // A job locked for a lease while this worker seemed dead was handed to the queue again:
+        // completing it now would delete it by its id, and with it the delivery that another
+        // worker may still need. Failing it leaves it alone (the queue fails only its own locks).
+        if (performance.now() - startedAt >= leaseMs / 2 && !(await holdsLock(helpers.job))) {
+          throw new Error(`Job ${helpers.job.id} was handed to another worker; it is left to it.`);
+        }
       };
     }
   }
+  const holdsLock = async (job: { id: string; locked_by: string | null }) => {
+    const { rowCount } = await store.pool.query(
+      `SELECT 1 FROM ${quoteIdentifier(queueSchema)}.jobs WHERE id = $1 AND locked_by = $2`,
+      [job.id, job.locked_by],
+    );
+    return rowCount === 1;
+  };
   const queueIds = new Set<string>();
   const events: WorkerEvents = new EventEmitter();
   events.on('worker:create', ({ worker }) => queueIds.add(worker.workerId));
@@ -226,10 +250,20 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       (await liveness.query<{ epoch: number }>(postgresSql.claimLease, [key, owner, until, now])).rows[0]
         ?.epoch,
   });
+  // Fetching, completing and the LISTEN for new jobs; the steps' own writes use the store's pool.
+  // Its commits skip the wait for the disk: one lost in a database crash only hands a job out
+  // again (locked) or back (completed), and the journal tells what is left to do. The jobs a step
+  // makes ready are added in the step's own commit, which waits for the disk.
+  const queuePool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.queueConnections ?? 4,
+    options: '-c synchronous_commit=off',
+  });
+  queuePool.on('error', () => {});
   let runner: Runner;
   try {
     runner = await runQueue({
-      connectionString: options.connectionString,
+      pgPool: queuePool,
       schema: queueSchema,
       concurrency,
       taskList,
@@ -237,11 +271,10 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
       noHandleSignals: true,
       pollInterval: options.pollIntervalMs ?? 1000,
       gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 5000,
-      // Fetching, completing and the LISTEN for new jobs; the steps' own writes use the store's pool.
-      maxPoolSize: options.queueConnections ?? 4,
       logger: quietLogger,
     });
   } catch (error) {
+    await queuePool.end();
     await listener.end();
     await liveness.end();
     throw error;
@@ -278,6 +311,16 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
     },
     Math.max(50, Math.floor(leaseMs / 3)),
   );
+  // Not on the heartbeat's connection: a slow look over every running run must not delay a lease
+  // renewal behind it.
+  let repairing: Promise<void> | undefined;
+  const repairs = setInterval(() => {
+    repairing ??= repairRuns(store.pool, context, leaseMs)
+      .catch(() => {})
+      .finally(() => {
+        repairing = undefined;
+      });
+  }, leaseMs);
   let stopped: Promise<void> | undefined;
   return {
     id,
@@ -287,9 +330,12 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
         health.state = 'stopping';
         await runner.stop();
         clearInterval(heartbeat);
+        clearInterval(repairs);
+        await repairing;
         await beating;
         await listener.end().catch(() => {});
         await liveness.end().catch(() => {});
+        await queuePool.end().catch(() => {});
         await store.pool.query('DELETE FROM workers WHERE id = $1', [id]).catch(() => {});
         health.state = 'stopped';
       })();
@@ -317,6 +363,23 @@ async function reclaimJobs(client: pg.Pool, queueSchema: string, leaseMs: number
   if (rows.length === 0) return;
   await client.query(`SELECT ${schema}.force_unlock_workers($1::text[])`, [rows.map((row) => row.locked_by)]);
   await client.query('DELETE FROM workers WHERE seen_at < $1', [Date.now() - 10 * leaseMs]);
+}
+
+/**
+ * Dispatches again the unfinished steps of running runs that have no job at all. Every commit adds
+ * the jobs of the steps it leaves to run in its own transaction, so a running run always has one;
+ * none means a job was lost (the queue deletes a completed job by its id, so a worker that was
+ * frozen past its lease and completes the job late can delete a delivery that was still needed).
+ */
+async function repairRuns(client: pg.Pool, context: DistributedContext, leaseMs: number): Promise<void> {
+  const { rows } = await client.query<{ id: string }>(
+    `SELECT r.id FROM runs r JOIN run_queues q ON q.run_id = r.id
+     WHERE r.status = 'running' AND r.created_at < $1
+       AND NOT EXISTS (SELECT 1 FROM ${quoteIdentifier(context.queueSchema)}.jobs j WHERE ${jobRunSql} = r.id)
+     LIMIT 100`,
+    [context.services.clock.now() - leaseMs],
+  );
+  for (const { id } of rows) await commitStep(context, { runId: id, writes: [], dispatch: [], repair: true });
 }
 
 /** LISTENs for runs that were cancelled or ended, on a connection of its own. */

@@ -158,6 +158,7 @@ describe('distributed chaos', () => {
     });
     for (const [index, runId] of ids.entries()) {
       const run = await store.getRun(runId);
+      if (run?.status !== 'succeeded') console.error(await explain(runId, entries));
       expect(run?.status, `run ${runId}: ${JSON.stringify(run?.error)}`).toBe('succeeded');
       const alone = await engine.run(definition, { input: { base: index + 1 } });
       const approved = await engine.approve(alone.runId, 'review', { by: 'ops', comment: 'fine' });
@@ -169,6 +170,15 @@ describe('distributed chaos', () => {
       for (const step of await store.listSteps(runId)) records.set(`${runId}:${step.path}`, step);
     }
     const execs = entries.filter((entry) => entry.e === 'exec');
+    // The execution's process had its commit of the step refused: it lost the step's lease.
+    const lostLease = (exec: Entry) =>
+      entries.some(
+        (entry) =>
+          entry.kind === 'refused' &&
+          entry.pid === exec.pid &&
+          entry.run === exec.run &&
+          entry.path === topOf(exec.path),
+      );
     const byStep = groupBy(execs, (entry) => `${entry.run}:${entry.path}`);
     let repeated = 0;
     for (const [key, list] of byStep) {
@@ -181,10 +191,13 @@ describe('distributed chaos', () => {
         repeated++;
         for (const entry of list.slice(0, -1)) {
           const interrupted =
-            killed.has(entry.pid) || frozen.some((pause) => pause.pid === entry.pid && pause.to >= entry.t);
-          expect(interrupted, `${key} ran again though ${entry.pid} was neither killed nor frozen`).toBe(
-            true,
-          );
+            killed.has(entry.pid) ||
+            frozen.some((pause) => pause.pid === entry.pid && pause.to >= entry.t) ||
+            lostLease(entry);
+          expect(
+            interrupted,
+            `${key} ran again though ${entry.pid} was neither killed, frozen nor refused its commit`,
+          ).toBe(true);
         }
       }
     }
@@ -196,14 +209,35 @@ describe('distributed chaos', () => {
       entries.filter((entry) => entry.e === 'job' && entry.kind === 'committed'),
       (entry) => `${entry.run}:${entry.path}:${entry.attempt}`,
     );
-    for (const [key, list] of commits) expect(list.length, key).toBe(1);
+    for (const [key, list] of commits) {
+      if (list.length !== 1) {
+        const [run = '', path = ''] = key.split(':');
+        console.error(await explain(run, entries), JSON.stringify(await store.listAttempts(run, path)));
+      }
+      expect(list.length, `${key}: ${JSON.stringify(list)}`).toBe(1);
+    }
     const landed = groupBy(
       entries.filter((entry) => entry.e === 'job' && entry.kind === 'committed' && entry.path !== 'review'),
       (entry) => `${entry.run}:${entry.path}`,
     );
     for (const [key, list] of landed) expect(list.length, key).toBe(1);
+    // A commit is refused only when the step's lease moved on: the process was frozen past it, or
+    // (starved of CPU on a loaded machine) another process took the step over: it ran the step
+    // first, or committed the same attempt.
     for (const refused of entries.filter((entry) => entry.e === 'job' && entry.kind === 'refused')) {
-      expect(frozen.some((pause) => pause.pid === refused.pid)).toBe(true);
+      const story = entries.filter(
+        (entry) => entry.run === refused.run && topOf(entry.path) === refused.path,
+      );
+      const takenOver = story.some(
+        (entry) =>
+          entry.pid !== refused.pid &&
+          ((entry.e === 'exec' && entry.t <= refused.t) ||
+            (entry.kind === 'committed' && entry.path === refused.path && entry.attempt === refused.attempt)),
+      );
+      expect(
+        frozen.some((pause) => pause.pid === refused.pid) || takenOver,
+        `${JSON.stringify(refused)} from a process never frozen: ${JSON.stringify(story)} (frozen: ${JSON.stringify(frozen)}, killed: ${JSON.stringify([...killed])})`,
+      ).toBe(true);
     }
     console.info(
       `chaos: ${runCount} runs, ${killed.size} kills, ${frozen.length} freezes, ${repeated} step instances re-run after an interruption, ` +
@@ -211,6 +245,35 @@ describe('distributed chaos', () => {
     );
   }, 260_000);
 });
+
+/** What a run that did not end holds: its steps, attempts, queued jobs and the log of its jobs. */
+async function explain(runId: string, entries: readonly Entry[]): Promise<string> {
+  const steps = (await store.listSteps(runId)).map((step) => `${step.path} ${step.status} #${step.attempt}`);
+  const attempts = (await store.listAttempts(runId)).map(
+    (attempt) => `${attempt.path} #${attempt.attempt} ${attempt.status}`,
+  );
+  const { rows: jobs } = await store.pool.query(
+    `SELECT key, run_at, locked_by, locked_at, attempts, last_error FROM ${queueSchema}.jobs WHERE key LIKE $1`,
+    [`${runId}:%`],
+  );
+  const { rows: leases } = await store.pool.query(
+    'SELECT run_id, owner, epoch, until FROM leases WHERE run_id LIKE $1',
+    [`${runId}#%`],
+  );
+  const log = entries.filter((entry) => entry.run === runId).map((entry) => JSON.stringify(entry));
+  return [
+    `run ${runId} did not end:`,
+    ...steps,
+    ...attempts,
+    ...jobs.map((job) => JSON.stringify(job)),
+    ...leases.map((lease) => JSON.stringify(lease)),
+    ...log,
+  ].join('\n  ');
+}
+
+function topOf(path: string): string {
+  return path.split(/[/[]/)[0] as string;
+}
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
