@@ -66,6 +66,33 @@ async function runAll(setup: Setup, definition: WorkflowDefinition, count: numbe
   return performance.now() - started;
 }
 
+/**
+ * What one committed write costs on this server, waiting for the disk and not: a hand-off between
+ * dependent steps waits for two (the step's commit and the next step's lease), so this bounds it
+ * from below.
+ */
+async function commitFlush(): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const table = `baton_bench_flush_${process.pid}`;
+  try {
+    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, n int)`);
+    await client.query(`INSERT INTO ${table} VALUES (1, 0)`);
+    const figures: string[] = [];
+    for (const mode of ['on', 'off']) {
+      await client.query(`SET synchronous_commit = ${mode}`);
+      const started = performance.now();
+      for (let index = 0; index < 100; index++)
+        await client.query(`UPDATE ${table} SET n = n + 1 WHERE id = 1`);
+      figures.push(`${((performance.now() - started) / 100).toFixed(2)} ms with synchronous_commit=${mode}`);
+    }
+    console.log(`one committed single-row update on this server: ${figures.join(', ')}`);
+  } finally {
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+    await client.end();
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -77,6 +104,7 @@ function percentile(values: number[], p: number): number {
  * the steps saw them); and makespan over critical path of the 48-step random DAG on 4 workers.
  */
 export default async function distributedBench(): Promise<void> {
+  await commitFlush();
   const workload = fanOut(48);
   const runCount = 10;
   for (const count of [1, 2, 4]) {

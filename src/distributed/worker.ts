@@ -259,7 +259,9 @@ export async function createWorker(options: WorkerOptions): Promise<BatonWorker>
     max: options.queueConnections ?? 4,
     options: '-c synchronous_commit=off',
   });
+  // A lost connection is the queue's to retry; graphile-worker asks for both handlers.
   queuePool.on('error', () => {});
+  queuePool.on('connect', (client) => client.on('error', () => {}));
   let runner: Runner;
   try {
     runner = await runQueue({
