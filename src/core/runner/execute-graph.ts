@@ -128,13 +128,12 @@ export function executeGraph(
 /** Why a step whose dependencies have ended does not run, or undefined when it runs. */
 function skipReason(graph: CompiledGraph, outcomes: Outcome[], node: GraphNode): string | undefined {
   const { gate, step } = node;
-  const nameOf = (index: number) => graph.nodes[index]?.step.id ?? '?';
   if (gate?.kind === 'route') {
     const branch = outcomes[gate.branch];
     if (branch !== 'skipped' && branch?.outcome === 'succeeded') {
       const route = (branch.output as { route?: string } | undefined)?.route;
       if (route === undefined || !gate.routes.has(route)) {
-        return `branch "${nameOf(gate.branch)}" took route "${route}"`;
+        return `branch "${stepIdAt(graph, gate.branch)}" took route "${route}"`;
       }
     }
   }
@@ -151,10 +150,14 @@ function skipReason(graph: CompiledGraph, outcomes: Outcome[], node: GraphNode):
     }
     const ok = outcome !== 'skipped' && outcome?.outcome !== 'routed';
     if (!ok && join === 'all')
-      return `dependency "${nameOf(dep)}" was ${outcome === 'skipped' ? 'skipped' : 'failed'}`;
+      return `dependency "${stepIdAt(graph, dep)}" was ${outcome === 'skipped' ? 'skipped' : 'failed'}`;
     anyOk ||= ok;
   }
   return anyOk ? undefined : 'no dependency succeeded';
+}
+
+function stepIdAt(graph: CompiledGraph, index: number): string {
+  return graph.nodes[index]?.step.id ?? '?';
 }
 
 async function whenReason(
