@@ -189,7 +189,13 @@ export async function runStep(
       const first = new Promise<StepOutcome>((resolve, reject) => {
         work.then(resolve, reject);
         deadline?.expired.then(resolve, reject);
-        cancel = (reason) => resolve(settleWithin(run, work, reason));
+        // Once: a level aborted twice (cancelled, then failed by that cancel) calls it again.
+        let settling = false;
+        cancel = (reason) => {
+          if (settling) return;
+          settling = true;
+          resolve(settleWithin(run, work, reason));
+        };
       });
       frame.cancellers.add(cancel);
       if (frame.signal.aborted) cancel(frame.signal.reason);
