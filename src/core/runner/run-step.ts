@@ -184,7 +184,8 @@ export async function runStep(
           : handler.execute(step, context);
       // On a cancel the step's signal aborts and the step gets a grace period to settle: what it
       // returns in time is journaled, so a resume does not redo work whose effects have landed.
-      // One promise settles with the first of the work, the cancel and the deadline.
+      // One promise settles with the first of the work, the cancel and the deadline to settle (a
+      // deadline passing during the grace period still ends the attempt).
       let cancel: (reason: unknown) => void = ignore;
       const first = new Promise<StepOutcome>((resolve, reject) => {
         work.then(resolve, reject);
@@ -194,7 +195,7 @@ export async function runStep(
         cancel = (reason) => {
           if (settling) return;
           settling = true;
-          resolve(settleWithin(run, work, reason));
+          settleWithin(run, work, reason).then(resolve, reject);
         };
       });
       frame.cancellers.add(cancel);
