@@ -33,7 +33,6 @@ export function executeGraph(
     scope: { ...scope, steps: { ...scope.steps } },
     signal: controller.signal,
     cancellers: new Set(),
-    levels: new Set(),
     functions,
   };
   // Only `abort` aborts this level's controller, so it tells the running steps and the levels
@@ -41,7 +40,7 @@ export function executeGraph(
   // abort listener costs more than the rest of a quick item.
   const abort = (reason: unknown) => {
     controller.abort(reason);
-    for (const below of frame.levels) below();
+    if (frame.levels) for (const below of frame.levels) below();
     for (const cancel of frame.cancellers) cancel(reason);
   };
   // Once, as an abort listener would be: a level that aborted already has cancelled its steps.
@@ -49,8 +48,10 @@ export function executeGraph(
     if (!controller.signal.aborted) abort(parentSignal.reason);
   };
   if (parentSignal.aborted) forward();
-  else if (parent) parent.levels.add(forward);
-  else parentSignal.addEventListener('abort', forward, { once: true });
+  else if (parent) {
+    parent.levels ??= new Set();
+    parent.levels.add(forward);
+  } else parentSignal.addEventListener('abort', forward, { once: true });
   const outcomes: Outcome[] = new Array(nodes.length);
   const pending = new Int32Array(nodes.length);
   for (const node of nodes) pending[node.index] = node.deps.length;
@@ -67,7 +68,7 @@ export function executeGraph(
 
   return new Promise((resolve, reject) => {
     const done = () => {
-      if (parent) parent.levels.delete(forward);
+      if (parent) parent.levels?.delete(forward);
       else parentSignal.removeEventListener('abort', forward);
       if (failure) reject(failure);
       else resolve(waiting ? { outputs: level, waiting } : { outputs: level });

@@ -119,9 +119,10 @@ export interface Frame {
   /**
    * The levels below this one that are running (map items, loop iterations, called workflows),
    * each by the function that aborts it: called when this level aborts, before its steps'
-   * cancellers, as abort listeners on its signal would be, without a listener per item.
+   * cancellers, as abort listeners on its signal would be, without a listener per item. Made
+   * when the first level below starts.
    */
-  levels: Set<() => void>;
+  levels?: Set<() => void>;
   /** The functions `{ function: name }` values resolve against (a called workflow brings its own). */
   functions: WorkflowDefinition['functions'];
 }
