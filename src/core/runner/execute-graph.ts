@@ -22,6 +22,7 @@ export function executeGraph(
   scope: Frame['scope'],
   parentSignal: AbortSignal,
   functions: Frame['functions'],
+  parent?: Frame,
 ): Promise<GraphResult> {
   const graph = compileGraph(steps);
   const { nodes } = graph;
@@ -34,23 +35,32 @@ export function executeGraph(
     cancellers: new Set(),
     functions,
   };
-  // Only `abort` aborts this level's controller, so it tells the running steps itself rather than
-  // listening to its own signal: a map adds a level per item.
+  // Only `abort` aborts this level's controller, so it tells the running steps and the levels
+  // below itself rather than listening to its own signal: a map adds a level per item, and an
+  // abort listener costs more than the rest of a quick item.
   const abort = (reason: unknown) => {
     controller.abort(reason);
+    if (frame.levels) for (const below of frame.levels) below();
     for (const cancel of frame.cancellers) cancel(reason);
   };
-  const forward = () => abort(parentSignal.reason);
+  // Once, as an abort listener would be: a level that aborted already has cancelled its steps.
+  const forward = () => {
+    if (!controller.signal.aborted) abort(parentSignal.reason);
+  };
   if (parentSignal.aborted) forward();
-  else parentSignal.addEventListener('abort', forward, { once: true });
+  else if (parent) {
+    parent.levels ??= new Set();
+    parent.levels.add(forward);
+  } else parentSignal.addEventListener('abort', forward, { once: true });
   const outcomes: Outcome[] = new Array(nodes.length);
-  const pending = Int32Array.from(nodes, (node) => node.deps.length);
+  const pending = new Int32Array(nodes.length);
+  for (const node of nodes) pending[node.index] = node.deps.length;
   const runGraph = (
     inner: readonly Step[],
     innerPrefix: string,
     innerScope: Frame['scope'],
     own = functions,
-  ) => executeGraph(run, inner, innerPrefix, innerScope, controller.signal, own);
+  ) => executeGraph(run, inner, innerPrefix, innerScope, controller.signal, own, frame);
   let settled = 0;
   let running = 0;
   let failure: BatonError | undefined;
@@ -58,7 +68,8 @@ export function executeGraph(
 
   return new Promise((resolve, reject) => {
     const done = () => {
-      parentSignal.removeEventListener('abort', forward);
+      if (parent) parent.levels?.delete(forward);
+      else parentSignal.removeEventListener('abort', forward);
       if (failure) reject(failure);
       else resolve(waiting ? { outputs: level, waiting } : { outputs: level });
     };
@@ -128,13 +139,12 @@ export function executeGraph(
 /** Why a step whose dependencies have ended does not run, or undefined when it runs. */
 function skipReason(graph: CompiledGraph, outcomes: Outcome[], node: GraphNode): string | undefined {
   const { gate, step } = node;
-  const nameOf = (index: number) => graph.nodes[index]?.step.id ?? '?';
   if (gate?.kind === 'route') {
     const branch = outcomes[gate.branch];
     if (branch !== 'skipped' && branch?.outcome === 'succeeded') {
       const route = (branch.output as { route?: string } | undefined)?.route;
       if (route === undefined || !gate.routes.has(route)) {
-        return `branch "${nameOf(gate.branch)}" took route "${route}"`;
+        return `branch "${stepIdAt(graph, gate.branch)}" took route "${route}"`;
       }
     }
   }
@@ -151,10 +161,14 @@ function skipReason(graph: CompiledGraph, outcomes: Outcome[], node: GraphNode):
     }
     const ok = outcome !== 'skipped' && outcome?.outcome !== 'routed';
     if (!ok && join === 'all')
-      return `dependency "${nameOf(dep)}" was ${outcome === 'skipped' ? 'skipped' : 'failed'}`;
+      return `dependency "${stepIdAt(graph, dep)}" was ${outcome === 'skipped' ? 'skipped' : 'failed'}`;
     anyOk ||= ok;
   }
   return anyOk ? undefined : 'no dependency succeeded';
+}
+
+function stepIdAt(graph: CompiledGraph, index: number): string {
+  return graph.nodes[index]?.step.id ?? '?';
 }
 
 async function whenReason(

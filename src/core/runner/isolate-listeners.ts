@@ -22,6 +22,7 @@ export function isolateListeners(
       // The reporter itself failed: there is nowhere left to report to.
     }
   };
+  if (listeners.length === 0) return ignore;
   return (event) => {
     for (const listener of listeners) {
       try {
@@ -33,3 +34,5 @@ export function isolateListeners(
     }
   };
 }
+
+function ignore(): void {}

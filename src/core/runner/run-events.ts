@@ -11,8 +11,8 @@ import type { EngineServices } from './run-state.js';
 
 /**
  * The events of one execution of a run in this process: it numbers each journaled event, appends
- * it to the store (every event emitted in one turn of the event loop in one write, which the
- * SQLite and PostgreSQL stores commit with the step records of that turn), calls the listeners,
+ * it to the store (every event emitted in one turn of the event loop in one write, when the loop
+ * turns; the SQLite and PostgreSQL stores commit it with the step records written then), calls the listeners,
  * and hands the event to each open `events` iterator of the run. Nothing here waits for a reader.
  */
 export class RunFeed {
@@ -22,7 +22,8 @@ export class RunFeed {
   private readonly subscriptions = new Set<Subscription>();
   private readonly listeners: EventListener;
   private pending: JournaledEvent[] = [];
-  private writing: Promise<void> = Promise.resolve();
+  /** The appends not yet known to have ended: gathered into one promise only when someone waits. */
+  private writes: Array<Promise<void>> = [];
   private failure: unknown;
 
   constructor(
@@ -40,17 +41,22 @@ export class RunFeed {
     if (!isLiveEvent(event)) {
       // The event objects are made for this call, so the seq goes on them rather than on a copy.
       (event as JournaledEvent).seq = ++this.seq;
-      if (this.pending.length === 0) queueMicrotask(this.flush);
+      // Journaled once the event loop turns: a run whose steps end within one turn (a chain of
+      // quick steps on the memory store runs whole in one) appends its events in one write.
+      if (this.pending.length === 0) setImmediate(this.flush);
       this.pending.push(event as JournaledEvent);
     }
     this.listeners(event);
-    for (const subscription of this.subscriptions) subscription.push(event as StreamEvent);
+    if (this.subscriptions.size > 0)
+      for (const subscription of this.subscriptions) subscription.push(event as StreamEvent);
   };
 
   /** Resolves once every event emitted so far is journaled (or its append failed). */
   flushed(): Promise<void> {
     this.flush();
-    return this.writing;
+    const all = Promise.all(this.writes).then(ignore);
+    this.writes = [all];
+    return all;
   }
 
   /** Starts handing events to a reader; events after `boundary` arrive through it. */
@@ -70,6 +76,8 @@ export class RunFeed {
 
   /** Ends the feed for its readers (they go on from the journal) and unregisters it. */
   end(): void {
+    // Whatever is still pending is appended (a lost lease's store refuses it), not dropped.
+    this.flush();
     if (this.services.feeds.get(this.runId) === this) this.services.feeds.delete(this.runId);
     this.ended = true;
     for (const subscription of this.subscriptions) subscription.end();
@@ -80,12 +88,18 @@ export class RunFeed {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const write = this.services.store.appendEvents(this.runId, batch, this.fence).catch((error: unknown) => {
-      this.failure ??= error;
-    });
-    this.writing = Promise.all([this.writing, write]).then(() => undefined);
+    const write = this.services.store.appendEvents(this.runId, batch, this.fence).catch(this.fail);
+    this.writes.push(write);
+    // A long run with no reader keeps only one promise per batch of appends still in flight.
+    if (this.writes.length > 64) this.writes = [Promise.all(this.writes).then(ignore)];
+  };
+
+  private readonly fail = (error: unknown): void => {
+    this.failure ??= error;
   };
 }
+
+function ignore(): void {}
 
 /** Opens the feed of an execution that holds the run's lease; its seqs go on from the journal's. */
 export async function openRunFeed(

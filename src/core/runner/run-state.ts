@@ -116,6 +116,13 @@ export interface Frame {
    * steps keeps only its running ones here (one reaction per step on a shared promise would pile up).
    */
   cancellers: Set<(reason: unknown) => void>;
+  /**
+   * The levels below this one that are running (map items, loop iterations, called workflows),
+   * each by the function that aborts it: called when this level aborts, before its steps'
+   * cancellers, as abort listeners on its signal would be, without a listener per item. Made
+   * when the first level below starts.
+   */
+  levels?: Set<() => void>;
   /** The functions `{ function: name }` values resolve against (a called workflow brings its own). */
   functions: WorkflowDefinition['functions'];
 }

@@ -14,7 +14,7 @@ import { settleWithin, startDeadline } from './attempt-deadlines.js';
 import { stepCacheKey } from './cache-key.js';
 import { journalModelRecoveries, type ModelRecovery } from './model-recoveries.js';
 import { checkAgainstSchema } from './output-schema.js';
-import { resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
+import { type ResolvedRetryPolicy, resolveRetryPolicy, retryDelay, shouldRetry } from './retry-policy.js';
 import type { Frame, RunState, StepContext, StepHandler, StepOutcome, Waiting } from './run-state.js';
 import { readsOf, withReads } from './step-reads.js';
 import { refusedOutput, validateOutput } from './validate-output.js';
@@ -59,10 +59,11 @@ export async function runStep(
     };
   }
   const workflow = run.definition.workflow;
-  const policy = resolveRetryPolicy(step.retry, workflow.defaults?.retry);
   const timeout = step.timeout ?? (handler.leaf ? workflow.defaults?.timeout : undefined);
   const timeoutMs = timeout === undefined ? undefined : toMilliseconds(timeout);
-  const gates = handler.leaf ? leafGates(run, step) : [];
+  // Every leaf takes the engine's slot, and its named limit's when it has one.
+  const gate = handler.leaf ? services.gate : undefined;
+  const named = handler.leaf ? namedGate(run, step) : undefined;
   const startedAt = services.clock.now();
   const record: StepRecord = {
     runId: run.id,
@@ -73,19 +74,25 @@ export async function runStep(
     attempt: replayed?.attempt ?? 0,
     startedAt,
   };
+  // Resolved when an attempt fails: most steps never need it.
+  let policy: ResolvedRetryPolicy | undefined;
   for (;;) {
     record.attempt++;
     const attempt = record.attempt;
-    for (const gate of gates) {
-      // A free slot is taken without a promise: awaiting nothing would still cost a turn.
+    // A free slot is taken without a promise: awaiting nothing would still cost a turn.
+    if (gate) {
       const waiting = gate.acquire(frame.signal);
+      if (waiting) await waiting;
+    }
+    if (named) {
+      const waiting = named.acquire(frame.signal);
       if (waiting) await waiting;
     }
     // A process that may have lost the run (it stalled past its lease) starts nothing before it
     // has renewed the lease; one that lost it starts nothing at all.
     // Cancelled before it began: nothing ran, so nothing is journaled.
     if (frame.signal.aborted) {
-      for (const gate of gates) gate.release();
+      releaseGates(gate, named);
       return { outcome: 'failed', error: cancelled(run, frame, path) };
     }
     const confirming = run.lease.confirm();
@@ -93,7 +100,7 @@ export async function runStep(
       try {
         await confirming;
       } catch (error) {
-        for (const gate of gates) gate.release();
+        releaseGates(gate, named);
         return { outcome: 'failed', error: toBatonError(error, 'LEASE_LOST', path) };
       }
     }
@@ -108,7 +115,7 @@ export async function runStep(
       status: 'running',
       startedAt: attemptStart,
     });
-    started.catch(() => {});
+    started.catch(ignore);
     run.emit({
       type: 'step-start',
       runId: run.id,
@@ -123,7 +130,7 @@ export async function runStep(
     let unpriced = false;
     let cacheHits = 0;
     let cacheMisses = 0;
-    const recoveries: ModelRecovery[] = [];
+    let recoveries: ModelRecovery[] | undefined;
     const deadline =
       timeoutMs === undefined ? undefined : startDeadline(services.clock, timeoutMs, frame.signal, path);
     const signal = deadline?.signal ?? frame.signal;
@@ -163,10 +170,13 @@ export async function runStep(
         else cacheMisses++;
       },
       noteModelRecovery: (recovery) => {
+        recoveries ??= [];
         recoveries.push({ ...recovery, attempt } as ModelRecovery);
       },
     };
-    const journalRecoveries = () => journalModelRecoveries(run, path, attempt, recoveries);
+    // Most attempts have nothing to journal here: no promise for them.
+    const journalRecoveries = () =>
+      recoveries === undefined ? undefined : journalModelRecoveries(run, path, attempt, recoveries);
     try {
       const work =
         step.cache === true && context.cache
@@ -174,22 +184,32 @@ export async function runStep(
           : handler.execute(step, context);
       // On a cancel the step's signal aborts and the step gets a grace period to settle: what it
       // returns in time is journaled, so a resume does not redo work whose effects have landed.
-      let cancel: (reason: unknown) => void = () => {};
-      const aborted = new Promise<StepOutcome>((resolve) => {
-        cancel = (reason) => resolve(settleWithin(run, work, reason));
+      // One promise settles with the first of the work, the cancel and the deadline to settle (a
+      // deadline passing during the grace period still ends the attempt).
+      let cancel: (reason: unknown) => void = ignore;
+      const first = new Promise<StepOutcome>((resolve, reject) => {
+        work.then(resolve, reject);
+        deadline?.expired.then(resolve, reject);
+        // Once: a level aborted twice (cancelled, then failed by that cancel) calls it again.
+        let settling = false;
+        cancel = (reason) => {
+          if (settling) return;
+          settling = true;
+          settleWithin(run, work, reason).then(resolve, reject);
+        };
       });
       frame.cancellers.add(cancel);
       if (frame.signal.aborted) cancel(frame.signal.reason);
       let outcome: StepOutcome;
       try {
-        outcome = await Promise.race(deadline ? [work, aborted, deadline.expired] : [work, aborted]);
+        outcome = await first;
       } finally {
         frame.cancellers.delete(cancel);
       }
       if (outcome.waiting) {
         await started;
         deadline?.clear();
-        for (const gate of gates) gate.release();
+        releaseGates(gate, named);
         record.status = 'waiting';
         // What its model calls spent so far shows while it waits.
         if (usage) Object.assign(record, { usage }, unpriced ? {} : { costUsd });
@@ -206,20 +226,19 @@ export async function runStep(
         });
         return { outcome: 'waiting', waiting: outcome.waiting };
       }
-      const output = await checkOutput(step, outcome, context);
+      // Most steps have no checks: no promise for them.
+      const output =
+        outcome.checked || (step.output === undefined && step.validate === undefined)
+          ? outcome.output
+          : await checkOutput(step, outcome, context);
       deadline?.clear();
-      for (const gate of gates) gate.release();
+      releaseGates(gate, named);
       const endedAt = services.clock.now();
       record.input = withReads(record.input, reads);
       const fromCache = outcome.cached === true || (cacheHits > 0 && cacheMisses === 0);
-      Object.assign(
-        record,
-        finished({ ...outcome, cached: fromCache }, output, usage, unpriced ? undefined : costUsd),
-        {
-          status: 'succeeded',
-          endedAt,
-        },
-      );
+      finish(record, outcome, fromCache, output, usage, unpriced ? undefined : costUsd);
+      record.status = 'succeeded';
+      record.endedAt = endedAt;
       // Queued after the start (stores keep the order of writes), committed together when quick.
       const ended = run.journal.writeStep(record, {
         runId: run.id,
@@ -229,18 +248,24 @@ export async function runStep(
         startedAt: attemptStart,
         endedAt,
       });
-      await Promise.all([started, ended, journalRecoveries()]);
+      // Awaited in the order they were made, which is the order they fail in.
+      ended.catch(ignore);
+      await started;
+      await ended;
+      const journaling = journalRecoveries();
+      if (journaling) await journaling;
       emitEnd(run, record, 'succeeded');
       return { outcome: 'succeeded', output };
     } catch (thrown) {
-      await started.catch(() => {});
+      await started.catch(ignore);
       deadline?.clear();
-      for (const gate of gates) gate.release();
+      releaseGates(gate, named);
       await journalRecoveries();
       const error = frame.signal.aborted
         ? cancelled(run, frame, path)
         : toBatonError(thrown, 'STEP_FAILED', path);
       const serialized = serializeError(error);
+      policy ??= resolveRetryPolicy(step.retry, workflow.defaults?.retry);
       const retry = error.code !== 'RUN_CANCELLED' && shouldRetry(policy, attempt, error);
       const endedAt = services.clock.now();
       record.input = withReads(record.input, reads);
@@ -377,22 +402,25 @@ function replay(run: RunState, step: Step, record: StepRecord): StepResult {
   return { outcome: 'failed', error: deserializeError({ ...error, stepPath: error.stepPath ?? step.id }) };
 }
 
+/** Puts what a succeeded attempt made on its record, in place. */
 // A step with usage but no cost had a model call without a price: it is unpriced, never $0.
-function finished(
+function finish(
+  record: StepRecord,
   outcome: StepOutcome,
+  cached: boolean,
   output: unknown,
   usage: Usage | undefined,
   costUsd: number | undefined,
-): Partial<StepRecord> {
-  const done: Partial<StepRecord> = { output, outputSize: sizeOf(output) };
-  if (outcome.model !== undefined) done.model = outcome.model;
+): void {
+  record.output = output;
+  record.outputSize = sizeOf(output);
+  if (outcome.model !== undefined) record.model = outcome.model;
   if (usage) {
-    done.usage = usage;
-    if (costUsd !== undefined) done.costUsd = costUsd;
+    record.usage = usage;
+    if (costUsd !== undefined) record.costUsd = costUsd;
   }
-  if (outcome.cached) done.cached = true;
-  if (outcome.note !== undefined) done.note = outcome.note;
-  return done;
+  if (cached) record.cached = true;
+  if (outcome.note !== undefined) record.note = outcome.note;
 }
 
 function emitEnd(run: RunState, record: StepRecord, status: 'succeeded' | 'failed', replayed = false): void {
@@ -432,14 +460,17 @@ export function addUsage(total: Usage | undefined, more: Usage): Usage {
   };
 }
 
-function leafGates(run: RunState, step: Step): ConcurrencyGate[] {
-  const gates = [run.services.gate];
-  if (step.limit !== undefined) {
-    const named = run.services.namedGate(step.limit, run.definition.workflow.limits?.[step.limit]);
-    if (named) gates.push(named);
-  }
-  return gates;
+function namedGate(run: RunState, step: Step): ConcurrencyGate | undefined {
+  if (step.limit === undefined) return undefined;
+  return run.services.namedGate(step.limit, run.definition.workflow.limits?.[step.limit]);
 }
+
+function releaseGates(gate: ConcurrencyGate | undefined, named: ConcurrencyGate | undefined): void {
+  gate?.release();
+  named?.release();
+}
+
+function ignore(): void {}
 
 function cancelled(run: RunState, frame: Frame, path: string): BatonError {
   const reason = frame.signal.reason;

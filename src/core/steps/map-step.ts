@@ -69,6 +69,8 @@ async function runItem(
   const graph = await context.runGraph(step.steps, itemPath(context.path, index), scope);
   if (graph.waiting) return { waiting: graph.waiting };
   const { outputs } = graph;
+  // Without `result`, the item's result is its last step's output: no scope to build, no await.
+  if (step.result === undefined) return { result: lastOutput(step, outputs) };
   return {
     result: await resultOf(step, context, { ...scope, steps: { ...scope.steps, ...outputs } }, outputs),
   };
@@ -84,6 +86,10 @@ export async function resultOf(
   if (step.result !== undefined) {
     return computeValue(step.result, scope, { ...context.expressions, asTemplate: false });
   }
+  return lastOutput(step, outputs);
+}
+
+function lastOutput(step: { steps: Array<{ id: string }> }, outputs: Record<string, unknown>): unknown {
   return outputs[step.steps[step.steps.length - 1]?.id ?? ''];
 }
 

@@ -1,3 +1,4 @@
+import { callFunction } from '../expressions/evaluate-expression.js';
 import { computeValue } from '../expressions/render-template.js';
 import type { TransformStep } from '../ir/step.js';
 import { createCodeContext } from '../runner/code-context.js';
@@ -13,10 +14,17 @@ export const transformStep: StepHandler<TransformStep> = {
   leaf: true,
   async execute(step, context) {
     try {
+      // A function is called straight away; only an expression needs the evaluation context.
+      if (typeof step.value !== 'string') {
+        const { functions, stepPath } = context.expressions;
+        const code = createCodeContext(context);
+        return {
+          output: await callFunction(functions ?? {}, step.value.function, context.scope, stepPath, code),
+        };
+      }
       const output = await computeValue(step.value, context.scope, {
         ...context.expressions,
         asTemplate: false,
-        ...(typeof step.value === 'string' ? {} : { code: createCodeContext(context) }),
       });
       return { output };
     } catch (thrown) {

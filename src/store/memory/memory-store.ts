@@ -149,7 +149,9 @@ export class MemoryStore implements Store {
     steps.set(step.path, { ...step });
     if (attempt) {
       const list = listOf(this.attempts, attempt.runId, attempt.path);
-      const index = list.findIndex((entry) => entry.attempt === attempt.attempt);
+      // Searched from the end, where the attempt being written usually is.
+      let index = list.length - 1;
+      while (index >= 0 && list[index]?.attempt !== attempt.attempt) index--;
       if (index >= 0) list[index] = { ...attempt };
       else list.push({ ...attempt });
     }

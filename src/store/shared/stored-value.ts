@@ -27,7 +27,7 @@ export function storeValue(value: unknown, putBlob: PutBlob): [json: string | nu
   const json = JSON.stringify(value);
   if (json === undefined) return [null, null];
   if (json.length <= inlineLimit) return [json, null];
-  const body = encodeBody(value, putBlob);
+  const body = encodeBody(value, putBlob, json);
   const hash = sha256(body);
   putBlob(hash, body);
   return [null, hash];
@@ -45,13 +45,20 @@ export function loadValue(
   return decodeBody(body ?? blobText(hash, getBlob), getBlob);
 }
 
-/** The JSON of `value` with each large part replaced by a marker of the blob it was stored in. */
-function encodeBody(value: unknown, putBlob: PutBlob): string {
-  const encode = (node: unknown): string | undefined => {
+/**
+ * The JSON of `value` (whose plain JSON is `plain`) with each large part replaced by a marker of
+ * the blob it was stored in.
+ */
+function encodeBody(value: unknown, putBlob: PutBlob, plain: string): string {
+  const encode = (node: unknown, known?: string): string | undefined => {
     if (node !== null && typeof node === 'object') {
       const own = node as { toJSON?: () => unknown };
       if (typeof own.toJSON === 'function') return encode(own.toJSON());
     }
+    // A part whose plain JSON is small holds no large part, and without `blob"` in it no key
+    // that looks like a marker: its JSON is its plain JSON, made in one call.
+    const whole = known ?? JSON.stringify(node);
+    if (whole === undefined || (whole.length <= inlineLimit && !whole.includes('blob"'))) return whole;
     let json: string | undefined;
     if (Array.isArray(node)) {
       json = `[${node.map((item) => encode(item) ?? 'null').join(',')}]`;
@@ -71,7 +78,7 @@ function encodeBody(value: unknown, putBlob: PutBlob): string {
     putBlob(hash, json);
     return `{"${markerKey}":"${hash}"}`;
   };
-  return encode(value) ?? 'null';
+  return encode(value, plain) ?? 'null';
 }
 
 function decodeBody(body: string, getBlob: GetBlob): unknown {

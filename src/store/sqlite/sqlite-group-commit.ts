@@ -70,16 +70,27 @@ interface Waiting extends PendingWrite {
 }
 
 /**
+ * Commits a turn of the event loop may make as soon as the work queued before them has run
+ * (`process.nextTick`), before the loop turns: a chain of quick steps then waits for no turn
+ * between a step's end and the next step, and still yields to the loop every few steps.
+ */
+const earlyCommitsPerTurn = 4;
+
+/**
  * Group commit for `writeStep`, `appendEvents` and `writeCache`. A commit costs far more than a row (the WAL
  * frames, and now and then a checkpoint's fsync), and a fan-out of a thousand steps writes a
- * thousand records (and as many cache entries) in the same tick; so writes made before the event
- * loop turns (`setImmediate`) share one transaction. That also lets a quick step's start and end
- * commit together. Each write is still whole (all its rows, or none), its promise
- * resolves only once it is committed, and a write is encoded when it is called, so the caller may
- * change its record straight away.
+ * thousand records (and as many cache entries) in the same tick; so writes made while the
+ * promise callbacks of one tick run share one transaction, committed once they have all run
+ * (`process.nextTick`). Beyond a few such commits in a turn of the event loop (quick timers ending
+ * one after another, each in its own tick), writes wait for the loop to turn (`setImmediate`) and
+ * share one transaction. That also lets a quick step's start and end commit together. Each write
+ * is still whole (all its rows, or none), its promise resolves only once it is committed, and a
+ * write is encoded when it is called, so the caller may change its record straight away.
  */
 export class WriteQueue {
   private pending: Waiting[] = [];
+  /** Commits made this turn at the end of a tick; reset when the loop turns. */
+  private early = 0;
 
   constructor(
     /** Applies writes in one IMMEDIATE transaction, throwing if it rolled back. */
@@ -95,20 +106,37 @@ export class WriteQueue {
     fence?: PendingWrite['fence'],
     check?: PendingWrite['check'],
   ): Promise<void> {
-    let encoded: PendingWrite;
+    const blobs: PendingWrite['blobs'] = [];
+    let rows: PendingWrite['rows'];
     try {
-      const blobs: PendingWrite['blobs'] = [];
-      const rows = encode((hash, body) => blobs.push([hash, body]));
-      encoded = fence ? { rows, blobs, fence } : { rows, blobs };
-      if (check) encoded.check = check;
+      rows = encode((hash, body) => blobs.push([hash, body]));
     } catch (error) {
       return Promise.reject(this.failure(error, action));
     }
     return new Promise((resolve, reject) => {
-      this.pending.push({ ...encoded, action, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
+      const waiting: Waiting = { rows, blobs, action, resolve, reject };
+      if (fence) waiting.fence = fence;
+      if (check) waiting.check = check;
+      this.pending.push(waiting);
+      if (this.pending.length === 1) this.schedule();
     });
   }
+
+  private schedule(): void {
+    if (this.early >= earlyCommitsPerTurn) {
+      setImmediate(this.flushPending);
+      return;
+    }
+    if (this.early === 0) setImmediate(this.turned);
+    this.early++;
+    process.nextTick(this.flushPending);
+  }
+
+  private readonly flushPending = (): void => this.flush();
+
+  private readonly turned = (): void => {
+    this.early = 0;
+  };
 
   /** Commits what is waiting. Reads call it first, so they see every write made before them. */
   flush(): void {

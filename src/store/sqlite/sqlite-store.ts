@@ -61,8 +61,8 @@ type Statement = Database.Statement<unknown[]>;
 /**
  * The journal in one SQLite file, in WAL mode, so readers never wait for the writer and two
  * processes can share the file. Each `writeStep` commits whole, step and attempt together, before
- * its promise resolves; writes made before the event loop turns, cache entries included, share
- * one transaction (tests that fake timers must leave `setImmediate` real). Claims are one statement, so they are atomic across processes. Large values (step
+ * its promise resolves; writes made while one tick's callbacks run, cache entries included, share
+ * one transaction (tests that fake timers must leave `process.nextTick` and `setImmediate` real). Claims are one statement, so they are atomic across processes. Large values (step
  * outputs, cached results) are stored once by content hash.
  *
  * @example

@@ -222,6 +222,42 @@ describe('cancel', () => {
       { path: 'hang', status: 'interrupted', error: { code: 'RUN_CANCELLED' } },
     ]);
   });
+  it('aborts the signals of the steps inside map items, and ends the run though they ignore them', async () => {
+    const store = new MemoryStore();
+    const started = deferred();
+    const signals: AbortSignal[] = [];
+    const tools = {
+      hang: {
+        inputSchema: z.object({}),
+        execute: (_input: unknown, options: { abortSignal?: AbortSignal }) => {
+          if (options.abortSignal) signals.push(options.abortSignal);
+          if (signals.length === 2) started.resolve();
+          return new Promise(() => {});
+        },
+      },
+    };
+    const { engine } = setup({ store, tools, cancelGraceMs: 30 });
+    const definition = define(
+      {
+        steps: [
+          {
+            id: 'each',
+            kind: 'map',
+            items: { function: 'items' },
+            steps: [{ id: 'hang', kind: 'tool', tool: 'hang' }],
+          },
+        ],
+      },
+      { items: () => [1, 2] },
+    );
+    const running = engine.run(definition);
+    await started.promise;
+    const [run] = await store.listRuns();
+    expect(await engine.cancel(run?.id ?? '')).toBe('stopped');
+    expect((await running).status).toBe('cancelled');
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
+    expect(signals.map((signal) => BatonError.is(signal.reason, 'RUN_CANCELLED'))).toEqual([true, true]);
+  });
 });
 
 describe('resume', () => {
