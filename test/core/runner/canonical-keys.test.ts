@@ -144,8 +144,9 @@ describe('step cache keys', () => {
     const run = (fn: WorkflowFunction) =>
       engine.run(
         define(
-          { steps: [{ id: 'cached', kind: 'transform', value: { function: 'f' }, cache: true }] },
-          { f: fn },
+          // A name of several letters, as the key finds the names in the step's JSON.
+          { steps: [{ id: 'cached', kind: 'transform', value: { function: 'score' }, cache: true }] },
+          { score: fn },
         ),
       );
     const first = await run(() => {
