@@ -50,4 +50,14 @@ describe('input limits', () => {
       details: { limit: 'maxDepth', value: 2 },
     });
   });
+
+  it('runs an input of exactly the size limit', async () => {
+    // `[[]]`: four bytes of JSON, two arrays of at least two bytes each.
+    const { engine } = setup({ inputLimits: { maxBytes: 4 } });
+    expect((await engine.run(echo, { input: [[]] })).output).toEqual({ a: [[]] });
+    const { engine: smaller } = setup({ inputLimits: { maxBytes: 3 } });
+    await expect(smaller.run(echo, { input: [[]] })).rejects.toMatchObject({
+      details: { limit: 'maxBytes' },
+    });
+  });
 });
