@@ -8,6 +8,12 @@ const workflow = {
     { id: 'done', kind: 'transform', value: { function: 'finished' } },
     { id: 'draft', kind: 'transform', value: { function: 'write' } },
     { id: 'check', kind: 'llm', prompt: `{{ $call("score") }} {{ $call( 'rank' ) }}`, needs: ['draft'] },
+    {
+      id: 'each',
+      kind: 'map',
+      items: '[1]',
+      steps: [{ id: 'inner', kind: 'transform', value: { function: 'per-item' } }],
+    },
     // An object with more than a function name is a value, not a call.
     { id: 'plain', kind: 'transform', value: { function: 'not-a-call', other: 1 } },
   ],
@@ -17,10 +23,18 @@ const workflow = {
 describe('missingFunctions', () => {
   it('lists the functions the unfinished steps and the output name, that are not given, sorted', () => {
     expect(missingFunctions(workflow, { write: () => 1 }, new Set(['done']))).toEqual([
+      'per-item',
       'rank',
       'score',
       'sum',
     ]);
-    expect(missingFunctions(workflow, {}, new Set())).toEqual(['finished', 'rank', 'score', 'sum', 'write']);
+    expect(missingFunctions(workflow, {}, new Set())).toEqual([
+      'finished',
+      'per-item',
+      'rank',
+      'score',
+      'sum',
+      'write',
+    ]);
   });
 });
