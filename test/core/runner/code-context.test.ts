@@ -183,5 +183,9 @@ describe('answering a question', () => {
     expect(done.output).toEqual({ done: 1, ask: 'yes' });
     const answer = (await store.listSubCalls(waiting.runId, 'ask')).find((call) => call.kind === 'answer');
     expect(answer?.response).toMatchObject({ value: 'yes', by: 'unknown' });
+    // Answered once: a second answer finds nothing to answer.
+    await expect(engine.answer(waiting.runId, 'ask', { value: 'no' }, { definition })).rejects.toMatchObject({
+      message: `Step "ask" of run ${waiting.runId} is not waiting for an answer (status succeeded).`,
+    });
   });
 });
