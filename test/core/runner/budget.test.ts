@@ -7,7 +7,12 @@ import {
   type Step,
   type ToolDefinition,
 } from '../../../src/core/index.js';
-import { costOf, defaultOutputTokens, estimateCall } from '../../../src/core/runner/budget.js';
+import {
+  costOf,
+  defaultOutputTokens,
+  estimateCall,
+  expectedInputTokens,
+} from '../../../src/core/runner/budget.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { createScriptedModel, type ScriptedResponse } from '../../../src/testing/index.js';
 import { define } from '../fixtures.js';
@@ -56,6 +61,10 @@ describe('estimateCall', () => {
       costUsd: (1000 * 1 + 100 * 2) / 1_000_000,
     });
     expect(estimateCall({ promptCharacters: 10 }).outputTokens).toBe(defaultOutputTokens);
+  });
+
+  it('counts a text four characters a token, rounding up', () => {
+    expect([0, 1, 4, 5, 8].map((length) => expectedInputTokens('x'.repeat(length)))).toEqual([0, 1, 1, 2, 2]);
   });
 });
 
