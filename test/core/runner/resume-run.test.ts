@@ -116,6 +116,34 @@ describe('replay', () => {
     expect((await store.getRun(child.runId))?.parentRunId).toBe(parent.runId);
   });
 
+  it('reuses a step the parent skipped, without deciding its condition again', async () => {
+    let decided = 0;
+    const { engine, store } = setup();
+    const definition = define(
+      {
+        steps: [
+          { id: 'gate', kind: 'transform', value: '1', when: '$call("decide")' },
+          { id: 'draft', kind: 'transform', value: '"text"' },
+        ],
+      },
+      {
+        decide: () => {
+          decided++;
+          return false;
+        },
+      },
+    );
+    const parent = await engine.run(definition);
+    const child = await engine.replay(parent.runId, { from: 'draft', definition });
+    expect(child.output).toEqual({ draft: 'text' });
+    expect(decided).toBe(1);
+    const steps = await store.listSteps(child.runId);
+    expect(steps.map((step) => [step.path, step.status]).sort()).toEqual([
+      ['draft', 'succeeded'],
+      ['gate', 'skipped'],
+    ]);
+  });
+
   it('names the top-level steps when the replay step does not exist', async () => {
     const { engine } = setup();
     const parent = await engine.run(define({ steps: [{ id: 'a', kind: 'transform', value: '1' }] }));
