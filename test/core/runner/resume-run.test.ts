@@ -154,6 +154,32 @@ describe('replay', () => {
 });
 
 describe('leases', () => {
+  it('runs and resumes on a store that keeps no leases', async () => {
+    const store = new MemoryStore();
+    // A store without claimRun or releaseRun: one process at a time is the caller's concern.
+    const leaseless = new Proxy(store, {
+      get: (target, property) =>
+        property === 'claimRun' || property === 'releaseRun'
+          ? undefined
+          : (Reflect.get(target, property) as unknown),
+    });
+    let fail = true;
+    const { engine } = setup({ store: leaseless });
+    const definition = define(
+      { steps: [{ id: 'flaky', kind: 'transform', value: { function: 'flaky' } }] },
+      {
+        flaky: () => {
+          if (fail) throw new Error('down');
+          return 'up';
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    expect(failed.status).toBe('failed');
+    fail = false;
+    expect((await engine.resume(failed.runId, { definition })).output).toEqual({ flaky: 'up' });
+  });
+
   it('refuses a second process resuming a run that is still running, and allows a takeover', async () => {
     const store = new MemoryStore();
     const gate = deferred();
