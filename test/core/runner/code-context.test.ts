@@ -109,7 +109,8 @@ describe('code-step context', () => {
     expect(runs).toBe(2);
     expect(model.calls).toHaveLength(1);
     // Spent once, counted once.
-    expect(done.costUsd).toBeCloseTo(waiting.costUsd);
+    expect(done.costUsd).toBeCloseTo(waiting.costUsd, 12);
+    expect(done.usage).toEqual(waiting.usage);
   });
 
   it('fails clearly when a re-run asks a different question than the journal holds', async () => {
