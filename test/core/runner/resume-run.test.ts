@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { resumeRun } from '../../../src/core/runner/resume-run.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { deferred, define, setup } from '../fixtures.js';
 
@@ -223,6 +224,32 @@ describe('resume of a TypeScript workflow', () => {
     await expect(engine.resume(failed.runId)).rejects.toMatchObject({
       code: 'FUNCTION_NOT_FOUND',
       hint: 'Pass { definition } to resume, or register the workflow as "test" in createBaton({ workflows }).',
+    });
+  });
+
+  it('names only the functions of the steps still to run', async () => {
+    const { engine } = setup();
+    const definition = define(
+      {
+        steps: [
+          { id: 'a', kind: 'transform', value: { function: 'first' } },
+          { id: 'b', kind: 'transform', value: { function: 'second' }, needs: ['a'] },
+        ],
+      },
+      {
+        first: () => 1,
+        second: () => {
+          throw new Error('no');
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    await expect(engine.resume(failed.runId)).rejects.toMatchObject({
+      message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
+    });
+    // Checked again once the lease is held, as the journal may have moved on meanwhile.
+    await expect(resumeRun(engine.services, failed.runId)).rejects.toMatchObject({
+      message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
     });
   });
 });
