@@ -239,7 +239,12 @@ describe('resume', () => {
         },
       },
     };
-    const definition = define({ steps: [{ id: 'work', kind: 'tool', tool: 'work' }] });
+    const definition = define({
+      steps: [
+        { id: 'first', kind: 'transform', value: '1' },
+        { id: 'work', kind: 'tool', tool: 'work', needs: ['first'] },
+      ],
+    });
     // The first process never finishes its step: as good as killed.
     void setup({ store, tools, owner: 'a' }).engine.run(definition);
     await reached.promise;
@@ -252,11 +257,13 @@ describe('resume', () => {
     });
     expect(resumed.status).toBe('succeeded');
     const attempts = await store.listAttempts(run?.id ?? '');
+    // The finished step's attempt is left as it was.
     expect(attempts).toMatchObject([
-      { attempt: 1, status: 'interrupted' },
-      { attempt: 2, status: 'succeeded' },
+      { path: 'first', attempt: 1, status: 'succeeded' },
+      { path: 'work', attempt: 1, status: 'interrupted' },
+      { path: 'work', attempt: 2, status: 'succeeded' },
     ]);
-    expect(attempts[0]?.endedAt).toBeGreaterThanOrEqual(before);
+    expect(attempts[1]?.endedAt).toBeGreaterThanOrEqual(before);
   });
 
   it('clears the error of a run that succeeds when resumed', async () => {
