@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { workflow } from '../../../src/authoring/builder/workflow-builder.js';
 import { resumeRun } from '../../../src/core/runner/resume-run.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { deferred, define, setup } from '../fixtures.js';
@@ -210,6 +211,66 @@ describe('leases', () => {
 });
 
 describe('resume of a TypeScript workflow', () => {
+  it('continues with the Zod schemas of the definition given, the journal holding only JSON', async () => {
+    /** A store that hands back runs as a journal on disk does: JSON, without the objects it was given. */
+    class JsonStore extends MemoryStore {
+      override async getRun(runId: string) {
+        const run = await super.getRun(runId);
+        return run && (JSON.parse(JSON.stringify(run)) as typeof run);
+      }
+    }
+    let value = 0;
+    const tools = {
+      count: {
+        inputSchema: z.object({}),
+        execute: () => {
+          if (value === 0) throw new Error('not yet');
+          return { n: value };
+        },
+      },
+    };
+    const definition = workflow('checked')
+      .tool('count', {
+        tool: 'count',
+        input: {},
+        output: z.object({ n: z.number() }).refine((out) => out.n < 10, 'below 10'),
+      })
+      .build();
+    const { engine } = setup({ store: new JsonStore(), tools });
+    const failed = await engine.run(definition);
+    value = 50;
+    const resumed = await engine.resume(failed.runId, { definition });
+    expect(resumed.error).toMatchObject({
+      code: 'OUTPUT_INVALID',
+      message: expect.stringContaining('below 10'),
+    });
+  });
+
+  it('continues with the journaled steps when the definition given has changed', async () => {
+    let fail = true;
+    const functions = {
+      flaky: () => {
+        if (fail) throw new Error('down');
+        return 'up';
+      },
+    };
+    const version = (text: string) =>
+      define(
+        {
+          steps: [
+            { id: 'flaky', kind: 'transform', value: { function: 'flaky' } },
+            { id: 'after', kind: 'transform', value: `"${text}"`, needs: ['flaky'] },
+          ],
+        },
+        functions,
+      );
+    const { engine } = setup();
+    const failed = await engine.run(version('one'));
+    fail = false;
+    const resumed = await engine.resume(failed.runId, { definition: version('two') });
+    expect(resumed.output).toEqual({ flaky: 'up', after: 'one' });
+  });
+
   it('says at once that its functions are needed', async () => {
     const { engine } = setup();
     const definition = define(
