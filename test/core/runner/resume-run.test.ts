@@ -146,6 +146,49 @@ describe('replay', () => {
     ]);
   });
 
+  it('runs the items of a map it replays from again, and an upstream step that had failed', async () => {
+    const calls: string[] = [];
+    let fail = true;
+    const { engine } = setup();
+    const definition = define(
+      {
+        steps: [
+          { id: 'flaky', kind: 'transform', value: { function: 'flaky' } },
+          { id: 'items', kind: 'transform', value: '[1, 2]' },
+          {
+            id: 'each',
+            kind: 'map',
+            items: 'steps.items',
+            steps: [{ id: 'work', kind: 'transform', value: { function: 'work' } }],
+          },
+        ],
+      },
+      {
+        flaky: () => {
+          calls.push('flaky');
+          if (fail) throw new Error('down');
+          return 'up';
+        },
+        work: ({ item }: { item: number }) => {
+          calls.push(`work ${item}`);
+          return item * 2;
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    expect(failed.status).toBe('failed');
+    fail = false;
+    calls.length = 0;
+    const fixed = await engine.replay(failed.runId, { from: 'each', definition });
+    expect(fixed.output).toEqual({ flaky: 'up', items: [1, 2], each: [2, 4] });
+    expect(calls).toContain('flaky');
+    // From a run whose items all ran: they run again, the rest is reused.
+    calls.length = 0;
+    const again = await engine.replay(fixed.runId, { from: 'each', definition });
+    expect(again.output).toEqual(fixed.output);
+    expect(calls.sort()).toEqual(['work 1', 'work 2']);
+  });
+
   it('names the top-level steps when the replay step does not exist', async () => {
     const { engine } = setup();
     const parent = await engine.run(define({ steps: [{ id: 'a', kind: 'transform', value: '1' }] }));
