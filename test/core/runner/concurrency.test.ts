@@ -93,7 +93,12 @@ describe('fencing', () => {
     const [run] = await store.listRuns();
     // Another owner takes the run and holds it without running anything.
     expect(await store.claimRun(run?.id ?? '', 'b', Date.now() + 60_000, Number.MAX_SAFE_INTEGER)).toBe(2);
-    await expect(first).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    await expect(first).rejects.toMatchObject({
+      code: 'LEASE_LOST',
+      message: expect.stringContaining('was taken over by another process; this process stopped running it.'),
+      hint: 'The process that holds the lease now carries the run on; nothing more is written from here.',
+      details: { runId: run?.id, owner: 'a', fence: 1 },
+    });
     expect(aborted).toMatchObject({ code: 'LEASE_LOST' });
     expect(await store.getRun(run?.id ?? '')).toMatchObject({ status: 'running' });
   });

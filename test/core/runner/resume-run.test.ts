@@ -236,9 +236,11 @@ describe('leases', () => {
     const running = first.engine.run(definition);
     await vi.waitFor(async () => expect((await store.listRuns()).length).toBe(1));
     const [run] = await store.listRuns();
-    const second = setup({ store, owner: 'second' });
+    const second = setup({ store, owner: 'second', leaseMs: 45_000 });
     await expect(second.engine.resume(run?.id ?? '', { definition })).rejects.toMatchObject({
       code: 'STORE_CONFLICT',
+      message: `Run ${run?.id} is being run by another process.`,
+      hint: 'Wait for it to finish; if that process has stopped, its lease ends within 45 s, or resume with --takeover.',
     });
     gate.resolve();
     expect((await running).status).toBe('succeeded');
