@@ -103,6 +103,34 @@ describe('fencing', () => {
     expect(await store.getRun(run?.id ?? '')).toMatchObject({ status: 'running' });
   });
 
+  it('fails the events of a handle whose execution lost its lease before its run-end, with that loss', async () => {
+    const store = new MemoryStore();
+    const reached = deferred();
+    const tools = {
+      wait: {
+        inputSchema: z.object({}),
+        execute: (_input: unknown, context: { abortSignal: AbortSignal }) =>
+          new Promise((_resolve, reject) => {
+            reached.resolve();
+            context.abortSignal.addEventListener('abort', () => reject(context.abortSignal.reason));
+          }),
+      },
+    };
+    const a = setup({ store, tools, owner: 'a', leaseMs: 90 });
+    const handle = await a.engine.start(define({ steps: [{ id: 'wait', kind: 'tool', tool: 'wait' }] }));
+    await reached.promise;
+    expect(await store.claimRun(handle.runId, 'b', Date.now() + 60_000, Number.MAX_SAFE_INTEGER)).toBe(2);
+    await expect(handle.result).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const event of handle.events) seen.push(event.type);
+      })(),
+    ).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    expect(seen[0]).toBe('run-start');
+    expect(seen).not.toContain('run-end');
+  });
+
   it('makes a process that stalled past its lease renew before it starts another step', async () => {
     const store = new MemoryStore();
     let offset = 0;
