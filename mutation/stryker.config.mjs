@@ -30,7 +30,8 @@ export const groupTests = {
     'test/core/runner/concurrency.test.ts',
     'test/core/steps/map-step.test.ts',
   ],
-  runner: ['test/core/**/*.test.ts', 'test/testing/**/*.test.ts'],
+  // The backoff the runner and the model layer share is checked with the model layer's retry delays.
+  runner: ['test/core/**/*.test.ts', 'test/testing/**/*.test.ts', 'test/models/retry-delay.test.ts'],
   'approval+agent': [
     'test/core/steps/**/*.test.ts',
     // The runner's tests that run approvals or agents.

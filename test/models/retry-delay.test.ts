@@ -12,6 +12,8 @@ describe('retryAfterOf', () => {
   it('reads retry-after in seconds, whole or decimal', () => {
     expect(retryAfterOf({ 'retry-after': '2' }, now)).toBe(2_000);
     expect(retryAfterOf({ 'Retry-After': '0.5' }, now)).toBe(500);
+    expect(retryAfterOf({ 'retry-after': ' 120 ' }, now)).toBe(120_000);
+    expect(retryAfterOf({ 'retry-after': '1.25' }, now)).toBe(1_250);
   });
 
   it('reads retry-after as an HTTP date, measured from the clock', () => {

@@ -1,4 +1,4 @@
-import type { Store, SubCallRecord } from '../ports/store.js';
+import type { SubCallRecord } from '../ports/store.js';
 
 /**
  * The one pause of the engine: a request sub-call at an even sequence, and the decision that ends
@@ -31,15 +31,4 @@ export function pauseAt(calls: readonly SubCallRecord[], sequence: number): Paus
   const request = calls.find((call) => call.sequence === sequence);
   const decision = calls.find((call) => call.sequence === sequence + 1);
   return { ...(request ? { request } : {}), ...(decision ? { decision } : {}) };
-}
-
-/**
- * Records the decision of a pause unless one is there already; returns whether this one won. One
- * insert the store accepts once, so of two deciding at the same moment exactly one wins.
- */
-export async function decidePause(
-  store: Store,
-  decision: SubCallRecord & { sequence: number },
-): Promise<boolean> {
-  return (await store.insertSubCall(decision)) === undefined;
 }

@@ -49,21 +49,21 @@ export async function resumeRun(
 }
 
 /**
- * A journaled run and the definition it continues with; throws `FUNCTION_NOT_FOUND` when steps
- * still to run name functions this engine does not have. Called before a decision is recorded,
- * so a process that cannot continue the run leaves it as it was.
+ * Checks that this engine can continue a journaled run: throws `FUNCTION_NOT_FOUND` when steps
+ * still to run name functions it does not have. Called before a decision is recorded, so a
+ * process that cannot continue the run leaves it as it was.
  */
 export async function resumableRun(
   services: EngineServices,
   runId: string,
   given?: WorkflowDefinition,
-): Promise<{ record: RunRecord; steps: StepRecord[]; definition: WorkflowDefinition }> {
+): Promise<void> {
   const record = await requireRun(services.store, runId);
   const steps = await services.store.listSteps(runId);
   const finished = new Set(
     steps.filter((step) => !step.path.includes('/') && reusable(step)).map((step) => step.path),
   );
-  return { record, steps, definition: pinnedDefinition(services, record, finished, given) };
+  pinnedDefinition(services, record, finished, given);
 }
 
 async function closeInterruptedAttempts(

@@ -7,7 +7,14 @@ import {
   type Step,
   type ToolDefinition,
 } from '../../../src/core/index.js';
-import { costOf, defaultOutputTokens, estimateCall } from '../../../src/core/runner/budget.js';
+import {
+  costOf,
+  defaultOutputTokens,
+  estimateCall,
+  expectedInputTokens,
+  reserveBudget,
+} from '../../../src/core/runner/budget.js';
+import type { RunState } from '../../../src/core/runner/run-state.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { createScriptedModel, type ScriptedResponse } from '../../../src/testing/index.js';
 import { define } from '../fixtures.js';
@@ -45,6 +52,69 @@ describe('costOf', () => {
       12,
     );
     expect(costOf(undefined, { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 0 })).toBe(0);
+    expect(
+      costOf(
+        { inputPerMillion: 3, outputPerMillion: 15 },
+        { inputTokens: 1000, outputTokens: 0, cachedInputTokens: 0 },
+      ),
+    ).toBeCloseTo(0.003, 12);
+  });
+});
+
+describe('reserveBudget', () => {
+  /** A run that has spent `costUsd` and `tokens` (all input) under `budget`. */
+  const runWith = (budget: RunState['budget'], costUsd = 0, tokens = 0) =>
+    ({ budget, costUsd, usage: { inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0 } }) as RunState;
+  const estimate = (tokens: number, costUsd = 0) => ({ inputTokens: tokens, outputTokens: 0, costUsd });
+
+  it('holds the tokens of calls in flight until each is released, once however often it is', () => {
+    const run = runWith({ maxTokens: 1000 }, 0, 100);
+    const first = reserveBudget(run, 'a', 'm', estimate(500));
+    expect(() => reserveBudget(run, 'b', 'm', estimate(500))).toThrow(
+      'Step "b" stopped before calling m: the run has spent 600 tokens, the call is estimated at 500 tokens, and the budget\'s maxTokens is 1000 tokens.',
+    );
+    first();
+    first();
+    const second = reserveBudget(run, 'b', 'm', estimate(500));
+    expect(() => reserveBudget(run, 'c', 'm', estimate(500))).toThrow(/has spent 600 tokens/);
+    second();
+    // Exactly the budget is within it.
+    expect(() => reserveBudget(run, 'c', 'm', estimate(900))).not.toThrow();
+  });
+
+  it('states a cost limit in dollars, with details and no retry', () => {
+    const run = runWith({ maxCostUsd: 0.01 }, 0.004);
+    expect(() => reserveBudget(run, 'a', 'm', estimate(10, 0.006))).not.toThrow();
+    let refused: unknown;
+    try {
+      reserveBudget(run, 'b', 'm', estimate(10, 0.001));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({
+      code: 'BUDGET_EXCEEDED',
+      retryable: false,
+      message:
+        'Step "b" stopped before calling m: the run has spent $0.010000, the call is estimated at $0.001000, and the budget\'s maxCostUsd is $0.010000.',
+      hint: "Raise maxCostUsd in the run's budget, or use a cheaper model or a lower maxOutputTokens.",
+      details: { budget: 'maxCostUsd', spent: 0.01, estimate: 0.001, limit: 0.01, model: 'm' },
+    });
+  });
+
+  it('refuses an unpriced call under a cost limit unless unpriced calls are allowed, and only then', () => {
+    expect(() => reserveBudget(runWith({ maxCostUsd: 1 }), 'a', 'm', estimate(10), false)).toThrow(
+      expect.objectContaining({
+        code: 'BUDGET_EXCEEDED',
+        retryable: false,
+        details: expect.objectContaining({ unpriced: true }),
+      }),
+    );
+    expect(() =>
+      reserveBudget(runWith({ maxCostUsd: 1, allowUnpriced: true }), 'a', 'm', estimate(10), false),
+    ).not.toThrow();
+    expect(() => reserveBudget(runWith({ maxTokens: 100 }), 'a', 'm', estimate(10), false)).not.toThrow();
+    // A call is priced unless it says otherwise.
+    expect(() => reserveBudget(runWith({ maxCostUsd: 1 }), 'a', 'm', estimate(10))).not.toThrow();
   });
 });
 
@@ -56,6 +126,10 @@ describe('estimateCall', () => {
       costUsd: (1000 * 1 + 100 * 2) / 1_000_000,
     });
     expect(estimateCall({ promptCharacters: 10 }).outputTokens).toBe(defaultOutputTokens);
+  });
+
+  it('counts a text four characters a token, rounding up', () => {
+    expect([0, 1, 4, 5, 8].map((length) => expectedInputTokens('x'.repeat(length)))).toEqual([0, 1, 1, 2, 2]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Step, WorkflowFunction } from '../../../src/core/index.js';
+import { stepCacheKey } from '../../../src/core/runner/cache-key.js';
 import { canonicalJson } from '../../../src/core/runner/canonical-json.js';
 import { createScriptedModel } from '../../../src/testing/index.js';
 import { define, setup } from '../fixtures.js';
@@ -189,5 +190,15 @@ describe('step cache keys', () => {
     expect(subject.count()).toBe(3);
     await engine.run(definition('[2, 2]'));
     expect(subject.count()).toBe(4);
+  });
+});
+
+describe('stepCacheKey', () => {
+  it('takes in the source of each function the step names, whatever the length of its name', () => {
+    const step = { id: 'cached', kind: 'transform', value: { function: 'scoreDraft' } } as Step;
+    const scope = { input: {}, steps: {} };
+    const key = (fn: () => number) => stepCacheKey(step, scope, { scoreDraft: fn });
+    expect(key(() => 1)).toBe(key(() => 1));
+    expect(key(() => 1)).not.toBe(key(() => 2));
   });
 });

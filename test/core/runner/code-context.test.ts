@@ -109,7 +109,8 @@ describe('code-step context', () => {
     expect(runs).toBe(2);
     expect(model.calls).toHaveLength(1);
     // Spent once, counted once.
-    expect(done.costUsd).toBeCloseTo(waiting.costUsd);
+    expect(done.costUsd).toBeCloseTo(waiting.costUsd, 12);
+    expect(done.usage).toEqual(waiting.usage);
   });
 
   it('fails clearly when a re-run asks a different question than the journal holds', async () => {
@@ -126,5 +127,66 @@ describe('code-step context', () => {
     expect(failed.error?.message).toContain(
       'interrupt "second" as call 1, but when it ran before that call was interrupt "first"',
     );
+  });
+});
+
+describe('answering a question', () => {
+  function twoQuestions() {
+    return workflow('two')
+      .transform('ask', {
+        run: async (_scope, ctx) => {
+          const first = await ctx.interrupt({ key: 'first', prompt: 'One?' });
+          const second = await ctx.interrupt({ key: 'second', prompt: 'Two?' });
+          return { first, second };
+        },
+      })
+      .build();
+  }
+
+  it('goes to the latest unanswered question of the step', async () => {
+    const store = new MemoryStore();
+    const definition = twoQuestions();
+    const engine = engineWith(store, createScriptedModel(['-']));
+    const waiting = await engine.run(definition);
+    const next = await engine.answer(waiting.runId, 'ask', { value: 1, key: 'first' }, { definition });
+    expect(next.waiting?.questions).toEqual([{ path: 'ask', key: 'second', prompt: 'Two?' }]);
+    // The first question is answered: only the second can be.
+    await expect(
+      engine.answer(waiting.runId, 'ask', { value: 9, key: 'first' }, { definition }),
+    ).rejects.toMatchObject({
+      code: 'QUESTION_NOT_PENDING',
+      message: `Step "ask" of run ${waiting.runId} is not waiting for an answer to "first" (status waiting).`,
+      hint: 'It waits for an answer to "second".',
+    });
+    const done = await engine.answer(waiting.runId, 'ask', { value: 2, key: 'second' }, { definition });
+    expect(done.output).toEqual({ ask: { first: 1, second: 2 } });
+  });
+
+  it('refuses a step that asks nothing, naming its status or that there is no such step', async () => {
+    const store = new MemoryStore();
+    const definition = workflow('plain')
+      .transform('done', { run: async () => 1 })
+      .transform('ask', { run: async (_scope, ctx) => ctx.interrupt({ key: 'k', prompt: 'Go?' }) })
+      .build();
+    const engine = engineWith(store, createScriptedModel(['-']));
+    const waiting = await engine.run(definition);
+    await expect(engine.answer(waiting.runId, 'done', { value: 1 }, { definition })).rejects.toMatchObject({
+      code: 'QUESTION_NOT_PENDING',
+      stepPath: 'done',
+      message: `Step "done" of run ${waiting.runId} is not waiting for an answer (status succeeded).`,
+      hint: '`baton show <run>` lists the questions of a run and their answers.',
+    });
+    await expect(engine.answer(waiting.runId, 'nope', { value: 1 }, { definition })).rejects.toMatchObject({
+      message: `Step "nope" of run ${waiting.runId} is not waiting for an answer (no such step).`,
+    });
+    // An answer without a key goes to the question that waits; one with its key as well.
+    const done = await engine.answer(waiting.runId, 'ask', { value: 'yes', key: 'k' }, { definition });
+    expect(done.output).toEqual({ done: 1, ask: 'yes' });
+    const answer = (await store.listSubCalls(waiting.runId, 'ask')).find((call) => call.kind === 'answer');
+    expect(answer?.response).toMatchObject({ value: 'yes', by: 'unknown' });
+    // Answered once: a second answer finds nothing to answer.
+    await expect(engine.answer(waiting.runId, 'ask', { value: 'no' }, { definition })).rejects.toMatchObject({
+      message: `Step "ask" of run ${waiting.runId} is not waiting for an answer (status succeeded).`,
+    });
   });
 });

@@ -69,9 +69,42 @@ describe('fencing', () => {
     expect(await store.getRun(run?.id ?? '')).toMatchObject({ status: 'succeeded' });
   });
 
-  it('aborts the running steps of a process at the renewal that finds its lease taken', async () => {
+  it('aborts the running steps of a process at the renewal that finds its lease taken, without waiting for them', async () => {
     const store = new MemoryStore();
     let aborted: unknown;
+    const reached = deferred();
+    const tools = {
+      wait: {
+        inputSchema: z.object({}),
+        // Ignores the abort: a process that lost the run has nothing to wait for.
+        execute: (_input: unknown, context: { abortSignal: AbortSignal }) =>
+          new Promise(() => {
+            reached.resolve();
+            context.abortSignal.addEventListener('abort', () => {
+              aborted = context.abortSignal.reason;
+            });
+          }),
+      },
+    };
+    const a = setup({ store, tools, owner: 'a', leaseMs: 90, cancelGraceMs: 3_600_000 });
+    const first = a.engine.run(define({ steps: [{ id: 'wait', kind: 'tool', tool: 'wait' }] }));
+    first.catch(() => {});
+    await reached.promise;
+    const [run] = await store.listRuns();
+    // Another owner takes the run and holds it without running anything.
+    expect(await store.claimRun(run?.id ?? '', 'b', Date.now() + 60_000, Number.MAX_SAFE_INTEGER)).toBe(2);
+    await expect(first).rejects.toMatchObject({
+      code: 'LEASE_LOST',
+      message: expect.stringContaining('was taken over by another process; this process stopped running it.'),
+      hint: 'The process that holds the lease now carries the run on; nothing more is written from here.',
+      details: { runId: run?.id, owner: 'a', fence: 1 },
+    });
+    expect(aborted).toMatchObject({ code: 'LEASE_LOST' });
+    expect(await store.getRun(run?.id ?? '')).toMatchObject({ status: 'running' });
+  });
+
+  it('fails the events of a handle whose execution lost its lease before its run-end, with that loss', async () => {
+    const store = new MemoryStore();
     const reached = deferred();
     const tools = {
       wait: {
@@ -79,23 +112,23 @@ describe('fencing', () => {
         execute: (_input: unknown, context: { abortSignal: AbortSignal }) =>
           new Promise((_resolve, reject) => {
             reached.resolve();
-            context.abortSignal.addEventListener('abort', () => {
-              aborted = context.abortSignal.reason;
-              reject(context.abortSignal.reason);
-            });
+            context.abortSignal.addEventListener('abort', () => reject(context.abortSignal.reason));
           }),
       },
     };
     const a = setup({ store, tools, owner: 'a', leaseMs: 90 });
-    const first = a.engine.run(define({ steps: [{ id: 'wait', kind: 'tool', tool: 'wait' }] }));
-    first.catch(() => {});
+    const handle = await a.engine.start(define({ steps: [{ id: 'wait', kind: 'tool', tool: 'wait' }] }));
     await reached.promise;
-    const [run] = await store.listRuns();
-    // Another owner takes the run and holds it without running anything.
-    expect(await store.claimRun(run?.id ?? '', 'b', Date.now() + 60_000, Number.MAX_SAFE_INTEGER)).toBe(2);
-    await expect(first).rejects.toMatchObject({ code: 'LEASE_LOST' });
-    expect(aborted).toMatchObject({ code: 'LEASE_LOST' });
-    expect(await store.getRun(run?.id ?? '')).toMatchObject({ status: 'running' });
+    expect(await store.claimRun(handle.runId, 'b', Date.now() + 60_000, Number.MAX_SAFE_INTEGER)).toBe(2);
+    await expect(handle.result).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const event of handle.events) seen.push(event.type);
+      })(),
+    ).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    expect(seen[0]).toBe('run-start');
+    expect(seen).not.toContain('run-end');
   });
 
   it('makes a process that stalled past its lease renew before it starts another step', async () => {
@@ -275,7 +308,12 @@ describe('resume', () => {
         },
       },
     };
-    const definition = define({ steps: [{ id: 'work', kind: 'tool', tool: 'work' }] });
+    const definition = define({
+      steps: [
+        { id: 'first', kind: 'transform', value: '1' },
+        { id: 'work', kind: 'tool', tool: 'work', needs: ['first'] },
+      ],
+    });
     // The first process never finishes its step: as good as killed.
     void setup({ store, tools, owner: 'a' }).engine.run(definition);
     await reached.promise;
@@ -288,11 +326,13 @@ describe('resume', () => {
     });
     expect(resumed.status).toBe('succeeded');
     const attempts = await store.listAttempts(run?.id ?? '');
+    // The finished step's attempt is left as it was.
     expect(attempts).toMatchObject([
-      { attempt: 1, status: 'interrupted' },
-      { attempt: 2, status: 'succeeded' },
+      { path: 'first', attempt: 1, status: 'succeeded' },
+      { path: 'work', attempt: 1, status: 'interrupted' },
+      { path: 'work', attempt: 2, status: 'succeeded' },
     ]);
-    expect(attempts[0]?.endedAt).toBeGreaterThanOrEqual(before);
+    expect(attempts[1]?.endedAt).toBeGreaterThanOrEqual(before);
   });
 
   it('clears the error of a run that succeeds when resumed', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createEngine,
   isLiveEvent,
@@ -88,6 +88,49 @@ describe('engine.events', () => {
     const all = (await followed) as JournaledEvent[];
     expect(all.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
     expect(all).toEqual(await store.readEvents(waiting.runId));
+  });
+
+  it("follows a run continued by another engine through the store's notifications, and stops listening at its end", async () => {
+    /** A memory store that tells followers of a run when its events are appended, as Postgres does. */
+    class NotifyingStore extends MemoryStore {
+      followers = new Set<() => void>();
+      follows = 0;
+      followed = deferred();
+      followEvents(_runId: string, onWake: () => void): () => void {
+        this.follows++;
+        this.followers.add(onWake);
+        this.followed.resolve();
+        return () => this.followers.delete(onWake);
+      }
+      override async appendEvents(...args: Parameters<MemoryStore['appendEvents']>): Promise<void> {
+        await super.appendEvents(...args);
+        for (const wake of this.followers) wake();
+      }
+    }
+    const store = new NotifyingStore();
+    const reader = createEngine({ store });
+    const runner = createEngine({ store });
+    const definition = define({
+      steps: [
+        { id: 'review', kind: 'approval', subject: 'go?' },
+        { id: 'done', kind: 'transform', value: '"ok"', needs: ['review'] },
+      ],
+    });
+    const waiting = await runner.run(definition);
+    // The reader's fallback poll never fires: only the store's notification can wake it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const followed = collect(reader.events(waiting.runId, { follow: true }));
+      await store.followed.promise;
+      await runner.approve(waiting.runId, 'review');
+      const all = (await followed) as JournaledEvent[];
+      expect(all).toEqual(await store.readEvents(waiting.runId));
+      expect(all.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(store.follows).toBe(1);
+    expect(store.followers.size).toBe(0);
   });
 
   it('hands a reader following a waiting run the continued execution live, streamed text included', async () => {

@@ -40,4 +40,24 @@ describe('input limits', () => {
     const result = await engine.run(echo, { input: { deep: nested(3) } });
     expect(result.output).toEqual({ a: { deep: nested(3) } });
   });
+
+  it('counts objects and arrays toward the depth, not the null or plain values at the deepest level', async () => {
+    const { engine } = setup({ inputLimits: { maxDepth: 2 } });
+    const input = { a: { b: null, c: 'x' }, d: [1] };
+    expect((await engine.run(echo, { input })).output).toEqual({ a: input });
+    await expect(engine.run(echo, { input: { a: { b: {} } } })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      details: { limit: 'maxDepth', value: 2 },
+    });
+  });
+
+  it('runs an input of exactly the size limit', async () => {
+    // `[[]]`: four bytes of JSON, two arrays of at least two bytes each.
+    const { engine } = setup({ inputLimits: { maxBytes: 4 } });
+    expect((await engine.run(echo, { input: [[]] })).output).toEqual({ a: [[]] });
+    const { engine: smaller } = setup({ inputLimits: { maxBytes: 3 } });
+    await expect(smaller.run(echo, { input: [[]] })).rejects.toMatchObject({
+      details: { limit: 'maxBytes' },
+    });
+  });
 });

@@ -80,4 +80,26 @@ describe('lease renewal', () => {
     expect(result.error).toMatchObject({ code: 'RUN_CANCELLED' });
     expect(result.error?.message).toContain('cancelled by another process');
   });
+
+  it('starts the steps after a renewal without claiming again while the renewed lease holds', async () => {
+    const store = new ClaimLog();
+    const hold = deferred<string>();
+    const tools = { wait: { inputSchema: z.object({}), execute: () => hold.promise } };
+    const { engine } = setup({ store, tools, leaseMs: 300, owner: 'here' });
+    const result = engine.run(
+      define({
+        steps: [
+          { id: 'wait', kind: 'tool', tool: 'wait' },
+          { id: 'a', kind: 'transform', value: '1', needs: ['wait'] },
+          { id: 'b', kind: 'transform', value: '2', needs: ['a'] },
+          { id: 'c', kind: 'transform', value: '3', needs: ['b'] },
+        ],
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect(store.claims.map((claim) => claim.at)).toEqual([1_000_000, 1_000_100]);
+    hold.resolve('done');
+    expect((await result).status).toBe('succeeded');
+    expect(store.claims).toHaveLength(2);
+  });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { workflow } from '../../../src/authoring/builder/workflow-builder.js';
+import { resumeRun } from '../../../src/core/runner/resume-run.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
 import { deferred, define, setup } from '../fixtures.js';
 
@@ -116,6 +118,77 @@ describe('replay', () => {
     expect((await store.getRun(child.runId))?.parentRunId).toBe(parent.runId);
   });
 
+  it('reuses a step the parent skipped, without deciding its condition again', async () => {
+    let decided = 0;
+    const { engine, store } = setup();
+    const definition = define(
+      {
+        steps: [
+          { id: 'gate', kind: 'transform', value: '1', when: '$call("decide")' },
+          { id: 'draft', kind: 'transform', value: '"text"' },
+        ],
+      },
+      {
+        decide: () => {
+          decided++;
+          return false;
+        },
+      },
+    );
+    const parent = await engine.run(definition);
+    const child = await engine.replay(parent.runId, { from: 'draft', definition });
+    expect(child.output).toEqual({ draft: 'text' });
+    expect(decided).toBe(1);
+    const steps = await store.listSteps(child.runId);
+    expect(steps.map((step) => [step.path, step.status]).sort()).toEqual([
+      ['draft', 'succeeded'],
+      ['gate', 'skipped'],
+    ]);
+  });
+
+  it('runs the items of a map it replays from again, and an upstream step that had failed', async () => {
+    const calls: string[] = [];
+    let fail = true;
+    const { engine } = setup();
+    const definition = define(
+      {
+        steps: [
+          { id: 'flaky', kind: 'transform', value: { function: 'flaky' } },
+          { id: 'items', kind: 'transform', value: '[1, 2]' },
+          {
+            id: 'each',
+            kind: 'map',
+            items: 'steps.items',
+            steps: [{ id: 'work', kind: 'transform', value: { function: 'work' } }],
+          },
+        ],
+      },
+      {
+        flaky: () => {
+          calls.push('flaky');
+          if (fail) throw new Error('down');
+          return 'up';
+        },
+        work: ({ item }: { item: number }) => {
+          calls.push(`work ${item}`);
+          return item * 2;
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    expect(failed.status).toBe('failed');
+    fail = false;
+    calls.length = 0;
+    const fixed = await engine.replay(failed.runId, { from: 'each', definition });
+    expect(fixed.output).toEqual({ flaky: 'up', items: [1, 2], each: [2, 4] });
+    expect(calls).toContain('flaky');
+    // From a run whose items all ran: they run again, the rest is reused.
+    calls.length = 0;
+    const again = await engine.replay(fixed.runId, { from: 'each', definition });
+    expect(again.output).toEqual(fixed.output);
+    expect(calls.sort()).toEqual(['work 1', 'work 2']);
+  });
+
   it('names the top-level steps when the replay step does not exist', async () => {
     const { engine } = setup();
     const parent = await engine.run(define({ steps: [{ id: 'a', kind: 'transform', value: '1' }] }));
@@ -126,6 +199,32 @@ describe('replay', () => {
 });
 
 describe('leases', () => {
+  it('runs and resumes on a store that keeps no leases', async () => {
+    const store = new MemoryStore();
+    // A store without claimRun or releaseRun: one process at a time is the caller's concern.
+    const leaseless = new Proxy(store, {
+      get: (target, property) =>
+        property === 'claimRun' || property === 'releaseRun'
+          ? undefined
+          : (Reflect.get(target, property) as unknown),
+    });
+    let fail = true;
+    const { engine } = setup({ store: leaseless });
+    const definition = define(
+      { steps: [{ id: 'flaky', kind: 'transform', value: { function: 'flaky' } }] },
+      {
+        flaky: () => {
+          if (fail) throw new Error('down');
+          return 'up';
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    expect(failed.status).toBe('failed');
+    fail = false;
+    expect((await engine.resume(failed.runId, { definition })).output).toEqual({ flaky: 'up' });
+  });
+
   it('refuses a second process resuming a run that is still running, and allows a takeover', async () => {
     const store = new MemoryStore();
     const gate = deferred();
@@ -137,9 +236,11 @@ describe('leases', () => {
     const running = first.engine.run(definition);
     await vi.waitFor(async () => expect((await store.listRuns()).length).toBe(1));
     const [run] = await store.listRuns();
-    const second = setup({ store, owner: 'second' });
+    const second = setup({ store, owner: 'second', leaseMs: 45_000 });
     await expect(second.engine.resume(run?.id ?? '', { definition })).rejects.toMatchObject({
       code: 'STORE_CONFLICT',
+      message: `Run ${run?.id} is being run by another process.`,
+      hint: 'Wait for it to finish; if that process has stopped, its lease ends within 45 s, or resume with --takeover.',
     });
     gate.resolve();
     expect((await running).status).toBe('succeeded');
@@ -155,6 +256,66 @@ describe('leases', () => {
 });
 
 describe('resume of a TypeScript workflow', () => {
+  it('continues with the Zod schemas of the definition given, the journal holding only JSON', async () => {
+    /** A store that hands back runs as a journal on disk does: JSON, without the objects it was given. */
+    class JsonStore extends MemoryStore {
+      override async getRun(runId: string) {
+        const run = await super.getRun(runId);
+        return run && (JSON.parse(JSON.stringify(run)) as typeof run);
+      }
+    }
+    let value = 0;
+    const tools = {
+      count: {
+        inputSchema: z.object({}),
+        execute: () => {
+          if (value === 0) throw new Error('not yet');
+          return { n: value };
+        },
+      },
+    };
+    const definition = workflow('checked')
+      .tool('count', {
+        tool: 'count',
+        input: {},
+        output: z.object({ n: z.number() }).refine((out) => out.n < 10, 'below 10'),
+      })
+      .build();
+    const { engine } = setup({ store: new JsonStore(), tools });
+    const failed = await engine.run(definition);
+    value = 50;
+    const resumed = await engine.resume(failed.runId, { definition });
+    expect(resumed.error).toMatchObject({
+      code: 'OUTPUT_INVALID',
+      message: expect.stringContaining('below 10'),
+    });
+  });
+
+  it('continues with the journaled steps when the definition given has changed', async () => {
+    let fail = true;
+    const functions = {
+      flaky: () => {
+        if (fail) throw new Error('down');
+        return 'up';
+      },
+    };
+    const version = (text: string) =>
+      define(
+        {
+          steps: [
+            { id: 'flaky', kind: 'transform', value: { function: 'flaky' } },
+            { id: 'after', kind: 'transform', value: `"${text}"`, needs: ['flaky'] },
+          ],
+        },
+        functions,
+      );
+    const { engine } = setup();
+    const failed = await engine.run(version('one'));
+    fail = false;
+    const resumed = await engine.resume(failed.runId, { definition: version('two') });
+    expect(resumed.output).toEqual({ flaky: 'up', after: 'one' });
+  });
+
   it('says at once that its functions are needed', async () => {
     const { engine } = setup();
     const definition = define(
@@ -169,6 +330,32 @@ describe('resume of a TypeScript workflow', () => {
     await expect(engine.resume(failed.runId)).rejects.toMatchObject({
       code: 'FUNCTION_NOT_FOUND',
       hint: 'Pass { definition } to resume, or register the workflow as "test" in createBaton({ workflows }).',
+    });
+  });
+
+  it('names only the functions of the steps still to run', async () => {
+    const { engine } = setup();
+    const definition = define(
+      {
+        steps: [
+          { id: 'a', kind: 'transform', value: { function: 'first' } },
+          { id: 'b', kind: 'transform', value: { function: 'second' }, needs: ['a'] },
+        ],
+      },
+      {
+        first: () => 1,
+        second: () => {
+          throw new Error('no');
+        },
+      },
+    );
+    const failed = await engine.run(definition);
+    await expect(engine.resume(failed.runId)).rejects.toMatchObject({
+      message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
+    });
+    // Checked again once the lease is held, as the journal may have moved on meanwhile.
+    await expect(resumeRun(engine.services, failed.runId)).rejects.toMatchObject({
+      message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
     });
   });
 });

@@ -15,6 +15,18 @@ describe('retry policy', () => {
       maxAttempts: 2,
       maxDelayMs: 5,
     });
+    // A field the step leaves undefined keeps the workflow's value.
+    const merged = resolveRetryPolicy(
+      { maxAttempts: 2, maxDelayMs: undefined },
+      { maxAttempts: 4, maxDelayMs: 5 },
+    );
+    expect(merged.maxDelayMs).toBe(5);
+  });
+
+  it('never retries a step stopped by its budget, even when told to retry all', () => {
+    const policy = resolveRetryPolicy({ maxAttempts: 3, retryOn: 'all' }, undefined);
+    const budget = new BatonError('BUDGET_EXCEEDED', 'over', { retryable: false });
+    expect(shouldRetry(policy, 1, budget)).toBe(false);
   });
 
   it('retries only retryable errors unless told to retry all', () => {

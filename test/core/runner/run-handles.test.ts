@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { JournaledEvent, Step, StreamEvent } from '../../../src/core/index.js';
 import { deferred, define, setup } from '../fixtures.js';
 
@@ -98,6 +99,29 @@ describe('decisions and resumes through handles', () => {
     const all = await store.readEvents(first.runId);
     expect(all).toEqual([...firstEvents, ...secondEvents]);
     expect(all.map((event) => event.seq)).toEqual(all.map((_, index) => index + 1));
+  });
+
+  it("ends a handle's events at its own run-end, read while the next execution is under way", async () => {
+    const gate = deferred<string>();
+    const tools = { hold: { inputSchema: z.object({}), execute: () => gate.promise } };
+    const { engine, store } = setup({ tools });
+    const definition = define({
+      steps: [approval, { id: 'held', kind: 'tool', tool: 'hold', needs: ['review'] }],
+    });
+    const first = await engine.start(definition);
+    expect((await first.result).status).toBe('waiting');
+    const second = await engine.startApprove(first.runId, 'review', { by: 'ana' });
+    // The second execution holds at its tool; the first handle's events are read only now.
+    while (!(await store.listSteps(first.runId)).some((step) => step.path === 'held'))
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    const firstEvents = (await collect(first.events)) as JournaledEvent[];
+    expect(firstEvents[0]).toMatchObject({ type: 'run-start', resumed: false });
+    expect(firstEvents.at(-1)).toMatchObject({ type: 'run-end', status: 'waiting' });
+    expect(firstEvents.filter((event) => event.type === 'run-start')).toHaveLength(1);
+    gate.resolve('done');
+    expect((await second.result).status).toBe('succeeded');
+    // Read again from the journal once both have ended: still the first execution's alone.
+    expect(await collect(first.events)).toEqual(firstEvents);
   });
 
   it('refuses a decision already made before the handle resolves, and an unknown run at once', async () => {

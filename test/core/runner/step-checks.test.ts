@@ -98,8 +98,16 @@ describe('validate', () => {
       },
     ];
     const failed = await engine.run(define({ steps }));
-    expect(failed.error).toMatchObject({ code: 'OUTPUT_INVALID', stepPath: 'score' });
-    expect(failed.error?.message).toContain('total must be at most 100, got 500');
+    expect(failed.error).toMatchObject({
+      code: 'OUTPUT_INVALID',
+      stepPath: 'score',
+      message: 'Output of step "score" failed its validation: total must be at most 100, got 500',
+      hint: 'Fix the step so its output passes `validate`, or route the failure with `onError`.',
+      details: {
+        issues: [{ path: '(root)', message: 'total must be at most 100, got 500' }],
+        value: { total: 500 },
+      },
+    });
 
     const routed = await engine.run(
       define({

@@ -364,8 +364,15 @@ describe('gated tool calls', () => {
       engine.reject(waiting.runId, 'agent', { by: 'bo', reason: 'no', call: 1 }),
     ]);
     expect(decisions.filter((decision) => decision.status === 'fulfilled')).toHaveLength(1);
+    const winner =
+      decisions[0].status === 'fulfilled' ? { by: 'ana', action: 'approve' } : { by: 'bo', action: 'reject' };
     expect(decisions.find((decision) => decision.status === 'rejected')).toMatchObject({
-      reason: { code: 'APPROVAL_NOT_PENDING' },
+      reason: {
+        code: 'APPROVAL_NOT_PENDING',
+        stepPath: 'agent',
+        message: `Call 1 of step "agent" was already decided by ${winner.by} (${winner.action}).`,
+        details: { decision: winner },
+      },
     });
     expect(runs.length).toBeLessThanOrEqual(1);
   });
