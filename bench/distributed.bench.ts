@@ -93,6 +93,14 @@ async function commitFlush(): Promise<void> {
   }
 }
 
+// Every statement this process sends, counted at the client: the round trips a step costs.
+let queries = 0;
+const send = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  queries++;
+  return (send as (...parameters: unknown[]) => unknown).apply(this, args);
+} as typeof send;
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -145,7 +153,11 @@ export default async function distributedBench(): Promise<void> {
   try {
     await runAll(handoff, traced(0), 1);
     seen.length = 0;
+    queries = 0;
     await runAll(handoff, traced(0), 3);
+    console.log(
+      `statements sent per chain step (both workers and the polling client, heartbeats included): ${(queries / (3 * length)).toFixed(1)}`,
+    );
   } finally {
     await stop(handoff);
   }

@@ -119,6 +119,8 @@ describe('fencing', () => {
     const a = setup({ store, tools, owner: 'a', leaseMs: 90 });
     const handle = await a.engine.start(define({ steps: [{ id: 'wait', kind: 'tool', tool: 'wait' }] }));
     await reached.promise;
+    // Events are journaled once per turn of the event loop: the run's start lands before the take-over.
+    await expect.poll(async () => (await store.readEvents(handle.runId)).length).toBeGreaterThan(0);
     expect(await store.claimRun(handle.runId, 'b', Date.now() + 60_000, Number.MAX_SAFE_INTEGER)).toBe(2);
     await expect(handle.result).rejects.toMatchObject({ code: 'LEASE_LOST' });
     const seen: string[] = [];
