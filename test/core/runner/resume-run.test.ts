@@ -353,7 +353,9 @@ describe('resume of a TypeScript workflow', () => {
     await expect(engine.resume(failed.runId)).rejects.toMatchObject({
       message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
     });
-    // Checked again once the lease is held, as the journal may have moved on meanwhile.
+    // Refused before a handle exists, and checked again once the lease is held, as the journal
+    // may have moved on meanwhile.
+    await expect(engine.startResume(failed.runId)).rejects.toMatchObject({ code: 'FUNCTION_NOT_FOUND' });
     await expect(resumeRun(engine.services, failed.runId)).rejects.toMatchObject({
       message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
     });
