@@ -7,6 +7,9 @@ import type { RunLease } from './run-lease.js';
 import type { EngineServices } from './run-state.js';
 import { continueRun, hashWorkflow, type RunOptions, type RunResult } from './run-workflow.js';
 
+/** Step kinds whose model calls are journaled, and replayed with their usage when they run again. */
+const replayedKinds = new Set<string>(['agent', 'transform', 'tool']);
+
 /**
  * Resumes a run whose process stopped: finished instances are reused, the rest run again.
  * Everything is read once the lease is held; attempts a stopped process left `running` are closed
@@ -35,8 +38,9 @@ export async function resumeRun(
     const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
     let costUsd = 0;
     for (const step of steps) {
-      // An agent that runs again replays its journaled turns, which add their usage back.
-      if (step.kind === 'agent' && !reusable(step)) continue;
+      // A step that runs again replays its journaled model calls (an agent's turns, a code step's
+      // `ctx.generate`), which add their usage back.
+      if (replayedKinds.has(step.kind) && !reusable(step)) continue;
       // A waiting step runs again and counts what its journaled calls spent then.
       if (step.status === 'waiting') continue;
       usage.inputTokens += step.usage?.inputTokens ?? 0;

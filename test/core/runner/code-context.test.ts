@@ -113,6 +113,31 @@ describe('code-step context', () => {
     expect(done.usage).toEqual(waiting.usage);
   });
 
+  it('counts a ctx.generate once when the step that made it failed and the run is resumed', async () => {
+    const store = new MemoryStore();
+    const model = createScriptedModel([{ text: 'draft', usage: { inputTokens: 100, outputTokens: 50 } }]);
+    let fail = true;
+    const definition = workflow('retried')
+      .transform('write', {
+        run: async (_scope, ctx) => {
+          const draft = await ctx.generate({ prompt: 'Draft it' });
+          if (fail) throw new Error('not yet');
+          return draft;
+        },
+      })
+      .build();
+    const engine = engineWith(store, model);
+    const failed = await engine.run(definition);
+    expect(failed.status).toBe('failed');
+    fail = false;
+    const done = await engine.resume(failed.runId, { definition });
+    expect(done.output).toEqual({ write: 'draft' });
+    expect(model.calls).toHaveLength(1);
+    // One call, paid once: the replayed call adds its usage back, the failed attempt's is not added again.
+    expect(done.usage).toEqual(failed.usage);
+    expect(done.costUsd).toBeCloseTo(failed.costUsd, 12);
+  });
+
   it('fails clearly when a re-run asks a different question than the journal holds', async () => {
     const store = new MemoryStore();
     let key = 'first';

@@ -70,6 +70,7 @@ describe('deciding an approval', () => {
       decideApproval(engine.services, waiting.runId, 'review', { action: 'approve' }),
     ).rejects.toMatchObject({
       code: 'APPROVAL_NOT_PENDING',
+      stepPath: 'review',
       message: `Step "review" of run ${waiting.runId} has no approval request.`,
     });
   });

@@ -102,4 +102,25 @@ describe('lease renewal', () => {
     expect((await result).status).toBe('succeeded');
     expect(store.claims).toHaveLength(2);
   });
+
+  it('renews before it starts a step once its lease has run out, though no beat came', async () => {
+    const store = new ClaimLog();
+    const hold = deferred<string>();
+    const tools = { wait: { inputSchema: z.object({}), execute: () => hold.promise } };
+    const { engine } = setup({ store, tools, leaseMs: 300, owner: 'here' });
+    const result = engine.run(
+      define({
+        steps: [
+          { id: 'wait', kind: 'tool', tool: 'wait' },
+          { id: 'next', kind: 'transform', value: '1', needs: ['wait'] },
+        ],
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    // The process stalls to the very end of its lease: the clock moves, no timer fires.
+    vi.setSystemTime(1_000_300);
+    hold.resolve('done');
+    expect((await result).status).toBe('succeeded');
+    expect(store.claims.map((claim) => claim.at)).toEqual([1_000_000, 1_000_300]);
+  });
 });

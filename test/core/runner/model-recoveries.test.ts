@@ -18,13 +18,15 @@ const record = (sequence: number, kind: string, response?: unknown): SubCallReco
 describe('modelRecoveriesOf', () => {
   it("lists the retries and fallbacks of a step's attempts, oldest attempt first, and nothing else", () => {
     const retry = (attempt: number, retry: number) => ({ type: 'retry', attempt, retry });
+    // In the order they were written: oldest attempt first, so at the highest sequence.
     const calls = [
-      record(-2, modelRecoveryKind, { recoveries: [retry(2, 1)] }),
       record(-1, modelRecoveryKind, { recoveries: [retry(1, 1), retry(1, 2)] }),
-      record(-3, modelRecoveryKind, {}),
+      record(-2, modelRecoveryKind, { recoveries: [retry(2, 1)] }),
       record(0, 'generate', { recoveries: [retry(9, 9)] }),
+      record(-3, modelRecoveryKind, {}),
+      record(-4, modelRecoveryKind, { recoveries: [retry(4, 1)] }),
     ];
-    expect(modelRecoveriesOf(calls)).toEqual([retry(1, 1), retry(1, 2), retry(2, 1)]);
+    expect(modelRecoveriesOf(calls)).toEqual([retry(1, 1), retry(1, 2), retry(2, 1), retry(4, 1)]);
     expect(modelRecoveriesOf([record(-1, modelRecoveryKind)])).toEqual([]);
   });
 });

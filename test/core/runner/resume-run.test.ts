@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { workflow } from '../../../src/authoring/builder/workflow-builder.js';
 import { resumeRun } from '../../../src/core/runner/resume-run.js';
 import { MemoryStore } from '../../../src/store/memory/memory-store.js';
+import { createScriptedModel } from '../../../src/testing/index.js';
 import { deferred, define, setup } from '../fixtures.js';
 
 describe('resume', () => {
@@ -353,7 +354,9 @@ describe('resume of a TypeScript workflow', () => {
     await expect(engine.resume(failed.runId)).rejects.toMatchObject({
       message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
     });
-    // Checked again once the lease is held, as the journal may have moved on meanwhile.
+    // Refused before a handle exists, and checked again once the lease is held, as the journal
+    // may have moved on meanwhile.
+    await expect(engine.startResume(failed.runId)).rejects.toMatchObject({ code: 'FUNCTION_NOT_FOUND' });
     await expect(resumeRun(engine.services, failed.runId)).rejects.toMatchObject({
       message: `Run ${failed.runId} needs TypeScript functions this engine does not have: "second".`,
     });
@@ -392,5 +395,24 @@ describe('cancel', () => {
     expect(await elsewhere.engine.cancel(second?.id ?? '')).toBe('marked');
     expect((await running).status).toBe('cancelled');
     expect(await elsewhere.engine.cancel(second?.id ?? '')).toBe('ended');
+  });
+});
+
+describe('what a resumed run has spent', () => {
+  it('counts the model calls of a model step that failed, and those of its new attempt', async () => {
+    const model = createScriptedModel([
+      { text: 'bad', usage: { inputTokens: 100, outputTokens: 50 } },
+      { text: 'good', usage: { inputTokens: 10, outputTokens: 5 } },
+    ]);
+    const { engine } = setup({ model });
+    const definition = define({
+      steps: [{ id: 'ask', kind: 'llm', prompt: 'Say it', validate: 'output = "good"', maxRepairs: 0 }],
+    });
+    const failed = await engine.run(definition);
+    expect(failed.status).toBe('failed');
+    const resumed = await engine.resume(failed.runId, { definition });
+    expect(resumed.output).toEqual({ ask: 'good' });
+    expect(model.calls).toHaveLength(2);
+    expect(resumed.usage).toMatchObject({ inputTokens: 110, outputTokens: 55 });
   });
 });
