@@ -71,7 +71,9 @@ describe('prompt chaining example', () => {
           return { object: invalid ? { files: changes.files } : changes, delayMs: 10 };
         }
         const check = Object.keys(analyses).find((start) => prompt.startsWith(start));
-        if (check) return { object: analyses[check], delayMs: 40 };
+        // Long enough that the check reading extract_changes (two calls: the answer and its repair)
+        // starts before the two that read only the input end, even on a loaded machine.
+        if (check) return { object: analyses[check], delayMs: 400 };
         return 'Verdict: REQUEST_CHANGES. Critical: SQL injection in findUsers; use a parameterised query.';
       });
     };
