@@ -448,9 +448,19 @@ describe('gated tool calls', () => {
     const waiting = await engine.run(define({ steps: [gated()] }));
     await expect(engine.approve(waiting.runId, 'agent', { edit: { by: 13 } })).rejects.toMatchObject({
       code: 'INPUT_INVALID',
+      stepPath: 'agent',
       message: expect.stringContaining('unlucky'),
+      hint: 'Fix the edit file and decide again.',
     });
     expect(await listWaitingCalls(store, waiting.runId, 'agent')).toHaveLength(1);
+    // A process without the tool cannot check an edit of its arguments.
+    const elsewhere = setup({ store });
+    await expect(elsewhere.engine.approve(waiting.runId, 'agent', { edit: { by: 3 } })).rejects.toMatchObject(
+      {
+        code: 'TOOL_NOT_FOUND',
+        stepPath: 'agent',
+      },
+    );
   });
 
   it('resumes after a crash past the decision without asking again or running the tool twice', async () => {
