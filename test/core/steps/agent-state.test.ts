@@ -388,8 +388,10 @@ describe('gated tool calls', () => {
       },
       'Done.',
     ]);
-    const { engine } = setup({ model, tools: { add: tool } });
-    const waiting = await engine.run(define({ steps: [gated()] }));
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const waiting = await engine.run(
+      define({ steps: [{ id: 'first', kind: 'transform', value: '1' }, gated()] }),
+    );
     const prefix = `Step "agent" of run ${waiting.runId} has no`;
     await expect(engine.approve(waiting.runId, 'agent', {})).rejects.toMatchObject({
       code: 'APPROVAL_NOT_PENDING',
@@ -402,10 +404,9 @@ describe('gated tool calls', () => {
     });
     const approved = await engine.approve(waiting.runId, 'agent', { call: 1, comment: 'fine' });
     expect(approved.status).toBe('waiting');
-    const decision = (await listWaitingCalls(engine.services.store, waiting.runId, 'agent')).map(
-      (c) => c.call,
-    );
-    expect(decision).toEqual([4]);
+    expect((await listWaitingCalls(store, waiting.runId, 'agent')).map((waiter) => waiter.call)).toEqual([4]);
+    const decided = (await store.listSubCalls(waiting.runId, 'agent')).find((entry) => entry.sequence === 3);
+    expect(decided?.response).toMatchObject({ action: 'approve', comment: 'fine' });
     const done = await engine.reject(waiting.runId, 'agent', { reason: 'no' });
     expect(done.status).toBe('succeeded');
     await expect(engine.approve(waiting.runId, 'agent', { call: 1 })).rejects.toMatchObject({
@@ -421,6 +422,7 @@ describe('gated tool calls', () => {
     const definition = define(
       {
         steps: [
+          { id: 'first', kind: 'transform', value: '1' },
           { id: 'review', kind: 'approval', subject: 'go?' },
           gated(),
           { id: 'ask', kind: 'transform', value: { function: 'ask' } },
