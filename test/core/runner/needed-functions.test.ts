@@ -6,7 +6,7 @@ const workflow = {
   name: 'named',
   steps: [
     { id: 'done', kind: 'transform', value: { function: 'finished' } },
-    { id: 'draft', kind: 'transform', value: { function: 'write' } },
+    { id: 'draft', kind: 'transform', value: { function: 'write' }, description: null },
     { id: 'check', kind: 'llm', prompt: `{{ $call("score") }} {{ $call( 'rank' ) }}`, needs: ['draft'] },
     {
       id: 'each',

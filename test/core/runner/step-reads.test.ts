@@ -25,5 +25,6 @@ describe('withReads', () => {
     expect(withReads({ x: 1 }, reads)).toStrictEqual({ x: 1, reads });
     expect(withReads([1], reads)).toStrictEqual({ value: [1], reads });
     expect(withReads(null, reads)).toStrictEqual({ value: null, reads });
+    expect(withReads('text', reads)).toStrictEqual({ value: 'text', reads });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createManualClock } from '../../../examples/manual-clock.js';
 import type { Step, ToolDefinition } from '../../../src/core/index.js';
-import { listWaitingCalls } from '../../../src/core/index.js';
+import { listWaiting, listWaitingCalls } from '../../../src/core/index.js';
 import {
   createScriptedModel,
   type ScriptedModel,
@@ -377,6 +377,72 @@ describe('gated tool calls', () => {
     expect(runs.length).toBeLessThanOrEqual(1);
   });
 
+  it('refuses a decision on no waiting call, naming the calls that wait', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([
+      {
+        toolCalls: [
+          { toolName: 'add', input: { by: 2 } },
+          { toolName: 'add', input: { by: 3 } },
+        ],
+      },
+      'Done.',
+    ]);
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const waiting = await engine.run(
+      define({ steps: [{ id: 'first', kind: 'transform', value: '1' }, gated()] }),
+    );
+    const prefix = `Step "agent" of run ${waiting.runId} has no`;
+    await expect(engine.approve(waiting.runId, 'agent', {})).rejects.toMatchObject({
+      code: 'APPROVAL_NOT_PENDING',
+      stepPath: 'agent',
+      message: `${prefix} a tool call waiting for approval (several wait: choose one).`,
+      hint: 'Waiting calls: --call 1 (add), --call 4 (add).',
+    });
+    await expect(engine.approve(waiting.runId, 'agent', { call: 9 })).rejects.toMatchObject({
+      message: `${prefix} call 9 waiting for approval.`,
+    });
+    const approved = await engine.approve(waiting.runId, 'agent', { call: 1, comment: 'fine' });
+    expect(approved.status).toBe('waiting');
+    expect((await listWaitingCalls(store, waiting.runId, 'agent')).map((waiter) => waiter.call)).toEqual([4]);
+    const decided = (await store.listSubCalls(waiting.runId, 'agent')).find((entry) => entry.sequence === 3);
+    expect(decided?.response).toMatchObject({ action: 'approve', comment: 'fine' });
+    const done = await engine.reject(waiting.runId, 'agent', { reason: 'no' });
+    expect(done.status).toBe('succeeded');
+    await expect(engine.approve(waiting.runId, 'agent', { call: 1 })).rejects.toMatchObject({
+      message: `${prefix} call 1 waiting for approval.`,
+      hint: 'This step waits on no tool call.',
+    });
+  });
+
+  it('lists what a run waits on: approvals, gated tool calls with their instructions, questions', async () => {
+    const { tool } = counter();
+    const model = createScriptedModel([call('add', { by: 2 }), 'Done.']);
+    const { engine, store } = setup({ model, tools: { add: tool } });
+    const definition = define(
+      {
+        steps: [
+          { id: 'first', kind: 'transform', value: '1' },
+          { id: 'review', kind: 'approval', subject: 'go?' },
+          gated(),
+          { id: 'ask', kind: 'transform', value: { function: 'ask' } },
+          { id: 'later', kind: 'transform', value: '1', needs: ['review'] },
+        ],
+      },
+      {
+        ask: (_scope: unknown, ctx: { interrupt(request: unknown): unknown }) =>
+          ctx.interrupt({ key: 'plan', prompt: 'Which plan?' }),
+      },
+    );
+    const waiting = await engine.run(definition);
+    const items = await listWaiting(store, waiting.runId);
+    expect(items.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'agent', kind: 'tool-call', call: 1, tool: 'add', args: { by: 2 }, instructions: 'Add 2?' },
+      { path: 'ask', kind: 'question', key: 'plan', prompt: 'Which plan?' },
+      { path: 'review', kind: 'approval' },
+    ]);
+  });
+
   it('refuses an edit that breaks a refinement of the tool schema and records nothing', async () => {
     const { tool } = counter();
     const model = createScriptedModel([call('add', { by: 2 }), 'Done.']);
@@ -384,9 +450,19 @@ describe('gated tool calls', () => {
     const waiting = await engine.run(define({ steps: [gated()] }));
     await expect(engine.approve(waiting.runId, 'agent', { edit: { by: 13 } })).rejects.toMatchObject({
       code: 'INPUT_INVALID',
+      stepPath: 'agent',
       message: expect.stringContaining('unlucky'),
+      hint: 'Fix the edit file and decide again.',
     });
     expect(await listWaitingCalls(store, waiting.runId, 'agent')).toHaveLength(1);
+    // A process without the tool cannot check an edit of its arguments.
+    const elsewhere = setup({ store });
+    await expect(elsewhere.engine.approve(waiting.runId, 'agent', { edit: { by: 3 } })).rejects.toMatchObject(
+      {
+        code: 'TOOL_NOT_FOUND',
+        stepPath: 'agent',
+      },
+    );
   });
 
   it('resumes after a crash past the decision without asking again or running the tool twice', async () => {
