@@ -355,7 +355,7 @@ export async function appendEvents(
   events: readonly BatonEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  // Each body is the event's JSON with its seq added as the last member.
+  // Each body is the event's JSON with its seq added as the last member (a pass's events have none).
   await client.query(
     `WITH last AS (SELECT coalesce(max(seq), 0) AS seq FROM events WHERE run_id = $1),
      added AS (
@@ -367,17 +367,11 @@ export async function appendEvents(
      SELECT pg_notify($3, $4)`,
     [
       runId,
-      JSON.stringify(events.map((event) => [event.type, JSON.stringify(withoutSeq(event))])),
+      JSON.stringify(events.map((event) => [event.type, JSON.stringify(event)])),
       eventsChannel,
       `${schema}:${runId}`,
     ],
   );
-}
-
-function withoutSeq(event: BatonEvent): BatonEvent {
-  if (!('seq' in event)) return event;
-  const { seq: _seq, ...rest } = event as BatonEvent & { seq?: number };
-  return rest as BatonEvent;
 }
 
 async function readRun(store: PostgresStore, client: pg.PoolClient, runId: string): Promise<RunRecord> {
